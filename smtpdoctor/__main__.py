@@ -1,0 +1,3 @@
+from smtpdoctor.cli import main
+
+main()

@@ -1,0 +1,81 @@
+"""CI formats: GitHub Actions annotations and JUnit XML, from the same Report."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree as ET
+
+from smtpdoctor.document import finding_view, probe_view
+from smtpdoctor.model import Report, Severity, Status
+
+
+def _escape_data(text: str) -> str:
+    # GitHub's workflow-command escaping: a message cannot span raw lines.
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotations(report: Report, lang: str) -> list[str]:
+    lines = []
+    for finding in report.findings:
+        if finding.severity is Severity.INFO:
+            continue
+        view = finding_view(report, finding, lang)
+        level = "error" if finding.severity is Severity.ERROR else "warning"
+        title = _escape_property(f"smtpdoctor {finding.reason}")
+        lines.append(f"::{level} title={title}::{_escape_data(view['message'] + ' Fix: ' + view['remedy'])}")
+    for probe in report.probes:
+        if probe.status not in (Status.FAIL, Status.WARN):
+            continue
+        view = probe_view(report, probe, lang)
+        level = "error" if probe.status is Status.FAIL else "warning"
+        error = view["error"] or view.get("warning") or {}
+        code = f"{error.get('code', '')} " if error.get("code") else ""
+        title = _escape_property(f"smtpdoctor {probe.name}: {code}{error.get('reason', '')}".strip())
+        reply = f" Server said: {error['reply']}" if error.get("reply") else ""
+        text = f"{error.get('message', probe.summary)}{reply} Fix: {view['remedy']}"
+        lines.append(f"::{level} title={title}::{_escape_data(text)}")
+    return lines
+
+
+def junit_tree(report: Report, lang: str) -> ET.ElementTree:
+    suite = ET.Element("testsuite", {
+        "name": f"smtpdoctor {report.command}",
+        "tests": str(len(report.probes) + 1),
+        "failures": str(sum(p.status is Status.FAIL for p in report.probes)),
+        "errors": str(int(any(f.severity is Severity.ERROR for f in report.findings))),
+        "skipped": str(sum(p.status is Status.SKIP for p in report.probes)),
+        "time": f"{sum(p.duration_ms for p in report.probes) / 1000:.3f}",
+    })
+    settings_case = ET.SubElement(suite, "testcase", {"classname": "smtpdoctor", "name": "settings"})
+    problems = [finding_view(report, f, lang) for f in report.findings
+                if f.severity is Severity.ERROR]
+    if problems:
+        node = ET.SubElement(settings_case, "error", {"type": "ECONFIG", "message": problems[0]["message"]})
+        node.text = "\n".join(f"{p['reason']}: {p['message']} Fix: {p['remedy']}" for p in problems)
+    for probe in report.probes:
+        view = probe_view(report, probe, lang)
+        case = ET.SubElement(suite, "testcase", {
+            "classname": "smtpdoctor", "name": probe.name, "time": f"{probe.duration_ms / 1000:.3f}",
+        })
+        if probe.status is Status.FAIL and view["error"]:
+            error = view["error"]
+            node = ET.SubElement(case, "failure", {"type": error["code"], "message": error["message"]})
+            node.text = "\n".join(filter(None, [
+                f"reason: {error['reason']}",
+                f"server said: {error['reply']}" if error["reply"] else "",
+                f"fix: {view['remedy']}",
+            ]))
+        elif probe.status is Status.SKIP:
+            ET.SubElement(case, "skipped", {"message": probe.summary})
+        else:
+            ET.SubElement(case, "system-out").text = probe.summary
+    return ET.ElementTree(suite)
+
+
+def write_junit(report: Report, path: str, lang: str) -> None:
+    tree = junit_tree(report, lang)
+    ET.indent(tree)
+    tree.write(path, encoding="utf-8", xml_declaration=True)

@@ -1,0 +1,363 @@
+"""The command line: parse options, resolve settings, run, render, exit.
+
+Heavy modules (rich, dnspython, aiosmtplib) are imported inside the commands
+that use them, so ``smtpdoctor --help`` starts at the cost of click alone.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from smtpdoctor import __version__
+from smtpdoctor.model import ExitCode
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from smtpdoctor.model import Report
+    from smtpdoctor.preflight import Preflight
+
+F = TypeVar("F", bound=Callable[..., Any])
+PROBE_NAMES = ("dns", "tcp", "tls", "smtp", "auth", "envelope")
+
+
+def settings_options(func: F) -> F:
+    """Options every command that reads the app's settings shares (DESIGN.md)."""
+    decorators = [
+        click.option("--env-file", type=click.Path(dir_okay=True), default=None,
+                     help="Read this dotenv file (default: ./.env when it exists)."),
+        click.option("--host", help="Override the SMTP host."),
+        click.option("--port", help="Override the port."),
+        click.option("--user", help="Override the username."),
+        click.option("--from", "sender", help="Override the sender address."),
+        click.option("--security", type=click.Choice(["auto", "ssl", "starttls", "plain"]),
+                     default=None, help="Override the TLS mode (auto: from flags, else the port)."),
+        click.option("--provider", "provider_id", metavar="ID",
+                     help="Treat the settings as this provider's (see `smtpdoctor providers`)."),
+        click.option("--lang", type=click.Choice(["en", "zh"]), default=None,
+                     help="Language of messages (default from LC_ALL/LC_MESSAGES/LANG)."),
+        click.option("--json", "as_json", is_flag=True,
+                     help="Print exactly one JSON document on stdout."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def _validated(parse_name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        from smtpdoctor import run
+
+        if value is None:
+            return value
+        try:
+            getattr(run, parse_name)(value)
+        except run.BadOption as exc:
+            raise click.BadParameter(str(exc)) from None
+        return value
+
+    return callback
+
+
+def network_options(func: F) -> F:
+    """Options of the commands that touch the network (check, send-test)."""
+    decorators = [
+        click.option("--timeout", type=click.FloatRange(min=0.1, max=300), default=10.0,
+                     show_default=True, help="Limit in seconds for each network step."),
+        click.option("--dns-server", metavar="IP[:PORT]", callback=_validated("parse_dns_server"),
+                     help="Resolve with this name server and connect to what it returns."),
+        click.option("--ca-file", type=click.Path(exists=True, dir_okay=False),
+                     help="Also trust these CA certificates (PEM)."),
+        click.option("--alt-ports", default="465,587,25,2525", show_default=True,
+                     callback=_validated("parse_ports"),
+                     metavar="LIST", help="Ports tried at the same time when the configured "
+                     "one fails ('none' to skip)."),
+        click.option("--until", type=click.Choice(PROBE_NAMES), default=None,
+                     help="Stop after this probe; later ones are skipped (like swaks --quit-after)."),
+        click.option("--retries", type=click.IntRange(min=0, max=100), default=0,
+                     help="Run again this many times while the failure is one that can pass "
+                     "later (DNS, timeouts, refused, 4xx): for boot gates."),
+        click.option("--retry-delay", type=click.FloatRange(min=0, max=3600), default=5.0,
+                     show_default=True, help="Seconds between retries."),
+        click.option("--format", "output_format", type=click.Choice(["text", "github"]),
+                     default=None, help="github: also print ::error annotations "
+                     "(default when GITHUB_ACTIONS=true)."),
+        click.option("--junit-xml", type=click.Path(dir_okay=False, writable=True),
+                     help="Also write a JUnit XML report (one test case per probe)."),
+        click.option("-v", "--verbose", is_flag=True,
+                     help="Also show the SMTP transcript, credentials redacted."),
+        click.option("--quiet", is_flag=True,
+                     help="Print nothing on success; on failure only the failing step."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def make_console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    terminal = stream.isatty()
+    # Off a terminal (CI logs, pipes) lines and table rows stay whole, for grep.
+    return Console(file=stream, highlight=False, soft_wrap=not terminal, emoji=False,
+                   width=None if terminal else 250)
+
+
+def pick_lang(lang: str | None) -> str:
+    from smtpdoctor.remedies import language_from_env
+
+    return lang or language_from_env(os.environ)
+
+
+def resolve_from_options(params: dict[str, Any]) -> Preflight:
+    from smtpdoctor.preflight import resolve
+    from smtpdoctor.settings import Options
+
+    options = Options(
+        host=params.get("host"),
+        port=params.get("port"),
+        user=params.get("user"),
+        sender=params.get("sender"),
+        security=params.get("security"),
+        provider=params.get("provider_id"),
+    )
+    return resolve(params.get("env_file"), os.environ, options)
+
+
+def emit_json(document: dict[str, Any]) -> None:
+    import json
+
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="smtpdoctor")
+def cli() -> None:
+    """Find out why your app's SMTP mail fails, and how to fix it.
+
+    smtpdoctor reads the mail settings the way your app does (./.env, then the
+    environment), flags what cannot work, then checks DNS, TCP, TLS, SMTP,
+    AUTH and the envelope in order and names the fix in your own variables.
+
+    \b
+    Exit codes: 0 all passed, 1 a check failed, 2 usage or configuration error.
+
+    \b
+    Example:
+      smtpdoctor check
+      smtpdoctor send-test you@example.com
+      smtpdoctor explain "535 Login Fail"
+    """
+
+
+@cli.command()
+@settings_options
+@network_options
+def check(**params: Any) -> None:
+    """Lint the settings, then probe dns → tcp → tls → smtp → auth → envelope.
+
+    Nothing is sent: the envelope step says MAIL FROM and RCPT TO, then RSET.
+
+    \b
+    Example:
+      smtpdoctor check
+      smtpdoctor check --env-file /srv/app/.env --quiet      # boot gate
+      smtpdoctor check --json > smtp-report.json             # CI
+      smtpdoctor check --until smtp                          # never logs in
+    """
+    run_network_command("check", params, recipients=())
+
+
+@cli.command("send-test")
+@click.argument("recipients", nargs=-1, required=True, metavar="RECIPIENT...")
+@click.option("--subject", default=None, help="Subject of the test message.")
+@click.option("--body", default=None, help="First paragraph of the test message.")
+@settings_options
+@network_options
+def send_test(recipients: tuple[str, ...], **params: Any) -> None:
+    """Run every check, then send a real test message to each RECIPIENT.
+
+    The message has the headers strict servers expect (Date, Message-ID, From,
+    To, Subject, UTF-8 text) and says which host, port, account and machine
+    sent it. It never contains the password.
+
+    \b
+    Example:
+      smtpdoctor send-test you@example.com
+      smtpdoctor send-test a@example.com b@example.com --subject "deploy 42"
+    """
+    run_network_command("send-test", params, recipients=recipients)
+
+
+def run_network_command(command: str, params: dict[str, Any], recipients: tuple[str, ...]) -> None:
+    from smtpdoctor.run import RunOptions, run_command
+
+    lang = pick_lang(params["lang"])
+    preflight = resolve_from_options(params)
+    options = RunOptions(
+        timeout=params["timeout"],
+        dns_server=params["dns_server"],
+        ca_file=params["ca_file"],
+        alt_ports=params["alt_ports"],
+        until=params["until"],
+        retries=params["retries"],
+        retry_delay=params["retry_delay"],
+        subject=params.get("subject"),
+        body=params.get("body"),
+    )
+    progress = None if params["as_json"] or params["quiet"] else make_console(stderr=True)
+    report = run_command(command, preflight, recipients, options, progress=progress)
+    finish(report, params, lang)
+
+
+def finish(report: Report, params: dict[str, Any], lang: str) -> None:
+    """Print the report every way asked for, then exit with its code."""
+    from smtpdoctor import ci_output
+    from smtpdoctor.document import document
+
+    if params.get("junit_xml"):
+        ci_output.write_junit(report, params["junit_xml"], lang)
+    github = params.get("output_format") == "github" or (
+        params.get("output_format") is None and os.environ.get("GITHUB_ACTIONS") == "true")
+    if params["as_json"]:
+        emit_json(document(report, lang))
+    else:
+        from smtpdoctor.render import print_report
+
+        print_report(report, make_console(), lang, quiet=params.get("quiet", False),
+                     verbose=params.get("verbose", False))
+    if github:
+        # Annotations go to stdout (where Actions reads workflow commands), but
+        # never into a --json document, which must stay one parseable value.
+        stream = sys.stderr if params["as_json"] else sys.stdout
+        for line in ci_output.github_annotations(report, lang):
+            click.echo(line, file=stream)
+    sys.exit(int(report.exit_code))
+
+
+@cli.command()
+@settings_options
+def config(**params: Any) -> None:
+    """Show the settings as resolved: each value, the variable and file it came
+    from, the settings family and provider, and what looks wrong. Never touches
+    the network; the password is shown only as set/length.
+
+    \b
+    Example:
+      smtpdoctor config
+      smtpdoctor config --env-file deploy/.env.production --json
+    """
+    from smtpdoctor.model import Report
+
+    lang = pick_lang(params["lang"])
+    preflight = resolve_from_options(params)
+    report = Report("config", preflight.settings, preflight.provider, preflight.findings)
+    if params["as_json"]:
+        from smtpdoctor.document import document
+
+        emit_json(document(report, lang))
+    else:
+        from smtpdoctor.render import print_config
+
+        print_config(report, make_console(), lang)
+    sys.exit(int(report.exit_code))
+
+
+@cli.command()
+@click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of names.")
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+def providers(lang: str | None, as_json: bool) -> None:
+    """List the provider table: hosts, ports and TLS modes, username rule,
+    password kind and where to get it.
+
+    \b
+    Example:
+      smtpdoctor providers
+      smtpdoctor providers --json | jq '.[] | select(.id == "qq")'
+    """
+    from smtpdoctor.providers import load_providers
+
+    table = load_providers()
+    lang = pick_lang(lang)
+    if as_json:
+        emit_json({"schema": 1, "providers": [
+            {
+                "id": p.id, "name": p.display_name(lang), "kind": p.kind,
+                "hosts": list(p.hosts) + list(p.host_patterns), "domains": list(p.domains),
+                "ports": {str(port): mode for port, mode in sorted(p.ports.items())},
+                "default_port": p.default_port, "username": p.username,
+                "username_literal": p.username_literal, "password_kind": p.password_kind,
+                "sender_must_match_login": p.sender_must_match_login,
+                "credential_url": p.credential_url, "help_url": p.help_url, "notes": p.notes,
+            }
+            for p in table.providers
+        ]})
+        return
+    from smtpdoctor.render import print_providers
+
+    print_providers(table, make_console(), lang)
+
+
+@cli.command()
+@click.argument("code")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language.")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanations as JSON.")
+def explain(code: str, lang: str | None, as_json: bool) -> None:
+    """Say what an error means and what to do: an error code (EAUTH,
+    ETIMEDOUT), a reply code (535, 5.7.8), a reply or library text
+    ("DT:SPM", "wrong version number") or a reason id (tls.wrong_mode).
+
+    \b
+    Example:
+      smtpdoctor explain EAUTH
+      smtpdoctor explain "535 Login Fail"
+      smtpdoctor explain "wrong version number" --lang zh
+    """
+    from smtpdoctor.explain import explain as find
+    from smtpdoctor.providers import load_providers
+
+    lang = pick_lang(lang)
+    matches = find(code, load_providers())
+    if not matches:
+        message = (f"No explanation for {code!r}. Try an error code (EAUTH), a reply code "
+                   "(535, 5.7.8), a reply text, or a reason id (tls.wrong_mode).")
+        if as_json:
+            emit_json({"schema": 1, "query": code, "matches": []})
+        click.echo(f"smtpdoctor: {message}", err=True)
+        sys.exit(int(ExitCode.CONFIG_ERROR))
+    if as_json:
+        from dataclasses import asdict
+
+        from smtpdoctor.remedies import code_for
+        from smtpdoctor.render import explain_text
+
+        emit_json({"schema": 1, "query": code, "matches": [
+            {"reason": m.reason, "code": code_for(m.reason).value,
+             "provider": m.provider.id if m.provider else None,
+             **asdict(explain_text(m, lang))}
+            for m in matches
+        ]})
+        return
+    from smtpdoctor.render import print_explain
+
+    print_explain(matches, make_console(), lang)
+
+
+def main() -> None:
+    """Console-script entry: any crash becomes a message and exit code 3."""
+    try:
+        cli(prog_name="smtpdoctor")
+    except KeyboardInterrupt:
+        click.echo("smtpdoctor: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: never a bare traceback
+        click.echo(f"smtpdoctor: internal error: {type(exc).__name__}: {exc}\n"
+                   "This is a bug in smtpdoctor; please report it with the command you ran.",
+                   err=True)
+        sys.exit(int(ExitCode.INTERNAL_ERROR))

@@ -1,0 +1,74 @@
+"""Findings that need the provider table: what cannot work, before any network."""
+
+from __future__ import annotations
+
+import re
+
+from smtpdoctor.model import Finding, Severity, frozen_params
+from smtpdoctor.providers import Provider, ProviderTable
+from smtpdoctor.settings import PORT_MODES, Settings
+
+PASSWORD_KIND_REASONS = {
+    "authorization_code": "config.password_not_authorization_code",
+    "app_password": "config.password_not_app_password",
+    "api_key": "config.password_not_api_key",
+}
+
+
+def port_mode(port: int, provider: Provider | None) -> str | None:
+    """What ``port`` speaks: the provider's table first, then convention."""
+    if provider and port in provider.ports:
+        return provider.ports[port]
+    return PORT_MODES.get(port)
+
+
+def lint_settings(s: Settings, provider: Provider | None, table: ProviderTable) -> list[Finding]:
+    found: list[Finding] = []
+
+    def add(severity: Severity, reason: str, **params: object) -> None:
+        found.append(Finding(severity, reason, frozen_params(params)))
+
+    if s.port is not None and s.security is not None:
+        expected = port_mode(s.port, provider)
+        wrong = (s.security == "ssl" and expected in ("starttls", "plain")) or (
+            s.security in ("starttls", "plain") and expected == "ssl"
+        )
+        if s.security_explicit and wrong and expected:
+            add(Severity.WARNING, "config.mode_port_mismatch", port=s.port,
+                configured=s.security, expected=expected, fix=s.fix(expected))
+        if s.security == "plain" and s.password and not wrong:
+            add(Severity.WARNING, "config.plain_with_password", port=s.port,
+                fix=s.fix("ssl" if expected == "ssl" else "starttls"))
+        if s.port == 25:
+            add(Severity.WARNING, "config.port_25_blocked", fix=s.fix(None, 587 if (
+                not provider or 587 in provider.ports) else provider.default_port))
+        if provider and s.port not in provider.ports:
+            ports = ", ".join(f"{p} ({m})" for p, m in sorted(provider.ports.items()))
+            add(Severity.WARNING, "config.provider_port_unsupported", port=s.port, ports=ports,
+                fix=s.fix(provider.ports[provider.default_port], provider.default_port))
+
+    if s.host and s.username:
+        host_provider = table.by_host(s.host)
+        user_provider = table.by_address(s.username)
+        if (host_provider and user_provider and host_provider is not user_provider
+                and host_provider.kind == "mailbox"):
+            add(Severity.WARNING, "config.host_user_mismatch", user_provider=user_provider.name,
+                host_provider=host_provider.name, suggestion=user_provider.primary_host)
+
+    if provider is None:
+        return found
+    if (s.username and s.sender and provider.sender_must_match_login
+            and s.sender.casefold() != s.username.casefold()):
+        add(Severity.WARNING, "config.sender_not_login")
+    if s.username and provider.username_literal and s.username != provider.username_literal:
+        add(Severity.WARNING, "config.username_literal", literal=provider.username_literal)
+    elif s.username and provider.username == "address" and "@" not in s.username:
+        add(Severity.WARNING, "config.username_not_address")
+    if provider.password_kind == "oauth2":
+        add(Severity.WARNING, "config.oauth2_only")
+    elif (s.password and provider.password_pattern
+            and not re.search(provider.password_pattern, s.password.reveal())):
+        reason = PASSWORD_KIND_REASONS.get(provider.password_kind)
+        if reason:
+            add(Severity.WARNING, reason, length=len(s.password))
+    return found

@@ -1,0 +1,39 @@
+"""The send-test message: every header a strict server (NetEase) expects."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from smtpdoctor import __version__
+from smtpdoctor.settings import Settings
+
+
+def build_message(s: Settings, recipients: tuple[str, ...], *, subject: str | None = None,
+                  body: str | None = None, now: datetime | None = None) -> bytes:
+    now = now or datetime.now(UTC).astimezone()
+    machine = socket.gethostname()
+    message = EmailMessage()
+    message["From"] = s.sender or ""
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = subject or f"smtpdoctor test from {machine}"
+    message["Date"] = format_datetime(now)
+    domain = (s.sender or "").rpartition("@")[2] or None
+    message["Message-ID"] = make_msgid("smtpdoctor", domain=domain)
+    message["X-Mailer"] = f"smtpdoctor/{__version__}"
+    lines = [
+        body or "This is a test message from smtpdoctor: if you can read it, this mail "
+        "setup delivers.",
+        "",
+        f"Sent by:   {s.username} via {s.host}:{s.port} ({s.security})",
+        f"Sender:    {s.sender}",
+        f"Machine:   {machine}",
+        f"Time:      {now.isoformat(timespec='seconds')}",
+        f"Settings:  {s.family or 'options'}",
+        "",
+        f"smtpdoctor {__version__}",
+    ]
+    message.set_content("\n".join(lines), charset="utf-8")
+    return message.as_bytes()

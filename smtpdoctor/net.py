@@ -1,0 +1,134 @@
+"""Small pieces the probes share: sockets, TLS context, reply text, redaction."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+import socket
+import ssl
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from smtpdoctor.providers import Provider, ProviderTable
+from smtpdoctor.secret import Secret
+
+T = TypeVar("T")
+ENHANCED_CODE = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
+
+
+async def in_daemon_thread(func: Callable[[], T]) -> T:
+    """Run a blocking call (getaddrinfo) without holding up the exit.
+
+    ``asyncio.to_thread`` uses the default executor, which ``asyncio.run``
+    joins on the way out: a resolver that hangs for 30 s would hold the
+    verdict hostage after our own limit has passed. A daemon thread doesn't.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def deliver(result: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def work() -> None:
+        try:
+            result = func()
+        except BaseException as exc:  # handed to the awaiting task
+            loop.call_soon_threadsafe(deliver, None, exc)
+        else:
+            loop.call_soon_threadsafe(deliver, result, None)
+
+    threading.Thread(target=work, name="smtpdoctor-resolve", daemon=True).start()
+    return await future
+
+
+async def open_socket(address: str, port: int, limit: float) -> socket.socket:
+    """A connected non-blocking TCP socket, or the connect error."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    try:
+        async with asyncio.timeout(limit):
+            await asyncio.get_running_loop().sock_connect(sock, (address, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """Verification always on: the system store (which honours SSL_CERT_FILE and
+    SSL_CERT_DIR), plus ``--ca-file``."""
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
+def local_hostname() -> str:
+    """The EHLO name, without the DNS lookup ``socket.getfqdn`` would do."""
+    name = socket.gethostname().strip()
+    if not name or any(ch.isspace() or ord(ch) < 33 or ord(ch) > 126 for ch in name):
+        return "smtpdoctor.localdomain"
+    return name
+
+
+def decode_reply(text: str) -> str:
+    """aiosmtplib decodes with surrogateescape; older QQ servers answer in GBK.
+    Recover the bytes and try UTF-8, then GB18030 (a superset of GBK)."""
+    raw = text.encode("utf-8", "surrogateescape")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "replace")
+
+
+def enhanced_code(text: str) -> str | None:
+    match = ENHANCED_CODE.search(text)
+    return match.group(1) if match else None
+
+
+def classify_reply(
+    code: int | None, text: str, table: ProviderTable, provider: Provider | None
+) -> str | None:
+    """The reason a server reply means, from the provider table's reply texts."""
+    for _, rule in table.reply_rules(provider):
+        if rule.matches(code, text):
+            return rule.reason
+    return None
+
+
+class Redactor:
+    """Scrubs the password, and every form of it that goes on the wire, from
+    text before it is stored: a server may echo what it received."""
+
+    def __init__(self, username: str | None, password: Secret | None) -> None:
+        self._needles: list[str] = []
+        if password:
+            secret = password.reveal()
+            user = username or ""
+            forms = [
+                secret,
+                _b64(secret),
+                _b64(f"\0{user}\0{secret}"),
+                _b64(f"{user}\0{user}\0{secret}"),
+            ]
+            # Longest first, so a form that contains another is replaced whole.
+            self._needles = sorted({f for f in forms if len(f) >= 3}, key=len, reverse=True)
+
+    def clean(self, text: str) -> str:
+        for needle in self._needles:
+            text = text.replace(needle, "********")
+        return text
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")

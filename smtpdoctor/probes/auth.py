@@ -1,0 +1,81 @@
+"""auth: the server accepts the credentials, with the best mechanism both
+sides support. The password goes on the wire here and nowhere else."""
+
+from __future__ import annotations
+
+from smtpdoctor.model import ErrorCode, ProbeResult
+from smtpdoctor.net import classify_reply
+from smtpdoctor.probes.tls import _ssl_port
+from smtpdoctor.session import Session, both, failed, passed
+
+# PLAIN and LOGIN are what mail libraries use over TLS; without TLS CRAM-MD5
+# at least keeps the password itself off the wire.
+PREFERENCE_TLS = ("plain", "login", "cram-md5")
+PREFERENCE_CLEAR = ("cram-md5", "plain", "login")
+
+
+def choose_mechanism(offered: list[str], tls: bool) -> str | None:
+    return next((m for m in (PREFERENCE_TLS if tls else PREFERENCE_CLEAR) if m in offered), None)
+
+
+def auth_reason_by_code(code: int, text: str) -> str:
+    if code == 530 and "tls" in text.lower():
+        return "auth.tls_required"
+    if 400 <= code < 500:
+        return "auth.temporary"
+    return "auth.bad_credentials"
+
+
+async def probe_auth(session: Session) -> list[ProbeResult]:
+    from aiosmtplib import SMTPResponseException
+
+    s = session.settings
+    client = session.client
+    assert client is not None and s.username is not None and s.password is not None
+    tls = session.tls_active()
+    if not client.supports_extension("auth"):
+        return [_not_offered(session, tls)]
+    offered = client.server_auth_methods
+    mechanism = choose_mechanism(offered, tls)
+    if mechanism is None:
+        listed = " ".join(m.upper() for m in offered)
+        return [failed("auth", "auth.no_shared_mechanism", f"server offers only AUTH {listed}",
+                       params={"mechanisms": listed})]
+    session.current = f"AUTH {mechanism.upper()}"
+    session.record("C", f"AUTH {mechanism.upper()} <credentials redacted>")
+    login = getattr(client, f"auth_{mechanism.replace('-', '')}")
+    try:
+        reply = await login(s.username, s.password.reveal(), timeout=session.remaining())
+    except SMTPResponseException as exc:
+        text = session.record_reply(exc.code, exc.message)
+        reason = classify_reply(exc.code, text, session.table, session.provider)
+        if reason is None or not reason.startswith("auth."):
+            reason = auth_reason_by_code(exc.code, text)
+        params: dict[str, object] = {}
+        if reason == "auth.tls_required":
+            params["fix"] = s.fix("starttls") if s.port != _ssl_port(session) else s.fix("ssl")
+        return [failed("auth", reason, f"AUTH {mechanism.upper()} refused: {text[:80]}",
+                       code=ErrorCode.EAUTH, reply=text, reply_code=exc.code, params=params)]
+    session.record_reply(reply.code, reply.message)
+    return [passed("auth", f"AUTH {mechanism.upper()} accepted for {s.username}")]
+
+
+def _not_offered(session: Session, tls: bool) -> ProbeResult:
+    s = session.settings
+    client = session.client
+    assert client is not None
+    if not tls and client.supports_extension("starttls"):
+        fix = s.fix("starttls")
+        params = both("after_tls",
+                      " before TLS; the server offers STARTTLS, after which AUTH usually appears",
+                      "（未加密时）；服务器支持 STARTTLS，AUTH 通常在其之后出现")
+        params |= both("alt_fix", f"Set {fix}.", f"请设置 {fix}。")
+    else:
+        ssl_port = _ssl_port(session)
+        target = s.fix("ssl", ssl_port) if ssl_port and ssl_port != s.port else s.fix("starttls", 587)
+        params = both("after_tls", "", "")
+        params |= both("alt_fix",
+                       f"This port does not take logins (it may be the server-to-server port). "
+                       f"Use the submission port: set {target}.",
+                       f"该端口不接受登录（可能是服务器间投递端口）。请改用提交端口：设置 {target}。")
+    return failed("auth", "auth.not_offered", "EHLO lists no AUTH", params=params)

@@ -1,0 +1,46 @@
+"""envelope: MAIL FROM and RCPT TO the sender are accepted, then RSET —
+nothing is sent. This is where "sender must equal login" shows up."""
+
+from __future__ import annotations
+
+from smtpdoctor.model import ErrorCode, ProbeResult
+from smtpdoctor.net import classify_reply
+from smtpdoctor.session import Session, failed, passed
+
+
+def sender_reason_by_code(code: int, text: str) -> str:
+    lowered = text.lower()
+    if code == 530 or "authentication" in lowered or "not authenticated" in lowered:
+        return "envelope.auth_required"
+    return "envelope.sender_rejected"
+
+
+async def probe_envelope(session: Session) -> list[ProbeResult]:
+    from aiosmtplib import SMTPResponseException
+
+    client = session.client
+    sender = session.settings.sender or ""
+    assert client is not None
+    steps = (("MAIL FROM", client.mail, sender_reason_by_code),
+             ("RCPT TO", client.rcpt, lambda code, text: "envelope.recipient_rejected"))
+    replies = []
+    for verb, send, fallback in steps:
+        session.current = verb
+        session.record("C", f"{verb}:<{sender}>")
+        try:
+            reply = await send(sender, timeout=session.remaining())
+        except SMTPResponseException as exc:
+            text = session.record_reply(exc.code, exc.message)
+            reason = classify_reply(exc.code, text, session.table, session.provider)
+            if reason is None or not reason.startswith("envelope."):
+                reason = fallback(exc.code, text)
+            return [failed("envelope", reason, f"{verb}:<{sender}> refused: {text[:80]}",
+                           code=ErrorCode.EENVELOPE, reply=text, reply_code=exc.code,
+                           params={"recipient": sender})]
+        session.record_reply(reply.code, reply.message)
+        replies.append(f"{verb} {reply.code}")
+    session.current = "RSET"
+    session.record("C", "RSET")
+    reset = await client.rset(timeout=session.remaining())
+    session.record_reply(reset.code, reset.message)
+    return [passed("envelope", f"{', '.join(replies)} for <{sender}>; RSET — nothing sent")]

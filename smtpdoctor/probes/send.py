@@ -1,0 +1,62 @@
+"""send (send-test only): a real, well-formed message to each recipient."""
+
+from __future__ import annotations
+
+import time
+
+from smtpdoctor.message import build_message
+from smtpdoctor.model import ErrorCode, ProbeResult
+from smtpdoctor.net import classify_reply
+from smtpdoctor.session import Session, failed, passed
+
+
+async def probe_send(session: Session) -> list[ProbeResult]:
+    from aiosmtplib import SMTPResponseException
+
+    client = session.client
+    s = session.settings
+    assert client is not None and s.sender is not None
+    message = build_message(s, session.recipients, subject=session.subject, body=session.body)
+    started = time.perf_counter()
+    stage = "MAIL FROM"
+    try:
+        session.current = stage
+        session.record("C", f"MAIL FROM:<{s.sender}>")
+        reply = await client.mail(s.sender, timeout=session.remaining())
+        session.record_reply(reply.code, reply.message)
+        refused: list[str] = []
+        for recipient in session.recipients:
+            stage = session.current = "RCPT TO"
+            session.record("C", f"RCPT TO:<{recipient}>")
+            try:
+                reply = await client.rcpt(recipient, timeout=session.remaining())
+                session.record_reply(reply.code, reply.message)
+            except SMTPResponseException as exc:
+                text = session.record_reply(exc.code, exc.message)
+                refused.append(f"<{recipient}>: {text}")
+                if len(refused) == len(session.recipients):
+                    reason = classify_reply(exc.code, text, session.table, session.provider)
+                    return [failed("send", reason or "envelope.recipient_rejected",
+                                   f"every recipient refused: {text[:80]}", code=ErrorCode.EMESSAGE,
+                                   reply=text, reply_code=exc.code, params={"recipient": recipient})]
+        stage = session.current = "DATA"
+        session.record("C", f"DATA <message of {len(message)} bytes>")
+        reply = await client.data(message, timeout=session.remaining())
+    except SMTPResponseException as exc:
+        text = session.record_reply(exc.code, exc.message)
+        reason = classify_reply(exc.code, text, session.table, session.provider) or "message.rejected"
+        return [failed("send", reason, f"{stage} refused: {text[:80]}", code=ErrorCode.EMESSAGE,
+                       reply=text, reply_code=exc.code,
+                       params={"recipient": ", ".join(session.recipients)})]
+    queued = session.record_reply(reply.code, reply.message)
+    took = (time.perf_counter() - started) * 1000
+    accepted = len(session.recipients) - len(refused)
+    summary = f"accepted for {accepted} recipient(s) in {took:.0f} ms: {queued}"
+    details: dict[str, object] = {"reply": queued, "bytes": len(message)}
+    if refused:
+        details["refused"] = "; ".join(refused)
+        return [passed("send", summary + f"; refused: {'; '.join(refused)}",
+                       warning="envelope.recipient_rejected",
+                       params={"recipient": ", ".join(r.split('>')[0][1:] for r in refused)},
+                       details=details)]
+    return [passed("send", summary, details=details)]

@@ -1,0 +1,40 @@
+"""smtp: 220 greeting (read in the tls step) and EHLO; records capabilities."""
+
+from __future__ import annotations
+
+from smtpdoctor.model import ProbeResult
+from smtpdoctor.session import Session, failed, passed
+
+SHOWN_EXTENSIONS = ("size", "8bitmime", "smtputf8", "pipeline", "pipelining", "chunking",
+                    "enhancedstatuscodes", "starttls")
+
+
+async def probe_smtp(session: Session) -> list[ProbeResult]:
+    from aiosmtplib import SMTPHeloError
+
+    client = session.client
+    assert client is not None
+    # After STARTTLS the client must forget the old EHLO (RFC 3207); with
+    # implicit TLS nothing has been said yet. Either way: EHLO now.
+    if client.is_ehlo_or_helo_needed:
+        session.current = "EHLO"
+        session.record("C", f"EHLO {client.local_hostname}")
+        try:
+            reply = await client.ehlo(timeout=session.remaining())
+        except SMTPHeloError as exc:
+            session.record_reply(exc.code, exc.message)
+            return [failed("smtp", "smtp.ehlo_rejected", f"EHLO refused: {exc.code}",
+                           reply_code=exc.code)]
+        session.record_reply(reply.code, reply.message)
+    extensions = client.esmtp_extensions
+    auth = " ".join(m.upper() for m in client.server_auth_methods) or "none"
+    shown = [
+        f"{name.upper()} {extensions[name]}".strip() for name in SHOWN_EXTENSIONS if name in extensions
+    ]
+    greeting = session.greeting[:60]
+    summary = f"{greeting}; AUTH {auth}" + (f"; {', '.join(shown)}" if shown else "")
+    return [passed("smtp", summary, details={
+        "greeting": session.greeting,
+        "auth_mechanisms": auth,
+        "extensions": " ".join(sorted(e.upper() for e in extensions)),
+    })]

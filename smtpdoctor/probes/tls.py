@@ -1,0 +1,277 @@
+"""tls: implicit TLS on connect, or STARTTLS after EHLO, certificate verified.
+
+The greeting arrives inside this step (after the handshake for implicit TLS,
+before STARTTLS otherwise), so a greeting failure is reported here as the
+``smtp`` probe's failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+import time
+
+from smtpdoctor.lint import port_mode
+from smtpdoctor.model import ProbeResult
+from smtpdoctor.net import classify_reply, local_hostname
+from smtpdoctor.probes.sniff import plaintext_mode, speaks_implicit_tls
+from smtpdoctor.session import Session, both, failed, passed, skipped
+
+EXPIRY_WARNING_DAYS = 21
+# How long a plaintext greeting may take before we also ask, on a second
+# connection, whether the port is waiting for a TLS handshake instead.
+SNIFF_AFTER = 1.0
+# OpenSSL's words for "the other side did not answer in TLS".
+NOT_TLS_MARKERS = ("WRONG_VERSION_NUMBER", "wrong version number", "record layer failure",
+                   "UNKNOWN_PROTOCOL", "unknown protocol", "packet length too long",
+                   "http request")
+VERIFY_REASONS = {
+    9: "tls.cert_expired",   # not yet valid: usually this machine's clock
+    10: "tls.cert_expired",
+    62: "tls.cert_name_mismatch",
+    64: "tls.cert_name_mismatch",
+}
+
+
+async def probe_tls(session: Session) -> list[ProbeResult]:
+    from aiosmtplib import SMTP
+
+    s = session.settings
+    session.client = SMTP(
+        hostname=s.host, sock=session.sock, use_tls=s.security == "ssl", start_tls=False,
+        tls_context=session.context, timeout=session.timeout, local_hostname=local_hostname(),
+    )
+    session.sock = None  # the client owns (and closes) it now
+    if s.security == "ssl":
+        return await _implicit(session)
+    return await _starttls(session)
+
+
+async def _implicit(session: Session) -> list[ProbeResult]:
+    from aiosmtplib import (
+        SMTPConnectError,
+        SMTPConnectResponseError,
+        SMTPConnectTimeoutError,
+        SMTPReadTimeoutError,
+    )
+
+    assert session.client is not None
+    session.current = "TLS handshake"
+    try:
+        response = await session.client.connect(timeout=session.remaining())
+    except SMTPConnectResponseError as exc:
+        return [passed("tls", "handshake completed"), _greeting_refused(session, exc.code, exc.message)]
+    except SMTPConnectTimeoutError as exc:
+        if isinstance(exc.__cause__, SMTPReadTimeoutError):
+            return [passed("tls", "handshake completed"), _greeting_timeout(session)]
+        return [await _not_tls(session, "tls.timeout", "no handshake")]
+    except SMTPConnectError as exc:
+        return [await _handshake_error(session, exc.__cause__ or exc)]
+    session.greeting = session.record_reply(response.code, response.message)
+    return [_tls_passed(session)]
+
+
+async def _handshake_error(session: Session, cause: BaseException) -> ProbeResult:
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return _certificate_failure(session, cause)
+    return await _not_tls(session, "tls.handshake_failed", _ssl_words(cause))
+
+
+def _ssl_words(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLError) and exc.reason:
+        return f"{exc.reason} ({exc.library or 'ssl'})"
+    return str(exc) or type(exc).__name__
+
+
+async def _not_tls(session: Session, reason: str, detail: str) -> ProbeResult:
+    """The handshake failed: if the port greets in plaintext, the real fault is
+    the mode, and we can say exactly which setting to change."""
+    s = session.settings
+    actual = await plaintext_mode(session.address or "", s.port or 0, session.remaining())
+    if actual is not None:
+        symptom = both("symptom",
+                       "A TLS client there gets OpenSSL's \"wrong version number\".",
+                       "TLS 客户端在该端口会得到 OpenSSL 的 \"wrong version number\" 错误。")
+        return failed("tls", "tls.wrong_mode", f"port {s.port} answers in plaintext, not TLS",
+                      params={"configured": "ssl", "actual": actual, "fix": s.fix(actual),
+                              **symptom})
+    return failed("tls", reason, f"{s.host}:{s.port}: {detail}",
+                  params={"detail": detail, "timeout": f"{session.timeout:g}"})
+
+
+async def _starttls(session: Session) -> list[ProbeResult]:
+    from aiosmtplib import (
+        SMTPConnectError,
+        SMTPConnectResponseError,
+        SMTPConnectTimeoutError,
+        SMTPException,
+        SMTPHeloError,
+        SMTPResponseException,
+        SMTPTimeoutError,
+    )
+
+    s = session.settings
+    client = session.client
+    assert client is not None
+    session.current = "greeting"
+    connect = asyncio.create_task(client.connect(timeout=session.remaining()))
+    if await _implicit_tls_instead(session, connect):
+        symptom = both(
+            "symptom",
+            "A STARTTLS client waits there for a greeting that never comes (nodemailer: "
+            "\"Greeting never received\"; Python: timed out).",
+            "STARTTLS 客户端会一直等待永远不会到来的问候（nodemailer：\"Greeting never received\"；"
+            "Python：超时）。")
+        return [failed("tls", "tls.wrong_mode", f"port {s.port} waits for a TLS handshake",
+                       params={"configured": s.security, "actual": "ssl", "fix": s.fix("ssl"),
+                               **symptom})]
+    not_reached = "not reached: the greeting failed"
+    try:
+        response = await connect
+    except SMTPConnectResponseError as exc:
+        return [skipped("tls", not_reached), _greeting_refused(session, exc.code, exc.message)]
+    except SMTPConnectTimeoutError:
+        return [skipped("tls", not_reached), _greeting_timeout(session)]
+    except SMTPConnectError as exc:
+        detail = str(exc.__cause__ or exc)
+        return [skipped("tls", not_reached),
+                failed("smtp", "smtp.disconnected", "closed before the greeting",
+                       params={"detail": detail})]
+    session.greeting = session.record_reply(response.code, response.message)
+
+    session.current = "EHLO"
+    session.record("C", f"EHLO {client.local_hostname}")
+    try:
+        ehlo = await client.ehlo(timeout=session.remaining())
+    except SMTPHeloError as exc:
+        session.record_reply(exc.code, exc.message)
+        return [skipped("tls", "not reached: EHLO failed"),
+                failed("smtp", "smtp.ehlo_rejected", f"EHLO refused: {exc.code}")]
+    session.record_reply(ehlo.code, ehlo.message)
+
+    offered = client.supports_extension("starttls")
+    if s.security == "plain":
+        if s.password:
+            better = "starttls" if offered else ("ssl" if _ssl_port(session) else "starttls")
+            port = None if offered else _ssl_port(session)
+            return [passed("tls", "no TLS (plain, as configured)" + (
+                "; the server offers STARTTLS" if offered else ""),
+                warning="tls.not_encrypted", params={"fix": s.fix(better, port)})]
+        return [passed("tls", "no TLS (plain, as configured)")]
+    if not offered:
+        ssl_port = _ssl_port(session)
+        if ssl_port:
+            alt = both("alt_fix", f"Use implicit TLS on port {ssl_port}: set {s.fix('ssl', ssl_port)}.",
+                       f"改用 {ssl_port} 端口的 SSL：请设置 {s.fix('ssl', ssl_port)}。")
+        else:
+            alt = both("alt_fix", "Use the provider's TLS port (`smtpdoctor providers`); sending the "
+                       "password without TLS is not a fix.",
+                       "请使用服务商的 TLS 端口（`smtpdoctor providers`）；不加密发送密码不是解决办法。")
+        return [failed("tls", "tls.starttls_not_offered", f"EHLO on port {s.port} lists no STARTTLS",
+                       params=alt)]
+
+    session.current = "STARTTLS"
+    session.record("C", "STARTTLS")
+    try:
+        reply = await client.starttls(server_hostname=s.host, timeout=session.remaining())
+    except ssl.SSLCertVerificationError as exc:
+        return [_certificate_failure(session, exc)]
+    except SMTPResponseException as exc:
+        text = session.record_reply(exc.code, exc.message)
+        return [failed("tls", "tls.handshake_failed", f"STARTTLS refused: {text}",
+                       reply=text, reply_code=exc.code, params={"detail": text})]
+    except (SMTPTimeoutError, TimeoutError):
+        return [failed("tls", "tls.timeout", "STARTTLS handshake timed out",
+                       params={"timeout": f"{session.timeout:g}"})]
+    except (ssl.SSLError, SMTPException, OSError) as exc:
+        detail = _ssl_words(exc)
+        return [failed("tls", "tls.handshake_failed", f"STARTTLS: {detail}", params={"detail": detail})]
+    session.record_reply(reply.code, reply.message)
+    return [_tls_passed(session, via="STARTTLS")]
+
+
+async def _implicit_tls_instead(session: Session, connect: asyncio.Task[object]) -> bool:
+    """While the plaintext greeting is late, ask a second connection whether
+    the port expects TLS right away; if it does, stop waiting."""
+    done, _ = await asyncio.wait({connect}, timeout=min(SNIFF_AFTER, session.remaining() / 3))
+    if done:
+        return False
+    s = session.settings
+    sniff = asyncio.create_task(speaks_implicit_tls(
+        session.address or "", s.port or 0, s.host or "", session.context, session.remaining()))
+    pending: set[asyncio.Task[object]] = {connect, sniff}
+    while pending:
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        if connect in done:
+            sniff.cancel()
+            return False
+        if sniff in done and sniff.result():
+            connect.cancel()
+            with contextlib.suppress(BaseException):
+                await connect
+            return True
+    return False
+
+
+def _ssl_port(session: Session) -> int | None:
+    provider = session.provider
+    if provider:
+        return next((p for p, m in sorted(provider.ports.items()) if m == "ssl"), None)
+    return 465 if port_mode(465, None) == "ssl" else None
+
+
+def _greeting_timeout(session: Session) -> ProbeResult:
+    s = session.settings
+    ssl_port = _ssl_port(session)
+    other = ssl_port if s.security != "ssl" and ssl_port and ssl_port != s.port else 587
+    mode = "ssl" if other == ssl_port else "starttls"
+    alt = both("alt_fix", s.fix(mode, other), s.fix(mode, other))
+    return failed("smtp", "smtp.greeting_timeout", f"no 220 greeting within {session.timeout:g} s",
+                  params={"timeout": f"{session.timeout:g}", **alt})
+
+
+def _greeting_refused(session: Session, code: int, message: str) -> ProbeResult:
+    text = session.record_reply(code, message)
+    reason = classify_reply(code, text, session.table, session.provider) or "smtp.greeting_rejected"
+    if not reason.startswith("smtp."):
+        reason = "smtp.greeting_rejected"
+    return failed("smtp", reason, f"greeting: {text}", reply=text, reply_code=code)
+
+
+def _certificate_failure(session: Session, exc: ssl.SSLCertVerificationError) -> ProbeResult:
+    reason = VERIFY_REASONS.get(exc.verify_code, "tls.cert_untrusted")
+    detail = exc.verify_message or str(exc)
+    return failed("tls", reason, f"certificate rejected: {detail}", params={"detail": detail})
+
+
+def _tls_passed(session: Session, via: str = "implicit TLS") -> ProbeResult:
+    assert session.client is not None
+    sslobj = session.client.get_transport_info("ssl_object")
+    if sslobj is None:
+        return passed("tls", f"{via}: handshake completed")
+    cipher = (sslobj.cipher() or ("?",))[0]
+    cert = sslobj.getpeercert() or {}
+    subject = _name(cert.get("subject", ()))
+    issuer = _name(cert.get("issuer", ()))
+    summary = f"{via}, {sslobj.version()} {cipher}; certificate {subject} from {issuer}"
+    details: dict[str, object] = {"protocol": sslobj.version(), "cipher": cipher,
+                                  "subject": subject, "issuer": issuer}
+    if "notAfter" in cert:
+        expires = ssl.cert_time_to_seconds(cert["notAfter"])
+        days = int((expires - time.time()) // 86400)
+        details |= {"expires": time.strftime("%Y-%m-%d", time.gmtime(expires)), "days_left": days}
+        summary += f", expires in {days} days"
+        if days < EXPIRY_WARNING_DAYS:
+            return passed("tls", summary, warning="tls.cert_expiring", params={"days": days},
+                          details=details)
+    return passed("tls", summary, details=details)
+
+
+def _name(rdns: object) -> str:
+    """'CN=smtp.qq.com' from the nested tuples ssl.getpeercert() returns."""
+    parts = {k: v for rdn in rdns for (k, v) in rdn}  # type: ignore[attr-defined]
+    for key in ("commonName", "organizationName"):
+        if key in parts:
+            return f"{'CN' if key == 'commonName' else 'O'}={parts[key]}"
+    return "?"

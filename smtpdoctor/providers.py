@@ -1,0 +1,153 @@
+"""The provider table (``providers.toml``) and matching settings against it."""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+SECURITY_MODES = ("ssl", "starttls", "plain")
+
+
+@dataclass(frozen=True)
+class ReplyRule:
+    """A server reply text that means ``reason`` (matched case-insensitively)."""
+
+    contains: str
+    reason: str
+    code: int | None = None
+
+    def matches(self, code: int | None, text: str) -> bool:
+        if self.code is not None and code != self.code:
+            return False
+        return self.contains.casefold() in text.casefold()
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str
+    name: str
+    name_zh: str
+    kind: str
+    hosts: tuple[str, ...]
+    host_patterns: tuple[str, ...]
+    domains: tuple[str, ...]
+    aliases: tuple[str, ...]
+    ports: Mapping[int, str]
+    default_port: int
+    username: str
+    password_kind: str
+    sender_must_match_login: bool
+    credential_url: str | None = None
+    help_url: str | None = None
+    username_literal: str | None = None
+    password_pattern: str | None = None
+    notes: str | None = None
+    replies: tuple[ReplyRule, ...] = ()
+    remedies: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    @property
+    def primary_host(self) -> str:
+        return self.hosts[0] if self.hosts else self.host_patterns[0]
+
+    def serves_host(self, host: str) -> bool:
+        host = host.lower().rstrip(".")
+        return host in self.hosts or any(fnmatch.fnmatch(host, p) for p in self.host_patterns)
+
+    def display_name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name
+
+
+@dataclass(frozen=True)
+class ProviderTable:
+    providers: tuple[Provider, ...]
+
+    def get(self, provider_id: str) -> Provider | None:
+        return next((p for p in self.providers if p.id == provider_id), None)
+
+    def by_name(self, name: str) -> Provider | None:
+        """Find by id or alias, the way nodemailer's ``service`` names are written."""
+        wanted = _normalise_name(name)
+        for provider in self.providers:
+            names = (provider.id, provider.name, *provider.aliases)
+            if wanted in {_normalise_name(n) for n in names}:
+                return provider
+        return None
+
+    def by_host(self, host: str) -> Provider | None:
+        return next((p for p in self.providers if p.serves_host(host)), None)
+
+    def by_address(self, address: str) -> Provider | None:
+        domain = address.rpartition("@")[2].lower().strip()
+        if not domain:
+            return None
+        return next((p for p in self.providers if domain in p.domains), None)
+
+    def all_hosts(self) -> list[str]:
+        return [h for p in self.providers for h in p.hosts]
+
+    def reply_rules(self, first: Provider | None) -> list[tuple[Provider, ReplyRule]]:
+        """Every reply rule, the matched provider's first: a reply text names its
+        server even when the settings did not (an Exmail custom domain, say)."""
+        ordered = ([first] if first else []) + [p for p in self.providers if p is not first]
+        return [(p, rule) for p in ordered for rule in p.replies]
+
+
+def _normalise_name(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch.isalnum() or ord(ch) > 127)
+
+
+def _provider_from_toml(provider_id: str, raw: Mapping[str, Any], table: Mapping[str, Any]) -> Provider:
+    replies_raw = list(raw.get("replies", []))
+    if "inherit_replies" in raw:
+        replies_raw += table[raw["inherit_replies"]].get("replies", [])
+    remedies = dict(table[raw["inherit_replies"]].get("remedies", {})) if "inherit_replies" in raw else {}
+    remedies.update(raw.get("remedies", {}))
+    return Provider(
+        id=provider_id,
+        name=raw["name"],
+        name_zh=raw.get("name_zh", raw["name"]),
+        kind=raw["kind"],
+        hosts=tuple(raw.get("hosts", ())),
+        host_patterns=tuple(raw.get("host_patterns", ())),
+        domains=tuple(raw.get("domains", ())),
+        aliases=tuple(raw.get("aliases", ())),
+        ports={int(port): mode for port, mode in raw["ports"].items()},
+        default_port=int(raw["default_port"]),
+        username=raw["username"],
+        password_kind=raw["password_kind"],
+        sender_must_match_login=bool(raw["sender_must_match_login"]),
+        credential_url=raw.get("credential_url"),
+        help_url=raw.get("help_url"),
+        username_literal=raw.get("username_literal"),
+        password_pattern=raw.get("password_pattern"),
+        notes=raw.get("notes"),
+        replies=tuple(
+            ReplyRule(contains=r["contains"], reason=r["reason"], code=r.get("code"))
+            for r in replies_raw
+        ),
+        remedies=remedies,
+    )
+
+
+def _table_text() -> str:
+    packaged = resources.files("smtpdoctor").joinpath("providers.toml")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    # A source checkout (editable install): the table sits at the repository root.
+    return (Path(__file__).resolve().parent.parent / "providers.toml").read_text(encoding="utf-8")
+
+
+def parse_table(text: str) -> ProviderTable:
+    raw = tomllib.loads(text)
+    return ProviderTable(tuple(_provider_from_toml(pid, body, raw) for pid, body in raw.items()))
+
+
+@cache
+def load_providers() -> ProviderTable:
+    return parse_table(_table_text())

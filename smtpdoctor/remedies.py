@@ -1,0 +1,111 @@
+"""Messages and remedies: ``reasons.toml`` plus provider overrides, in en or zh."""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from smtpdoctor.model import ErrorCode
+from smtpdoctor.providers import Provider
+from smtpdoctor.settings import Settings
+
+LANGS = ("en", "zh")
+MODE_NAMES = {
+    "en": {"ssl": "implicit TLS (SSL)", "starttls": "STARTTLS", "plain": "no TLS"},
+    "zh": {"ssl": "SSL（隐式 TLS）", "starttls": "STARTTLS", "plain": "不加密"},
+}
+MODE_PARAMS = ("configured", "expected", "actual", "security", "alt_mode")
+
+
+@dataclass(frozen=True)
+class Text:
+    message: str
+    remedy: str
+
+
+@cache
+def catalog() -> Mapping[str, Mapping[str, Any]]:
+    text = resources.files("smtpdoctor").joinpath("reasons.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def code_for(reason: str) -> ErrorCode:
+    return ErrorCode(catalog()[reason]["code"])
+
+
+def language_from_env(environ: Mapping[str, str]) -> str:
+    """POSIX order: the first of LC_ALL, LC_MESSAGES, LANG that is set decides."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def context(settings: Settings | None, provider: Provider | None, lang: str) -> dict[str, str]:
+    """The values every template may use: the user's settings and variable names."""
+    out: dict[str, str] = {}
+    if settings is not None:
+        out |= {
+            "host": settings.host or "",
+            "port": str(settings.port or ""),
+            "security": settings.security or "",
+            "username": settings.username or "",
+            "sender": settings.sender or "",
+            "host_var": settings.variable("host"),
+            "port_var": settings.variable("port"),
+            "user_var": settings.variable("username"),
+            "password_var": settings.variable("password"),
+            "sender_var": settings.variable("sender"),
+        }
+    if provider is not None:
+        out |= {
+            "provider": provider.display_name(lang),
+            "credential_url": provider.credential_url or "",
+            "help_url": provider.help_url or provider.credential_url or "",
+        }
+    return out
+
+
+def render(
+    reason: str,
+    params: Mapping[str, str],
+    settings: Settings | None,
+    provider: Provider | None,
+    lang: str,
+) -> Text:
+    entry = catalog()[reason][lang]
+    values = _Blank(context(settings, provider, lang))
+    values.update(params)
+    # Parameters made in code as sentences come in both languages: NAME_en, NAME_zh.
+    suffix = f"_{lang}"
+    for key, value in params.items():
+        if key.endswith(suffix):
+            values[key[: -len(suffix)]] = value
+    names = MODE_NAMES[lang]
+    for key in MODE_PARAMS:
+        if values.get(key) in names:
+            values[key] = names[values[key]]
+    remedy_template = entry["remedy"]
+    if provider is not None and reason in provider.remedies:
+        remedy_template = provider.remedies[reason][lang]
+    message = entry["message"].format_map(values).strip()
+    remedy = remedy_template.format_map(values).strip()
+    link = values.get("credential_url") if reason.startswith("auth.") else ""
+    if link and link not in remedy:
+        remedy += f" ({link})"
+    return Text(message, remedy)

@@ -1,0 +1,172 @@
+"""``check`` and ``send-test`` as plain functions: settings in, Report out."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import time
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from email.utils import parseaddr
+from typing import TYPE_CHECKING
+
+from smtpdoctor.model import (
+    PROBE_ORDER,
+    SEND_PROBE_ORDER,
+    ErrorCode,
+    Finding,
+    Report,
+    Severity,
+    frozen_params,
+)
+from smtpdoctor.preflight import Preflight
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# Failures that can pass on their own a little later (the network coming up
+# at boot, a server restarting); a wrong password never does.
+RETRIABLE_CODES = {ErrorCode.ETIMEDOUT, ErrorCode.ECONNECTION}
+RETRIABLE_REASONS = {"dns.timeout", "dns.error"}
+DEFAULT_ALT_PORTS = (465, 587, 25, 2525)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    timeout: float = 10.0
+    dns_server: str | None = None
+    ca_file: str | None = None
+    alt_ports: str = "465,587,25,2525"
+    until: str | None = None
+    retries: int = 0
+    retry_delay: float = 5.0
+    subject: str | None = None
+    body: str | None = None
+
+
+class BadOption(ValueError):
+    """An option's value cannot be used; the message says why."""
+
+
+def parse_dns_server(text: str) -> tuple[str, int]:
+    """``IP``, ``IP:PORT``, ``[IPv6]:PORT`` or a bare IPv6 address."""
+    host, port = text.strip(), "53"
+    if host.startswith("["):
+        host, _, rest = host[1:].partition("]")
+        port = rest.removeprefix(":") or "53"
+    elif host.count(":") == 1:
+        host, port = host.split(":")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise BadOption(f"{text!r} is not an IP address (use IP or IP:PORT)") from None
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise BadOption(f"{port!r} is not a port number")
+    return host, int(port)
+
+
+def parse_ports(text: str) -> tuple[int, ...]:
+    if text.strip().lower() in ("", "none"):
+        return ()
+    ports = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part.isdigit() or not 1 <= int(part) <= 65535:
+            raise BadOption(f"{part!r} is not a port number")
+        ports.append(int(part))
+    return tuple(dict.fromkeys(ports))
+
+
+def recipient_problem(recipient: str) -> str | None:
+    """Why ``recipient`` is not one plain address (a header-injection attempt,
+    a list, a display name), or None."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in recipient):
+        return "it contains a line break or control character"
+    if "," in recipient or ";" in recipient:
+        return "give one address per argument"
+    if any(ch.isspace() for ch in recipient) or "<" in recipient or ">" in recipient:
+        return "no spaces, angle brackets or display names"
+    name, address = parseaddr(recipient)
+    local, at, domain = recipient.rpartition("@")
+    if name or address != recipient or not at or not local or "." not in domain.strip("."):
+        return "not an address like you@example.com"
+    if len(recipient) > 254:
+        return "longer than 254 characters"
+    return None
+
+
+def run_command(
+    command: str,
+    preflight: Preflight,
+    recipients: tuple[str, ...],
+    options: RunOptions,
+    progress: Console | None = None,
+) -> Report:
+    names = SEND_PROBE_ORDER if command == "send-test" else PROBE_ORDER
+    findings = list(preflight.findings)
+    for recipient in recipients:
+        problem = recipient_problem(recipient)
+        if problem:
+            findings.append(Finding(Severity.ERROR, "config.bad_recipient",
+                                    frozen_params({"recipient": repr(recipient), "detail": problem})))
+    base = Report(command, preflight.settings, preflight.provider, tuple(findings))
+    if base.exit_code == 2:
+        from smtpdoctor.session import skipped
+
+        return Report(command, preflight.settings, preflight.provider, tuple(findings),
+                      tuple(skipped(n, "not run: configuration error") for n in names))
+    attempts = 0
+    while True:
+        attempts += 1
+        report = _attempt(command, preflight, findings, recipients, options, names, progress)
+        failure = report.failed_probe
+        if failure is None or attempts > options.retries or not _retriable(failure.error):
+            return Report(report.command, report.settings, report.provider, report.findings,
+                          report.probes, report.transcript, attempts)
+        if progress is not None:
+            progress.print(f"[dim]{failure.name} failed ({failure.error.reason if failure.error else ''}); "
+                           f"retry {attempts}/{options.retries} in {options.retry_delay:g} s[/dim]")
+        time.sleep(options.retry_delay)
+
+
+def _retriable(error: object) -> bool:
+    from smtpdoctor.model import ProbeError
+
+    if not isinstance(error, ProbeError):
+        return False
+    if error.code in RETRIABLE_CODES or error.reason in RETRIABLE_REASONS:
+        return True
+    return error.reply_code is not None and 400 <= error.reply_code < 500
+
+
+def _attempt(command: str, preflight: Preflight, findings: list[Finding],
+             recipients: tuple[str, ...], options: RunOptions, names: tuple[str, ...],
+             progress: Console | None) -> Report:
+    from smtpdoctor.net import Redactor, tls_context
+    from smtpdoctor.pipeline import run_probes
+    from smtpdoctor.session import Session
+
+    s = preflight.settings
+    session = Session(
+        settings=s,
+        provider=preflight.provider,
+        table=preflight.table,
+        timeout=options.timeout,
+        context=tls_context(options.ca_file),
+        redactor=Redactor(s.username, s.password),
+        alt_ports=parse_ports(options.alt_ports),
+        dns_server=parse_dns_server(options.dns_server) if options.dns_server else None,
+        recipients=recipients,
+        subject=options.subject,
+        body=options.body,
+    )
+    status: AbstractContextManager[object] = nullcontext()
+    on_step = None
+    if progress is not None and progress.is_terminal:
+        live = progress.status("smtpdoctor: starting…")
+        status = live
+        on_step = lambda name: live.update(f"smtpdoctor: checking {name}…")  # noqa: E731
+    with status:
+        probes = asyncio.run(run_probes(session, names, options.until, on_step))
+    return Report(command, s, preflight.provider, tuple(findings), tuple(probes),
+                  tuple(session.transcript))

@@ -1,0 +1,720 @@
+"""Read SMTP settings the way the user's app does.
+
+``load_settings`` is a pure function of a parsed dotenv file, an environment
+mapping and the command-line options. Precedence, low to high: provider
+defaults < app defaults < dotenv file < environment < options — what
+``python-dotenv``'s ``load_dotenv()`` gives an app, since it never overrides
+variables that are already set.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from email.utils import parseaddr
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+from smtpdoctor.model import Finding, Severity, frozen_params
+from smtpdoctor.providers import Provider, ProviderTable
+from smtpdoctor.secret import Secret
+
+TRUE_WORDS = frozenset({"true", "1", "yes", "on", "y", "t"})
+FALSE_WORDS = frozenset({"false", "0", "no", "off", "n", "f", "", "none", "null"})
+# What each port conventionally speaks when the settings do not say.
+PORT_MODES = {465: "ssl", 587: "starttls", 25: "starttls", 2525: "starttls"}
+
+
+class Source(StrEnum):
+    DOTENV = "dotenv"
+    ENVIRONMENT = "environment"
+    OPTION = "option"
+    PROVIDER = "provider"
+    DEFAULT = "default"
+    DERIVED = "derived"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value came from: ``MAIL_SERVER (.env)``, ``--port (option)``…"""
+
+    source: Source
+    variable: str | None = None
+    file: str | None = None
+
+    def describe(self) -> str:
+        match self.source:
+            case Source.DOTENV:
+                return f"{self.variable} ({self.file})"
+            case Source.ENVIRONMENT:
+                return f"{self.variable} (environment)"
+            case Source.OPTION:
+                return f"{self.variable} (option)"
+            case Source.PROVIDER:
+                return f"provider {self.variable} default"
+            case Source.DEFAULT:
+                return f"{self.variable} default"
+            case Source.DERIVED:
+                return f"derived from {self.variable}"
+
+
+@dataclass(frozen=True)
+class RawValue:
+    name: str
+    value: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class DotenvFile:
+    """A dotenv file as python-dotenv reads it, plus what the app cannot see."""
+
+    shown_path: str
+    values: Mapping[str, str]
+    key_lines: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    unparsable_lines: tuple[int, ...] = ()
+    has_bom: bool = False
+    others_can_read: bool = False
+    tracked_by_git: bool = False
+
+
+class DotenvError(Exception):
+    """The dotenv file cannot be read at all; carries the finding to report."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.reason)
+        self.finding = finding
+
+
+@dataclass(frozen=True)
+class Options:
+    """Command-line overrides; ``port`` stays text so a bad value is a finding."""
+
+    host: str | None = None
+    port: str | None = None
+    user: str | None = None
+    sender: str | None = None
+    security: str | None = None
+    provider: str | None = None
+
+
+@dataclass(frozen=True)
+class Family:
+    """One convention for naming mail settings (Flask-Mail, Django, …)."""
+
+    id: str
+    name: str
+    host: tuple[str, ...] = ()
+    port: tuple[str, ...] = ()
+    user: tuple[str, ...] = ()
+    password: tuple[str, ...] = ()
+    sender: tuple[str, ...] = ()
+    ssl_flags: tuple[str, ...] = ()
+    starttls_flags: tuple[str, ...] = ()
+    # Keys that only this family uses: their presence selects it.
+    markers: tuple[str, ...] = ()
+    # The port the app uses when none is set, and what it speaks with no TLS
+    # flags: Flask-Mail and Django connect without TLS unless told otherwise.
+    default_port: int | None = None
+    unset_tls: str | None = None
+
+    def variables(self) -> tuple[str, ...]:
+        return (
+            *self.host, *self.port, *self.user, *self.password, *self.sender,
+            *self.ssl_flags, *self.starttls_flags, *self.markers,
+        )
+
+
+URL_KEYS = ("SMTP_URL", "MAIL_URL", "EMAIL_URL")
+FAMILIES: tuple[Family, ...] = (
+    Family("url", "URL", host=URL_KEYS, sender=("SMTP_FROM", "MAIL_FROM", "EMAIL_FROM"),
+           markers=URL_KEYS),
+    Family("resend", "Resend", password=("RESEND_API_KEY",), sender=("FROM_EMAIL",),
+           markers=("RESEND_API_KEY",)),
+    Family("nodemailer", "nodemailer service", user=("EMAIL_USER",),
+           password=("EMAIL_PASSWORD", "EMAIL_PASS"), sender=("EMAIL_FROM",),
+           markers=("EMAIL_PROVIDER", "EMAIL_SERVICE")),
+    Family("default-email", "account-style", host=("SMTP_HOST",), port=("SMTP_PORT",),
+           user=("DEFAULT_EMAIL_ACCOUNT",), password=("DEFAULT_EMAIL_PASSWORD",),
+           sender=("FROM_EMAIL",), markers=("DEFAULT_EMAIL_ACCOUNT", "DEFAULT_EMAIL_PASSWORD")),
+    Family("smtp", "generic SMTP_*", host=("SMTP_HOST", "SMTP_SERVER"), port=("SMTP_PORT",),
+           user=("SMTP_USER", "SMTP_USERNAME"), password=("SMTP_PASSWORD", "SMTP_PASS"),
+           sender=("SMTP_FROM",), ssl_flags=("SMTP_SECURE", "SMTP_SSL", "SMTP_USE_SSL"),
+           starttls_flags=("SMTP_TLS", "SMTP_USE_TLS")),
+    Family("flask-mail", "Flask-Mail", host=("MAIL_SERVER",), port=("MAIL_PORT",),
+           user=("MAIL_USERNAME",), password=("MAIL_PASSWORD",), sender=("MAIL_DEFAULT_SENDER",),
+           ssl_flags=("MAIL_USE_SSL",), starttls_flags=("MAIL_USE_TLS",),
+           markers=("MAIL_SERVER", "MAIL_USE_SSL", "MAIL_USE_TLS", "MAIL_DEFAULT_SENDER"),
+           default_port=25, unset_tls="plain"),
+    Family("laravel", "Laravel", host=("MAIL_HOST",), port=("MAIL_PORT",),
+           user=("MAIL_USERNAME",), password=("MAIL_PASSWORD",), sender=("MAIL_FROM_ADDRESS",),
+           markers=("MAIL_HOST", "MAIL_ENCRYPTION", "MAIL_SCHEME", "MAIL_FROM_ADDRESS",
+                    "MAIL_MAILER")),
+    Family("django", "Django", host=("EMAIL_HOST",), port=("EMAIL_PORT",),
+           user=("EMAIL_HOST_USER",), password=("EMAIL_HOST_PASSWORD",),
+           sender=("DEFAULT_FROM_EMAIL",), ssl_flags=("EMAIL_USE_SSL",),
+           starttls_flags=("EMAIL_USE_TLS",), default_port=25, unset_tls="plain"),
+)
+FAMILY_BY_ID = {f.id: f for f in FAMILIES}
+LARAVEL_TLS_KEYS = ("MAIL_SCHEME", "MAIL_ENCRYPTION")
+KNOWN_KEYS = frozenset(k for f in FAMILIES for k in f.variables()) | set(LARAVEL_TLS_KEYS)
+# Prefixes of keys that are mail settings; other unknown keys are none of our business.
+MAIL_PREFIXES = ("SMTP_", "MAIL_", "EMAIL_", "DEFAULT_EMAIL_", "RESEND_")
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str | None = None
+    port: int | None = None
+    security: str | None = None
+    username: str | None = None
+    password: Secret | None = None
+    sender: str | None = None
+    family: str | None = None
+    provider_id: str | None = None
+    origins: Mapping[str, Origin] = field(default_factory=dict)
+    # The TLS flag variables the user actually has, and whether any of them
+    # (or a URL scheme) said the mode, rather than the port implying it.
+    tls_variables: tuple[str, ...] = ()
+    security_explicit: bool = False
+
+    def variable(self, setting: str) -> str:
+        """The name to tell the user to change for ``setting``: the variable
+        the value came from, else the family's usual name, else the option."""
+        origin = self.origins.get(setting)
+        if origin and origin.source in (Source.DOTENV, Source.ENVIRONMENT, Source.OPTION):
+            return origin.variable or setting
+        family = FAMILY_BY_ID.get(self.family or "")
+        names = {
+            "host": family.host if family else (),
+            "port": family.port if family else (),
+            "username": family.user if family else (),
+            "password": family.password if family else (),
+            "sender": family.sender if family else (),
+        }.get(setting, ())
+        if family and family.id == "url" and setting in ("host", "port", "username", "password"):
+            # Everything lives in the one URL variable.
+            host_origin = self.origins.get("host")
+            return (host_origin.variable if host_origin and host_origin.variable in URL_KEYS
+                    else URL_KEYS[0]) or URL_KEYS[0]
+        option = {"username": "--user", "sender": "--from", "password": "the password variable"}
+        return names[0] if names else option.get(setting, f"--{setting}")
+
+    def fix(self, security: str | None = None, port: int | None = None) -> str:
+        """The exact variable change that makes the app use ``security``/``port``."""
+        return ", ".join(_assignments(self, security, port))
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    settings: Settings
+    provider: Provider | None
+    findings: tuple[Finding, ...]
+
+
+def _assignments(s: Settings, security: str | None, port: int | None) -> list[str]:
+    family = FAMILY_BY_ID.get(s.family or "")
+    if family is None or family.id == "resend":
+        out = [f"--port {port}"] if port else []
+        return [*out, f"--security {security}"] if security else out
+    if family.id == "url":
+        scheme = {"ssl": "smtps", "starttls": "smtp+tls", "plain": "smtp"}[security or "starttls"]
+        user = f"{s.username}:****@" if s.username else ""
+        return [f"{s.variable('host')}={scheme}://{user}{s.host}:{port or s.port}"]
+    out = [f"{s.variable('port')}={port}"] if port and port != s.port else []
+    if security is None:
+        return out
+    if family.id == "nodemailer":
+        secure = "true" if security == "ssl" else "false"
+        return [*out, f"secure: {secure} in createTransport (the service preset decides it now)"]
+    if family.id == "default-email":
+        return out or [f"{s.variable('port')}={_port_for(security)}"]
+    if family.id == "laravel":
+        if "MAIL_SCHEME" in s.tls_variables:
+            return [*out, f"MAIL_SCHEME={'smtps' if security == 'ssl' else 'smtp'}"]
+        value = {"ssl": "ssl", "starttls": "tls", "plain": "null"}[security]
+        return [*out, f"MAIL_ENCRYPTION={value}"]
+    ssl_var = _pick(family.ssl_flags, s.tls_variables)
+    tls_var = _pick(family.starttls_flags, s.tls_variables)
+    present = set(s.tls_variables)
+    if security == "ssl":
+        out.append(f"{ssl_var}=true")
+        if tls_var in present or family.unset_tls:
+            out.append(f"{tls_var}=false")
+    elif security == "starttls":
+        if ssl_var in present or family.unset_tls:
+            out.append(f"{ssl_var}=false")
+        if tls_var in present or family.unset_tls or ssl_var not in present:
+            out.append(f"{tls_var}=true")
+    else:
+        out += [f"{v}=false" for v in (ssl_var, tls_var) if v in present or family.unset_tls]
+    return out
+
+
+def _pick(names: tuple[str, ...], present: tuple[str, ...]) -> str:
+    return next((n for n in names if n in present), names[0])
+
+
+def _port_for(security: str) -> int:
+    return 465 if security == "ssl" else 587
+
+
+def parse_bool(text: str) -> bool | None:
+    word = text.strip().strip("\"'").lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None
+
+
+# --- reading the dotenv file (the only I/O in this module) -----------------
+
+
+def read_dotenv(path: Path, shown_path: str, *, check_git: bool = True) -> DotenvFile:
+    """Read ``path`` with python-dotenv, and note what python-dotenv glosses over."""
+    from dotenv import dotenv_values
+    from dotenv.parser import parse_stream
+
+    def fail(reason: str, **params: object) -> DotenvError:
+        return DotenvError(Finding(Severity.ERROR, reason, frozen_params({"file": shown_path, **params})))
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise fail("config.dotenv_missing") from None
+    except IsADirectoryError:
+        raise fail("config.dotenv_unreadable", detail="it is a directory") from None
+    except OSError as exc:
+        raise fail("config.dotenv_unreadable", detail=exc.strerror or str(exc)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail("config.dotenv_unreadable", detail=f"not UTF-8 (byte {exc.start})") from None
+
+    import io
+
+    key_lines: dict[str, list[int]] = {}
+    unparsable: list[int] = []
+    for binding in parse_stream(io.StringIO(text)):
+        line = binding.original.line
+        if binding.error:
+            unparsable.append(line)
+        elif binding.key is not None:
+            key_lines.setdefault(binding.key, []).append(line)
+    # interpolate=True is python-dotenv's default, and so what the app sees.
+    values = {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
+    mode = path.stat().st_mode
+    return DotenvFile(
+        shown_path=shown_path,
+        values=values,
+        key_lines={k: tuple(v) for k, v in key_lines.items()},
+        unparsable_lines=tuple(unparsable),
+        has_bom=text.startswith("\ufeff"),
+        others_can_read=bool(mode & stat.S_IROTH) and os.name == "posix",
+        tracked_by_git=check_git and _tracked_by_git(path),
+    )
+
+
+def _tracked_by_git(path: Path) -> bool:
+    folder = path.resolve().parent
+    if not any((p / ".git").exists() for p in (folder, *folder.parents)):
+        return False
+    try:
+        done = subprocess.run(
+            ["git", "ls-files", "--error-unmatch", path.name],
+            cwd=folder, capture_output=True, timeout=3, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+# --- the pure part ----------------------------------------------------------
+
+
+@dataclass
+class _Partial:
+    """What one family's variables say, before options and defaults."""
+
+    family: Family
+    values: dict[str, RawValue] = field(default_factory=dict)
+    security: str | None = None
+    security_explicit: bool = False
+    tls_variables: tuple[str, ...] = ()
+    provider: Provider | None = None
+
+
+def merge_sources(dotenv: DotenvFile | None, environ: Mapping[str, str]) -> dict[str, RawValue]:
+    """Every variable the app would see, the environment winning over the file."""
+    merged: dict[str, RawValue] = {}
+    if dotenv:
+        for name, value in dotenv.values.items():
+            merged[name] = RawValue(name, value, Origin(Source.DOTENV, name, dotenv.shown_path))
+    for name, value in environ.items():
+        if name in KNOWN_KEYS or name.startswith(MAIL_PREFIXES) or name == "FROM_EMAIL":
+            merged[name] = RawValue(name, value, Origin(Source.ENVIRONMENT, name))
+    return merged
+
+
+def load_settings(
+    dotenv: DotenvFile | None,
+    environ: Mapping[str, str],
+    options: Options,
+    table: ProviderTable,
+) -> LoadResult:
+    findings: list[Finding] = []
+
+    def add(severity: Severity, reason: str, **params: object) -> None:
+        findings.append(Finding(severity, reason, frozen_params(params)))
+
+    merged = merge_sources(dotenv, environ)
+    if dotenv:
+        _dotenv_findings(dotenv, add)
+    partials = [p for f in FAMILIES if (p := _read_family(f, merged, table, add)) is not None]
+    primary = _choose_primary(partials)
+    _typo_findings(merged, dotenv, primary, add)
+    if primary and dotenv:
+        for raw in primary.values.values():
+            in_file = dotenv.values.get(raw.name)
+            if raw.origin.source is Source.ENVIRONMENT and in_file is not None and in_file != raw.value:
+                add(Severity.INFO, "config.env_overrides_dotenv", variable=raw.name, file=dotenv.shown_path)
+    for other in partials:
+        if primary and other is not primary:
+            _compare_families(primary, other, add)
+
+    values = dict(primary.values) if primary else {}
+    family = primary.family if primary else None
+    provider = primary.provider if primary else None
+    security = primary.security if primary else None
+    security_explicit = primary.security_explicit if primary else False
+    tls_variables = primary.tls_variables if primary else ()
+
+    # Options beat everything.
+    option_values = {
+        "host": ("--host", options.host),
+        "port": ("--port", options.port),
+        "username": ("--user", options.user),
+        "sender": ("--from", options.sender),
+    }
+    for key, (flag, value) in option_values.items():
+        if value is not None:
+            values[key] = RawValue(flag, value, Origin(Source.OPTION, flag))
+    if options.security and options.security != "auto":
+        security, security_explicit = options.security, True
+        values["security"] = RawValue("--security", options.security, Origin(Source.OPTION, "--security"))
+
+    for raw in values.values():
+        _hygiene(raw, add)
+
+    if options.provider:
+        provider = table.by_name(options.provider)
+        if provider is None:
+            add(Severity.ERROR, "config.unknown_provider", value=options.provider, variable="--provider")
+
+    host = values["host"].value.strip() if "host" in values else None
+    port, port_origin = _resolve_port(values.get("port"), family, provider, security, host, table, add)
+    origins: dict[str, Origin] = {k: v.origin for k, v in values.items()}
+
+    # Provider: named explicitly, else by host, else by the login's domain.
+    if provider is None and host:
+        provider = table.by_host(host)
+    username = values["username"].value.strip() if "username" in values else None
+    if provider is None and username and not host:
+        provider = table.by_address(username)
+    if host is None and provider is not None and family is not None and family.id in ("nodemailer", "resend"):
+        host = provider.primary_host
+        origins["host"] = Origin(Source.PROVIDER, provider.id)
+    if port is None and provider is not None and host is not None:
+        port = provider.default_port
+        port_origin = Origin(Source.PROVIDER, provider.id)
+    if port_origin:
+        origins["port"] = port_origin
+
+    if security is None and port is not None:
+        if family and family.unset_tls and not tls_variables and "security" not in values:
+            add(Severity.WARNING, "config.tls_flags_missing", family=family.name,
+                port=port, fix="")  # fix filled in by lint once the port is known
+        security = (provider.ports.get(port) if provider else None) or PORT_MODES.get(port, "starttls")
+        origins["security"] = Origin(Source.DERIVED, f"port {port}")
+    elif security is not None and "security" not in origins:
+        origins["security"] = Origin(Source.DERIVED, ", ".join(tls_variables) or "URL scheme")
+
+    sender_raw = values["sender"].value.strip() if "sender" in values else None
+    sender = parseaddr(sender_raw)[1] if sender_raw else None
+    if sender_raw and not sender:
+        add(Severity.ERROR, "config.bad_sender", variable=values["sender"].name)
+    if not sender and username and "@" in username:
+        sender = username
+        origins["sender"] = Origin(Source.DERIVED, values["username"].name)
+
+    password_raw = values.get("password")
+    settings = Settings(
+        host=host or None,
+        port=port,
+        security=security,
+        username=username or None,
+        password=Secret(password_raw.value) if password_raw and password_raw.value else None,
+        sender=sender or None,
+        family=family.id if family else None,
+        provider_id=provider.id if provider else None,
+        origins=origins,
+        tls_variables=tls_variables,
+        security_explicit=security_explicit,
+    )
+    for needed, reason in (
+        (settings.host, "config.missing_host"),
+        (settings.username, "config.missing_username"),
+        (settings.password, "config.missing_password"),
+        (settings.sender, "config.missing_sender"),
+    ):
+        if not needed:
+            add(Severity.ERROR, reason, variable=settings.variable(reason.rsplit("_", 1)[1]),
+                family=family.name if family else "")
+    findings = [_fill_tls_fix(f, settings) for f in findings]
+    return LoadResult(settings, provider, tuple(findings))
+
+
+def _fill_tls_fix(finding: Finding, s: Settings) -> Finding:
+    if finding.reason != "config.tls_flags_missing" or s.security is None:
+        return finding
+    return replace(finding, params=frozen_params({**finding.params, "fix": s.fix(s.security)}))
+
+
+def _resolve_port(
+    raw: RawValue | None,
+    family: Family | None,
+    provider: Provider | None,
+    security: str | None,
+    host: str | None,
+    table: ProviderTable,
+    add: _Add,
+) -> tuple[int | None, Origin | None]:
+    if raw is not None:
+        text = raw.value.strip()
+        if text.isdigit() and 1 <= int(text) <= 65535:
+            return int(text), raw.origin
+        add(Severity.ERROR, "config.bad_port", variable=raw.name, value=raw.value)
+        return None, None
+    if family and family.default_port:
+        return family.default_port, Origin(Source.DEFAULT, family.name)
+    if security and not (provider or (host and table.by_host(host))):
+        return _port_for(security), Origin(Source.DERIVED, f"security {security}")
+    return None, None
+
+
+class _Add(Protocol):  # the `add` callback that collects findings
+    def __call__(self, severity: Severity, reason: str, **params: object) -> None: ...
+
+
+def _dotenv_findings(dotenv: DotenvFile, add: _Add) -> None:
+    if dotenv.unparsable_lines:
+        add(Severity.ERROR, "config.dotenv_unparsable", file=dotenv.shown_path,
+            lines=", ".join(map(str, dotenv.unparsable_lines)))
+    if dotenv.has_bom:
+        first = next(iter(dotenv.key_lines), "")
+        add(Severity.WARNING, "config.dotenv_bom", file=dotenv.shown_path,
+            variable=first.lstrip("\ufeff"))
+    for key, lines in dotenv.key_lines.items():
+        if len(lines) > 1:
+            add(Severity.WARNING, "config.duplicate_key", variable=key, file=dotenv.shown_path,
+                lines=", ".join(map(str, lines)), line=lines[-1])
+    if dotenv.others_can_read:
+        add(Severity.WARNING, "config.dotenv_permissions", file=dotenv.shown_path)
+    if dotenv.tracked_by_git:
+        add(Severity.WARNING, "config.dotenv_tracked", file=dotenv.shown_path)
+
+
+def _first(names: tuple[str, ...], merged: Mapping[str, RawValue]) -> RawValue | None:
+    return next((merged[n] for n in names if n in merged and merged[n].value.strip()), None)
+
+
+def _read_family(
+    family: Family, merged: Mapping[str, RawValue], table: ProviderTable, add: _Add
+) -> _Partial | None:
+    present = [k for k in family.variables() if k in merged]
+    if family.markers and not any(k in merged for k in family.markers):
+        # Families without markers of their own (generic, Django) need a host.
+        return None
+    if not family.markers and not _first(family.host, merged):
+        return None
+    # SMTP_HOST also serves the account-style family; generic needs its own user or password.
+    account_style = any(k in merged for k in FAMILY_BY_ID["default-email"].markers)
+    if family.id == "smtp" and account_style and not any(
+            k in merged for k in (*family.user, *family.password)):
+        return None
+    if not present:
+        return None
+    partial = _Partial(family)
+    for setting, names in (("host", family.host), ("port", family.port), ("username", family.user),
+                           ("password", family.password), ("sender", family.sender)):
+        raw = _first(names, merged)
+        if raw is not None:
+            partial.values[setting] = raw
+    if family.id == "url":
+        _read_url(partial, add)
+    elif family.id == "resend":
+        partial.provider = table.get("resend")
+        partial.values["username"] = RawValue("resend", "resend", Origin(Source.PROVIDER, "resend"))
+    elif family.id == "nodemailer":
+        raw = _first(family.markers, merged)
+        if raw is not None:
+            partial.provider = table.by_name(raw.value.strip())
+            if partial.provider is None:
+                add(Severity.ERROR, "config.unknown_provider", value=raw.value.strip(), variable=raw.name)
+            else:
+                partial.security = partial.provider.ports[partial.provider.default_port]
+    elif family.id == "laravel":
+        _read_laravel_tls(partial, merged)
+    else:
+        _read_tls_flags(partial, merged, add)
+    return partial
+
+
+def _read_tls_flags(partial: _Partial, merged: Mapping[str, RawValue], add: _Add) -> None:
+    family = partial.family
+    said: dict[str, bool] = {}
+    for name in (*family.ssl_flags, *family.starttls_flags):
+        if name not in merged:
+            continue
+        raw = merged[name]
+        text = raw.value.strip().lower()
+        # PHPMailer-style SMTP_SECURE=tls|ssl names the mode instead of a boolean.
+        if name == "SMTP_SECURE" and text in ("ssl", "smtps", "tls", "starttls"):
+            said[name] = text in ("ssl", "smtps")
+            if text in ("tls", "starttls"):
+                said["SMTP_TLS"] = True
+        else:
+            value = parse_bool(raw.value)
+            if value is None:
+                add(Severity.WARNING, "config.bad_boolean", variable=name, value=raw.value)
+                value = False
+            said[name] = value
+    partial.tls_variables = tuple(n for n in (*family.ssl_flags, *family.starttls_flags) if n in merged)
+    ssl_on = [n for n in family.ssl_flags if said.get(n)]
+    tls_on = [n for n in family.starttls_flags if said.get(n)]
+    if ssl_on and tls_on:
+        add(Severity.ERROR, "config.tls_flags_conflict", ssl_variable=ssl_on[0],
+            tls_variable=tls_on[0], family=family.name)
+        partial.security, partial.security_explicit = "ssl", True
+    elif ssl_on:
+        partial.security, partial.security_explicit = "ssl", True
+    elif tls_on:
+        partial.security, partial.security_explicit = "starttls", True
+    elif said and family.unset_tls:
+        # Flags present and all false: the app really connects without TLS.
+        partial.security, partial.security_explicit = "plain", True
+    elif said and "SMTP_SECURE" in said:
+        partial.security = None  # secure=false: nodemailer upgrades with STARTTLS if offered
+
+
+def _read_laravel_tls(partial: _Partial, merged: Mapping[str, RawValue]) -> None:
+    partial.tls_variables = tuple(k for k in LARAVEL_TLS_KEYS if k in merged)
+    port_raw = partial.values.get("port")
+    port465 = port_raw is not None and port_raw.value.strip() == "465"
+    scheme = merged["MAIL_SCHEME"].value.strip().lower() if "MAIL_SCHEME" in merged else ""
+    encryption = merged["MAIL_ENCRYPTION"].value.strip().lower() if "MAIL_ENCRYPTION" in merged else ""
+    if scheme == "smtps" or encryption == "ssl":
+        partial.security, partial.security_explicit = "ssl", True
+    elif encryption == "tls":
+        # Laravel's MailManager turns encryption=tls on port 465 into smtps.
+        partial.security, partial.security_explicit = ("ssl" if port465 else "starttls"), True
+
+
+def _read_url(partial: _Partial, add: _Add) -> None:
+    raw = partial.values.pop("host")
+    try:
+        parts = urlsplit(raw.value.strip())
+        port = parts.port
+    except ValueError:
+        add(Severity.ERROR, "config.bad_url", variable=raw.name)
+        return
+    scheme = parts.scheme.lower()
+    modes = {"smtps": "ssl", "smtp+ssl": "ssl", "smtp+tls": "starttls", "smtp+starttls": "starttls",
+             "smtp": None}
+    if scheme not in modes or not parts.hostname:
+        add(Severity.ERROR, "config.bad_url", variable=raw.name)
+        return
+    origin = raw.origin
+    partial.values["host"] = RawValue(raw.name, parts.hostname, origin)
+    if port is not None:
+        partial.values["port"] = RawValue(raw.name, str(port), origin)
+    if parts.username:
+        partial.values["username"] = RawValue(raw.name, unquote(parts.username), origin)
+    if parts.password:
+        partial.values["password"] = RawValue(raw.name, unquote(parts.password), origin)
+    partial.security = modes[scheme]
+    partial.security_explicit = partial.security is not None
+    if port is None:
+        default = 465 if partial.security == "ssl" else 587 if partial.security else 25
+        partial.values["port"] = RawValue(raw.name, str(default), Origin(Source.DEFAULT, f"{scheme}://"))
+
+
+def _choose_primary(partials: list[_Partial]) -> _Partial | None:
+    """The family that says the most wins; ties go to the order of FAMILIES."""
+    if not partials:
+        return None
+    order = {f.id: i for i, f in enumerate(FAMILIES)}
+    return max(partials, key=lambda p: (("host" in p.values or p.provider is not None),
+                                        len(p.values), -order[p.family.id]))
+
+
+def _compare_families(primary: _Partial, other: _Partial, add: _Add) -> None:
+    differences = []
+    for setting in ("host", "port", "username", "password"):
+        mine, theirs = primary.values.get(setting), other.values.get(setting)
+        if mine is None or theirs is None or mine.name == theirs.name:
+            continue
+        if mine.value.strip() != theirs.value.strip():
+            differences.append(f"{setting} ({mine.name} vs {theirs.name})")
+    if differences:
+        add(Severity.WARNING, "config.families_disagree", family=primary.family.name,
+            other_family=other.family.name, differences=", ".join(differences))
+
+
+def _typo_findings(
+    merged: Mapping[str, RawValue], dotenv: DotenvFile | None, primary: _Partial | None, add: _Add
+) -> None:
+    known = sorted(KNOWN_KEYS)
+    for name, raw in merged.items():
+        if name in KNOWN_KEYS or not name.startswith(MAIL_PREFIXES):
+            continue
+        # A cut-short name is the likeliest typo (MAIL_USER → MAIL_USERNAME); otherwise the
+        # closest spelling with the same prefix (MAIL_USER is not EMAIL_USER).
+        prefix = name.split("_", 1)[0] + "_"
+        same_prefix = [k for k in known if k.startswith(prefix)] or known
+        match = [k for k in same_prefix if k.startswith(name)][:1] or difflib.get_close_matches(
+            name, same_prefix, n=1, cutoff=0.75)
+        if not match or match[0] in merged:
+            continue
+        from_file = raw.origin.source is Source.DOTENV
+        # The process environment holds many unrelated variables: only hint at
+        # names the family in use would read.
+        if not from_file and not (primary and match[0] in primary.family.variables()):
+            continue
+        add(Severity.WARNING, "config.key_typo", variable=name, suggestion=match[0],
+            where=_where(raw.origin))
+
+
+def _where(origin: Origin) -> str:
+    """Where a variable was set, for messages that already name the variable."""
+    return {Source.DOTENV: origin.file or ".env", Source.ENVIRONMENT: "environment",
+            Source.OPTION: "option"}.get(origin.source, origin.describe())
+
+
+def _hygiene(raw: RawValue, add: _Add) -> None:
+    value = raw.value
+    where = _where(raw.origin)
+    if any(ch in value for ch in "\r\n\t\x00") or any(ord(ch) < 32 for ch in value):
+        add(Severity.WARNING, "config.value_control_char", variable=raw.name, where=where)
+    elif value != value.strip():
+        add(Severity.WARNING, "config.value_whitespace", variable=raw.name, where=where)
+    stripped = value.strip()
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "\"'":
+        add(Severity.WARNING, "config.value_quoted", variable=raw.name, where=where)

@@ -1,0 +1,78 @@
+"""The remedy catalog and provider table are data; these keep them whole."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from smtpdoctor.model import ErrorCode
+from smtpdoctor.providers import load_providers
+from smtpdoctor.remedies import LANGS, catalog, placeholders
+
+PACKAGE = Path(__file__).resolve().parent.parent / "smtpdoctor"
+REASON_LITERAL = re.compile(
+    r"[\"']((?:config|dns|tcp|tls|smtp|auth|envelope|message|internal)\.[a-z0-9_]+)[\"']")
+# Everything a template may name: the user's settings (remedies.context) and
+# the parameters the code passes.
+KNOWN_PLACEHOLDERS = {
+    "host", "port", "security", "username", "sender", "provider", "host_var", "port_var",
+    "user_var", "password_var", "sender_var", "credential_url", "help_url", "fix", "file",
+    "detail", "lines", "line", "variable", "suggestion", "where", "value", "family",
+    "other_family", "differences", "ssl_variable", "tls_variable", "configured", "expected",
+    "actual", "ports", "user_provider", "host_provider", "literal", "length", "recipient",
+    "timeout", "suggestion_text", "alternatives", "alt_fix", "symptom", "days", "after_tls",
+    "mechanisms",
+}
+
+
+def reasons_in_code() -> set[str]:
+    found: set[str] = set()
+    for path in PACKAGE.rglob("*.py"):
+        found |= set(REASON_LITERAL.findall(path.read_text(encoding="utf-8")))
+    found |= {rule.reason for p in load_providers().providers for rule in p.replies}
+    return found
+
+
+def test_every_reason_the_code_can_report_has_text_in_both_languages():
+    missing = reasons_in_code() - set(catalog())
+    assert not missing
+
+
+@pytest.mark.parametrize("reason", sorted(catalog()))
+def test_reason_entry_is_complete(reason):
+    entry = catalog()[reason]
+    assert ErrorCode(entry["code"])
+    for lang in LANGS:
+        assert entry[lang]["message"].strip() and entry[lang]["remedy"].strip()
+        used = placeholders(entry[lang]["message"]) | placeholders(entry[lang]["remedy"])
+        assert used <= KNOWN_PLACEHOLDERS, used - KNOWN_PLACEHOLDERS
+    assert placeholders(entry["en"]["remedy"]) == placeholders(entry["zh"]["remedy"])
+
+
+def test_every_provider_override_names_a_real_reason_in_both_languages():
+    for provider in load_providers().providers:
+        for reason, texts in provider.remedies.items():
+            assert reason in catalog(), (provider.id, reason)
+            assert set(texts) == set(LANGS), (provider.id, reason)
+            for text in texts.values():
+                assert placeholders(text) <= KNOWN_PLACEHOLDERS
+
+
+def test_issue_providers_are_all_in_the_table():
+    ids = {p.id for p in load_providers().providers}
+    assert ids >= {"qq", "gmail", "163", "126", "yeah", "outlook", "office365", "exmail", "aliyun",
+                   "sina", "yahoo", "icloud", "zoho", "sendgrid", "mailgun", "ses", "resend",
+                   "postmark", "brevo", "mailtrap"}
+
+
+def test_provider_facts_are_consistent():
+    for p in load_providers().providers:
+        assert p.default_port in p.ports, p.id
+        assert set(p.ports.values()) <= {"ssl", "starttls", "plain"}, p.id
+        assert p.hosts or p.host_patterns, p.id
+        assert p.username in ("address", "literal", "login"), p.id
+        assert (p.username == "literal") == (p.username_literal is not None), p.id
+        if p.password_pattern:
+            re.compile(p.password_pattern)
