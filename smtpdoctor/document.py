@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from smtpdoctor.model import Finding, ProbeResult, Report
+from smtpdoctor.model import Finding, ProbeError, ProbeResult, Report
+from smtpdoctor.providers import Provider
 from smtpdoctor.remedies import render
 
 SCHEMA = 1
@@ -40,7 +41,8 @@ def probe_view(report: Report, probe: ProbeResult, lang: str) -> dict[str, Any]:
     error = remedy = warning = None
     if probe.error is not None:
         e = probe.error
-        text = render(e.reason, {**probe.params, **e.params}, report.settings, report.provider, lang)
+        text = render(e.reason, {**probe.params, **e.params}, report.settings,
+                      remedy_provider(report, e), lang)
         error = {
             "code": e.code.value,
             "reason": e.reason,
@@ -67,6 +69,15 @@ def probe_view(report: Report, probe: ProbeResult, lang: str) -> dict[str, Any]:
     if probe.details:
         view["details"] = dict(probe.details)
     return view
+
+
+def remedy_provider(report: Report, error: ProbeError) -> Provider | None:
+    """The settings' provider, else the one whose reply text the server sent."""
+    if report.provider is None and error.provider:
+        from smtpdoctor.providers import load_providers
+
+        return load_providers().get(error.provider)
+    return report.provider
 
 
 def document(report: Report, lang: str) -> dict[str, Any]:

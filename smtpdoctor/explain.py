@@ -101,7 +101,7 @@ def explain(query: str, table: ProviderTable) -> list[Match]:
             for reason, provider_id in pairs:
                 add(reason, table.get(provider_id) if provider_id else None)
     if len(folded) >= 3:
-        for provider, rule in table.reply_rules(None):
+        for provider, rule in table.reply_rules(None, every=True):
             needle = rule.contains.casefold()
             if needle in folded or (len(folded) >= 5 and folded in needle):
                 add(rule.reason, provider)

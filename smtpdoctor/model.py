@@ -84,6 +84,9 @@ class ProbeError:
     enhanced_code: str | None = None
     reply: str | None = None
     params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    # The provider whose reply text this is, when the settings did not name it:
+    # its remedy applies (an Exmail account on its own domain, say).
+    provider: str | None = None
 
 
 @dataclass(frozen=True)

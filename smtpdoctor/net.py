@@ -98,11 +98,12 @@ def enhanced_code(text: str) -> str | None:
 
 def classify_reply(
     code: int | None, text: str, table: ProviderTable, provider: Provider | None
-) -> str | None:
-    """The reason a server reply means, from the provider table's reply texts."""
-    for _, rule in table.reply_rules(provider):
+) -> tuple[str, str] | None:
+    """The reason a server reply means and the provider whose text it is, from
+    the provider table's reply texts."""
+    for owner, rule in table.reply_rules(provider):
         if rule.matches(code, text):
-            return rule.reason
+            return rule.reason, owner.id
     return None
 
 

@@ -21,6 +21,8 @@ class ReplyRule:
     contains: str
     reason: str
     code: int | None = None
+    # Only this provider sends this text, so it names the provider by itself.
+    identifies: bool = False
 
     def matches(self, code: int | None, text: str) -> bool:
         if self.code is not None and code != self.code:
@@ -91,11 +93,14 @@ class ProviderTable:
     def all_hosts(self) -> list[str]:
         return [h for p in self.providers for h in p.hosts]
 
-    def reply_rules(self, first: Provider | None) -> list[tuple[Provider, ReplyRule]]:
-        """Every reply rule, the matched provider's first: a reply text names its
-        server even when the settings did not (an Exmail custom domain, say)."""
-        ordered = ([first] if first else []) + [p for p in self.providers if p is not first]
-        return [(p, rule) for p in ordered for rule in p.replies]
+    def reply_rules(self, first: Provider | None, *, every: bool = False
+                    ) -> list[tuple[Provider, ReplyRule]]:
+        """The reply texts that apply: all of ``first``'s, then the ones that
+        identify another provider by themselves (a generic "authentication
+        failed" from some server is no NetEase reply). ``every``: all of them."""
+        own = [(first, rule) for rule in first.replies] if first else []
+        return own + [(p, rule) for p in self.providers if p is not first
+                      for rule in p.replies if every or rule.identifies]
 
 
 def _normalise_name(name: str) -> str:
@@ -128,7 +133,8 @@ def _provider_from_toml(provider_id: str, raw: Mapping[str, Any], table: Mapping
         password_pattern=raw.get("password_pattern"),
         notes=raw.get("notes"),
         replies=tuple(
-            ReplyRule(contains=r["contains"], reason=r["reason"], code=r.get("code"))
+            ReplyRule(contains=r["contains"], reason=r["reason"], code=r.get("code"),
+                      identifies=bool(r.get("identifies", False)))
             for r in replies_raw
         ),
         remedies=remedies,

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from smtpdoctor.document import remedy_provider
 from smtpdoctor.model import ExitCode, Finding, ProbeResult, Report, Severity, Status
 from smtpdoctor.remedies import MODE_NAMES, render
 from smtpdoctor.remedies import Text as Text_
@@ -88,7 +89,8 @@ def _probe_lines(report: Report, probe: ProbeResult, lang: str) -> list[Text]:
     w = WORDS[lang]
     if probe.error is not None:
         e = probe.error
-        text = render(e.reason, {**probe.params, **e.params}, report.settings, report.provider, lang)
+        text = render(e.reason, {**probe.params, **e.params}, report.settings,
+                      remedy_provider(report, e), lang)
         lines.append(Text(f"      {e.code.value} {e.reason}: {text.message}", style="red"))
         if e.reply:
             lines.append(Text(f"      {w['reply']}: {e.reply}", style="dim"))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from smtpdoctor.model import ErrorCode, ProbeError, ProbeResult, Status, frozen_params
-from smtpdoctor.net import Redactor, decode_reply, enhanced_code
+from smtpdoctor.net import Redactor, classify_reply, decode_reply, enhanced_code
 from smtpdoctor.providers import Provider, ProviderTable
 from smtpdoctor.remedies import code_for
 from smtpdoctor.settings import Settings
@@ -60,6 +60,17 @@ class Session:
             self.transcript.append(f"S: {code}{sep}{line}")
         return f"{code} {' '.join(lines)}".strip()
 
+    def classify(self, code: int, text: str, prefixes: tuple[str, ...],
+                 fallback: str) -> tuple[str, str | None]:
+        """The reason for a refusal at this step, and the provider whose reply
+        text matched; ``fallback`` when no known text matches."""
+        match = classify_reply(code, text, self.table, self.provider)
+        if match and match[0].startswith(prefixes):
+            # A reply names its server; its provider's remedy applies only when the
+            # settings named none (a custom-domain Exmail account, a bare IP…).
+            return match[0], (match[1] if self.provider is None else None)
+        return fallback, None
+
     def tls_active(self) -> bool:
         client = self.client
         return bool(client and client.is_connected and client.get_transport_info("sslcontext"))
@@ -88,13 +99,15 @@ def passed(name: str, summary: str, *, warning: str | None = None,
 
 def failed(name: str, reason: str, summary: str, *, code: ErrorCode | None = None,
            reply: str | None = None, reply_code: int | None = None,
-           params: dict[str, object] | None = None, duration_ms: float = 0.0) -> ProbeResult:
+           params: dict[str, object] | None = None, duration_ms: float = 0.0,
+           provider: str | None = None) -> ProbeResult:
     error = ProbeError(
         code=code or code_for(reason),
         reason=reason,
         reply_code=reply_code,
         enhanced_code=enhanced_code(reply) if reply else None,
         reply=reply,
+        provider=provider,
     )
     return ProbeResult(name=name, status=Status.FAIL, summary=summary, error=error,
                        params=frozen_params(params), duration_ms=duration_ms)

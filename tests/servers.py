@@ -64,7 +64,7 @@ class SMTPServer:
 
     def __init__(self, mode: str = "starttls", context: ssl.SSLContext | None = None, *,
                  auth_reply: str | None = None, auth_before_tls: bool = False,
-                 offer_auth: bool = True, handler: Recorder | None = None,
+                 handler: Recorder | None = None,
                  password: str = PASSWORD) -> None:
         self.mode = mode
         self.handler = handler or Recorder()
@@ -79,8 +79,7 @@ class SMTPServer:
             kwargs["auth_require_tls"] = not auth_before_tls
         else:
             kwargs["auth_require_tls"] = False
-        if offer_auth:
-            kwargs["authenticator"] = self._authenticate
+        kwargs["authenticator"] = self._authenticate
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
                                      server_hostname="smtp.test", **kwargs)

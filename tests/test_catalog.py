@@ -67,6 +67,18 @@ def test_issue_providers_are_all_in_the_table():
                    "postmark", "brevo", "mailtrap"}
 
 
+def test_a_generic_reply_from_an_unknown_server_lends_no_providers_remedy():
+    from smtpdoctor.net import classify_reply
+
+    table = load_providers()
+    assert classify_reply(535, "535 5.7.8 Authentication credentials invalid", table, None) is None
+    assert classify_reply(535, "535 Error: authentication failed", table, None) is None
+    assert classify_reply(535, "535 Error: authentication failed", table, table.get("163")) == (
+        "auth.authorization_code_required", "163")
+    assert classify_reply(535, "535 Login Fail. Please enter your authorization code", table, None) == (
+        "auth.authorization_code_required", "qq")
+
+
 def test_provider_facts_are_consistent():
     for p in load_providers().providers:
         assert p.default_port in p.ports, p.id

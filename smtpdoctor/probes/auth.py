@@ -4,7 +4,6 @@ sides support. The password goes on the wire here and nowhere else."""
 from __future__ import annotations
 
 from smtpdoctor.model import ErrorCode, ProbeResult
-from smtpdoctor.net import classify_reply
 from smtpdoctor.probes.tls import _ssl_port
 from smtpdoctor.session import Session, both, failed, passed
 
@@ -48,14 +47,14 @@ async def probe_auth(session: Session) -> list[ProbeResult]:
         reply = await login(s.username, s.password.reveal(), timeout=session.remaining())
     except SMTPResponseException as exc:
         text = session.record_reply(exc.code, exc.message)
-        reason = classify_reply(exc.code, text, session.table, session.provider)
-        if reason is None or not reason.startswith("auth."):
-            reason = auth_reason_by_code(exc.code, text)
+        reason, provider = session.classify(exc.code, text, ("auth.",),
+                                            auth_reason_by_code(exc.code, text))
         params: dict[str, object] = {}
         if reason == "auth.tls_required":
             params["fix"] = s.fix("starttls") if s.port != _ssl_port(session) else s.fix("ssl")
         return [failed("auth", reason, f"AUTH {mechanism.upper()} refused: {text[:80]}",
-                       code=ErrorCode.EAUTH, reply=text, reply_code=exc.code, params=params)]
+                       code=ErrorCode.EAUTH, reply=text, reply_code=exc.code, params=params,
+                       provider=provider)]
     session.record_reply(reply.code, reply.message)
     return [passed("auth", f"AUTH {mechanism.upper()} accepted for {s.username}")]
 

@@ -4,7 +4,6 @@ nothing is sent. This is where "sender must equal login" shows up."""
 from __future__ import annotations
 
 from smtpdoctor.model import ErrorCode, ProbeResult
-from smtpdoctor.net import classify_reply
 from smtpdoctor.session import Session, failed, passed
 
 
@@ -31,12 +30,11 @@ async def probe_envelope(session: Session) -> list[ProbeResult]:
             reply = await send(sender, timeout=session.remaining())
         except SMTPResponseException as exc:
             text = session.record_reply(exc.code, exc.message)
-            reason = classify_reply(exc.code, text, session.table, session.provider)
-            if reason is None or not reason.startswith("envelope."):
-                reason = fallback(exc.code, text)
+            reason, provider = session.classify(exc.code, text, ("envelope.", "message."),
+                                                fallback(exc.code, text))
             return [failed("envelope", reason, f"{verb}:<{sender}> refused: {text[:80]}",
                            code=ErrorCode.EENVELOPE, reply=text, reply_code=exc.code,
-                           params={"recipient": sender})]
+                           params={"recipient": sender}, provider=provider)]
         session.record_reply(reply.code, reply.message)
         replies.append(f"{verb} {reply.code}")
     session.current = "RSET"

@@ -6,7 +6,6 @@ import time
 
 from smtpdoctor.message import build_message
 from smtpdoctor.model import ErrorCode, ProbeResult
-from smtpdoctor.net import classify_reply
 from smtpdoctor.session import Session, failed, passed
 
 
@@ -35,18 +34,20 @@ async def probe_send(session: Session) -> list[ProbeResult]:
                 text = session.record_reply(exc.code, exc.message)
                 refused.append(f"<{recipient}>: {text}")
                 if len(refused) == len(session.recipients):
-                    reason = classify_reply(exc.code, text, session.table, session.provider)
-                    return [failed("send", reason or "envelope.recipient_rejected",
-                                   f"every recipient refused: {text[:80]}", code=ErrorCode.EMESSAGE,
-                                   reply=text, reply_code=exc.code, params={"recipient": recipient})]
+                    reason, provider = session.classify(exc.code, text, ("envelope.", "message."),
+                                                        "envelope.recipient_rejected")
+                    return [failed("send", reason, f"every recipient refused: {text[:80]}",
+                                   code=ErrorCode.EMESSAGE, reply=text, reply_code=exc.code,
+                                   params={"recipient": recipient}, provider=provider)]
         stage = session.current = "DATA"
         session.record("C", f"DATA <message of {len(message)} bytes>")
         reply = await client.data(message, timeout=session.remaining())
     except SMTPResponseException as exc:
         text = session.record_reply(exc.code, exc.message)
-        reason = classify_reply(exc.code, text, session.table, session.provider) or "message.rejected"
+        reason, provider = session.classify(exc.code, text, ("envelope.", "message."),
+                                            "message.rejected")
         return [failed("send", reason, f"{stage} refused: {text[:80]}", code=ErrorCode.EMESSAGE,
-                       reply=text, reply_code=exc.code,
+                       reply=text, reply_code=exc.code, provider=provider,
                        params={"recipient": ", ".join(session.recipients)})]
     queued = session.record_reply(reply.code, reply.message)
     took = (time.perf_counter() - started) * 1000

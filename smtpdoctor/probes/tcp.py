@@ -8,7 +8,6 @@ import contextlib
 import errno
 import socket
 
-from smtpdoctor.lint import port_mode
 from smtpdoctor.model import ProbeResult
 from smtpdoctor.net import open_socket
 from smtpdoctor.probes.sniff import plaintext_mode, speaks_implicit_tls
@@ -64,14 +63,25 @@ async def _connect_any(addresses: list[str], port: int, limit: float) -> tuple[s
 
 
 async def _alternative(session: Session, address: str, port: int) -> str | None:
-    """The mode another port speaks, or None if it does not answer in time."""
-    expected = port_mode(port, session.provider)
+    """The mode another port speaks, or None if it does not answer in time:
+    a plaintext greeting and a TLS handshake race, the first clear answer wins."""
     limit = session.remaining()
-    if expected == "ssl":
-        ok = await speaks_implicit_tls(address, port, session.settings.host or address,
-                                       session.context, limit)
-        return "ssl" if ok else None
-    return await plaintext_mode(address, port, limit)
+    host = session.settings.host or address
+    attempts = {
+        asyncio.create_task(plaintext_mode(address, port, limit)),
+        asyncio.create_task(speaks_implicit_tls(address, port, host, session.context, limit)),
+    }
+    try:
+        for finished in asyncio.as_completed(attempts):
+            answer = await finished
+            if answer is True:
+                return "ssl"
+            if isinstance(answer, str):
+                return answer
+        return None
+    finally:
+        for task in attempts:
+            task.cancel()
 
 
 async def _gather_answers(alternatives: dict[int, asyncio.Task[str | None]]) -> dict[int, str]:

@@ -14,7 +14,7 @@ import time
 
 from smtpdoctor.lint import port_mode
 from smtpdoctor.model import ProbeResult
-from smtpdoctor.net import classify_reply, local_hostname
+from smtpdoctor.net import local_hostname
 from smtpdoctor.probes.sniff import plaintext_mode, speaks_implicit_tls
 from smtpdoctor.session import Session, both, failed, passed, skipped
 
@@ -233,10 +233,8 @@ def _greeting_timeout(session: Session) -> ProbeResult:
 
 def _greeting_refused(session: Session, code: int, message: str) -> ProbeResult:
     text = session.record_reply(code, message)
-    reason = classify_reply(code, text, session.table, session.provider) or "smtp.greeting_rejected"
-    if not reason.startswith("smtp."):
-        reason = "smtp.greeting_rejected"
-    return failed("smtp", reason, f"greeting: {text}", reply=text, reply_code=code)
+    reason, provider = session.classify(code, text, ("smtp.",), "smtp.greeting_rejected")
+    return failed("smtp", reason, f"greeting: {text}", reply=text, reply_code=code, provider=provider)
 
 
 def _certificate_failure(session: Session, exc: ssl.SSLCertVerificationError) -> ProbeResult:

@@ -1,0 +1,441 @@
+"""`smtpdoctor check` against real servers on loopback: each failure class is
+found at the right probe, with the right code, and a fix in the user's variables."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.conftest import Outcome
+from tests.servers import (
+    PASSWORD,
+    USER,
+    DNSServer,
+    DroppingPort,
+    Recorder,
+    ScriptedServer,
+    SilentServer,
+    SMTPServer,
+    closed_port,
+)
+
+FLASK = ("MAIL_SERVER=localhost\nMAIL_PORT={port}\n{flags}MAIL_USERNAME=" + USER +
+         "\nMAIL_PASSWORD=" + PASSWORD + "\n")
+
+
+@pytest.fixture
+def check(smtpdoctor, ca_file):
+    def run(env: str, *extra: str, timeout: str = "2", alt_ports: str = "none") -> Outcome:
+        return smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--alt-ports", alt_ports,
+                          "--timeout", timeout, "--json", *extra)
+
+    return run
+
+
+def failure(out: Outcome) -> dict:
+    failed = [p for p in out.doc["probes"] if p["status"] == "fail"]
+    assert len(failed) == 1, out.doc["probes"]
+    return failed[0]
+
+
+# --- everything works -------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_a_working_server_passes_every_probe(check, account, good_tls, mode):
+    with SMTPServer(mode, good_tls) as server:
+        out = check(account(server.port, SMTP_SECURE="true" if mode == "ssl" else None))
+    assert out.exit_code == 0, out.stdout
+    assert out.doc["ok"] is True
+    assert out.statuses() == {n: "pass" for n in ("dns", "tcp", "tls", "smtp", "auth", "envelope")}
+    tls = out.probe("tls")
+    assert tls["details"]["protocol"].startswith("TLSv1.")
+    assert int(tls["details"]["days_left"]) > 21
+    assert "AUTH LOGIN PLAIN" in out.probe("smtp")["summary"]
+    assert server.handler.logins == [USER]
+    assert server.handler.received == []  # check sends nothing
+
+
+def test_human_report_lists_every_probe_and_the_verdict(smtpdoctor, account, good_tls, ca_file):
+    with SMTPServer("starttls", good_tls) as server:
+        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file)
+    assert out.exit_code == 0
+    for name in ("dns", "tcp", "tls", "smtp", "auth", "envelope"):
+        assert f"✓ {name}" in out.stdout
+    assert out.stdout.rstrip().endswith("✓ All checks passed")
+
+
+def test_quiet_prints_nothing_on_success(smtpdoctor, account, good_tls, ca_file):
+    with SMTPServer("starttls", good_tls) as server:
+        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file, "--quiet")
+    assert (out.exit_code, out.stdout, out.stderr) == (0, "", "")
+
+
+def test_quiet_failure_shows_only_the_failing_step_and_its_fix(smtpdoctor, account, good_tls, ca_file):
+    with SMTPServer("starttls", good_tls, password="other") as server:
+        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file, "--quiet")
+    assert out.exit_code == 1
+    lines = out.stdout.strip().splitlines()
+    assert lines[0].lstrip().startswith("✗ auth")
+    assert any("→ fix: Check SMTP_USER" in line for line in lines)
+    assert "dns" not in out.stdout and "envelope" not in out.stdout
+
+
+def test_until_smtp_never_logs_in(check, account, good_tls):
+    with SMTPServer("starttls", good_tls) as server:
+        out = check(account(server.port), "--until", "smtp")
+    assert out.exit_code == 0
+    assert out.statuses()["auth"] == "skip" and out.statuses()["envelope"] == "skip"
+    assert out.probe("auth")["summary"] == "skipped: --until smtp"
+    assert server.handler.logins == []
+
+
+# --- dns ----------------------------------------------------------------------
+
+def test_dns_server_option_resolves_there_and_connects_to_its_answer(check, env_file, good_tls):
+    with SMTPServer("starttls", good_tls) as server, DNSServer({"smtp.test": ["127.0.0.1"]}) as dns:
+        env = env_file(SMTP_HOST="smtp.test", SMTP_PORT=server.port, SMTP_USER=USER,
+                       SMTP_PASSWORD=PASSWORD)
+        out = check(env, "--dns-server", dns.address)
+    assert out.exit_code == 0, out.doc["probes"]
+    assert out.probe("dns")["summary"] == f"smtp.test → 127.0.0.1 (via {dns.address})"
+    assert "smtp.test A" in dns.queries
+
+
+def test_nxdomain_suggests_the_provider_host_the_typo_is_closest_to(check, env_file):
+    with DNSServer(nxdomain={"smtp.qq.cm"}) as dns:
+        env = env_file(FLASK.format(port=465, flags="MAIL_USE_SSL=true\n").replace("localhost", "smtp.qq.cm"))
+        out = check(env, "--dns-server", dns.address)
+    assert out.exit_code == 1
+    dns_probe = failure(out)
+    assert (dns_probe["name"], dns_probe["error"]["code"], dns_probe["error"]["reason"]) == (
+        "dns", "EDNS", "dns.nxdomain")
+    assert "Did you mean smtp.qq.com? Set MAIL_SERVER=smtp.qq.com." in dns_probe["remedy"]
+    assert [p["status"] for p in out.doc["probes"][1:]] == ["skip"] * 5
+
+
+def test_name_without_address(check, env_file):
+    with DNSServer() as dns:
+        out = check(env_file(SMTP_HOST="example.test", SMTP_PORT=587, SMTP_USER=USER,
+                             SMTP_PASSWORD=PASSWORD), "--dns-server", dns.address)
+    assert failure(out)["error"]["reason"] == "dns.no_address"
+    assert "SMTP_HOST must be the SMTP server's name" in failure(out)["remedy"]
+
+
+def test_silent_resolver_times_out_within_the_limit(check, env_file):
+    with DNSServer(silent={"smtp.slow.test"}) as dns:
+        started = time.monotonic()
+        out = check(env_file(SMTP_HOST="smtp.slow.test", SMTP_PORT=587, SMTP_USER=USER,
+                             SMTP_PASSWORD=PASSWORD), "--dns-server", dns.address, timeout="1")
+        took = time.monotonic() - started
+    assert failure(out)["error"] == failure(out)["error"] | {"code": "EDNS", "reason": "dns.timeout"}
+    assert took < 1 + 1.0
+
+
+def test_system_resolver_nxdomain(check, env_file):
+    out = check(env_file(SMTP_HOST="no-such-host.invalid", SMTP_PORT=587, SMTP_USER=USER,
+                         SMTP_PASSWORD=PASSWORD))
+    assert failure(out)["error"]["reason"] in ("dns.nxdomain", "dns.timeout", "dns.error")
+    assert failure(out)["error"]["code"] == "EDNS"
+
+
+# --- tcp ----------------------------------------------------------------------
+
+def test_refused_port(check, account):
+    out = check(account(closed_port()))
+    probe = failure(out)
+    assert (probe["name"], probe["error"]["code"], probe["error"]["reason"]) == (
+        "tcp", "ECONNECTION", "tcp.refused")
+
+
+def test_dropped_port_is_etimedout_within_the_limit(check, account):
+    with DroppingPort() as dropped:
+        started = time.monotonic()
+        out = check(account(dropped.port), timeout="1")
+        took = time.monotonic() - started
+    probe = failure(out)
+    assert (probe["name"], probe["error"]["code"], probe["error"]["reason"]) == (
+        "tcp", "ETIMEDOUT", "tcp.timeout")
+    assert took < 1 + 1.0
+
+
+def test_dropped_port_offers_the_alternative_that_answers_with_its_mode(
+        check, env_file, good_tls):
+    with DroppingPort() as dropped, SMTPServer("ssl", good_tls) as implicit, \
+            SMTPServer("starttls", good_tls) as upgrade, DroppingPort() as also_dropped:
+        env = env_file(FLASK.format(port=dropped.port, flags="MAIL_USE_TLS=true\n"))
+        started = time.monotonic()
+        out = check(env, timeout="1.5",
+                    alt_ports=f"{implicit.port},{upgrade.port},{also_dropped.port},{closed_port()}")
+        took = time.monotonic() - started
+    probe = failure(out)
+    assert probe["error"]["reason"] == "tcp.timeout"
+    assert f"{implicit.port} (implicit TLS)" in probe["error"]["message"]
+    assert f"{upgrade.port} (STARTTLS)" in probe["error"]["message"]
+    assert probe["remedy"] == (f"Use port {implicit.port} (implicit TLS): set MAIL_PORT={implicit.port}, "
+                               "MAIL_USE_SSL=true, MAIL_USE_TLS=false.")
+    # All alternatives were tried at once: one limit, not one per port.
+    assert took < 1.5 + 1.0
+
+
+def test_no_alternative_answers_either(check, account):
+    out = check(account(closed_port()), alt_ports=f"{closed_port()},{closed_port()}")
+    assert "did not answer either" in failure(out)["error"]["message"]
+    assert "firewall" in failure(out)["remedy"]
+
+
+# --- tls ----------------------------------------------------------------------
+
+def test_implicit_tls_settings_against_a_starttls_port(check, env_file, good_tls):
+    with SMTPServer("starttls", good_tls) as server:
+        out = check(env_file(FLASK.format(port=server.port, flags="MAIL_USE_SSL=true\n")))
+    probe = failure(out)
+    assert (probe["name"], probe["error"]["code"], probe["error"]["reason"]) == (
+        "tls", "ETLS", "tls.wrong_mode")
+    assert "speaks STARTTLS" in probe["error"]["message"]
+    assert "wrong version number" in probe["error"]["message"]
+    assert probe["remedy"] == "Set MAIL_USE_SSL=false, MAIL_USE_TLS=true."
+
+
+def test_starttls_settings_against_an_implicit_tls_port_is_found_fast(check, env_file, good_tls):
+    with SMTPServer("ssl", good_tls) as server:
+        started = time.monotonic()
+        out = check(env_file(FLASK.format(port=server.port, flags="MAIL_USE_TLS=true\n")), timeout="5")
+        took = time.monotonic() - started
+    probe = failure(out)
+    assert (probe["name"], probe["error"]["reason"]) == ("tls", "tls.wrong_mode")
+    assert "speaks implicit TLS (SSL)" in probe["error"]["message"]
+    assert "Greeting never received" in probe["error"]["message"]
+    assert probe["remedy"] == "Set MAIL_USE_SSL=true, MAIL_USE_TLS=false."
+    assert took < 3  # not the 5 s greeting wait: a second connection found out
+
+
+def test_wrong_mode_remedy_in_chinese(check, env_file, good_tls):
+    with SMTPServer("starttls", good_tls) as server:
+        out = check(env_file(FLASK.format(port=server.port, flags="MAIL_USE_SSL=true\n")), "--lang", "zh")
+    assert failure(out)["remedy"] == "请设置 MAIL_USE_SSL=false, MAIL_USE_TLS=true。"
+
+
+@pytest.mark.parametrize("mode", ["ssl", "starttls"])
+@pytest.mark.parametrize(("context", "reason", "remedy_words"), [
+    ("expired_tls", "tls.cert_expired", "renew"),
+    ("untrusted_tls", "tls.cert_untrusted", "--ca-file"),
+    ("wrong_name_tls", "tls.cert_name_mismatch", "Set SMTP_HOST to the name on the certificate"),
+])
+def test_certificate_problems(request, check, account, mode, context, reason, remedy_words):
+    with SMTPServer(mode, request.getfixturevalue(context)) as server:
+        out = check(account(server.port, SMTP_SECURE="true" if mode == "ssl" else None))
+    probe = failure(out)
+    assert (probe["name"], probe["error"]["code"], probe["error"]["reason"]) == ("tls", "ETLS", reason)
+    assert remedy_words in probe["remedy"]
+    assert out.exit_code == 1
+
+
+def test_untrusted_certificate_points_at_interception(check, account, untrusted_tls):
+    with SMTPServer("ssl", untrusted_tls) as server:
+        out = check(account(server.port, SMTP_SECURE="true"))
+    assert "antivirus" in failure(out)["remedy"]
+
+
+def test_ssl_cert_file_is_honoured(smtpdoctor, account, good_tls, ca_file):
+    with SMTPServer("ssl", good_tls) as server:
+        out = smtpdoctor("check", "--env-file", account(server.port, SMTP_SECURE="true"), "--json",
+                         "--alt-ports", "none", env={"SSL_CERT_FILE": ca_file})
+    assert out.exit_code == 0, out.doc["probes"]
+
+
+def test_certificate_about_to_expire_warns_but_passes(check, account, expiring_tls):
+    with SMTPServer("starttls", expiring_tls) as server:
+        out = check(account(server.port))
+    assert out.exit_code == 0
+    tls = out.probe("tls")
+    assert tls["status"] == "warn"
+    assert tls["warning"]["reason"] == "tls.cert_expiring"
+    assert "expires in 4 days" in tls["warning"]["message"] or "expires in 5 days" in tls["warning"]["message"]
+
+
+def test_starttls_not_offered(check, account):
+    with SMTPServer("plain") as server:
+        out = check(account(server.port, SMTP_TLS="true"))
+    probe = failure(out)
+    assert (probe["name"], probe["error"]["code"], probe["error"]["reason"]) == (
+        "tls", "ETLS", "tls.starttls_not_offered")
+    assert "SMTP_PORT=465" in probe["remedy"]
+
+
+def test_plain_mode_with_a_password_warns(check, env_file):
+    with SMTPServer("plain") as server:
+        out = check(env_file(FLASK.format(port=server.port,
+                                          flags="MAIL_USE_SSL=false\nMAIL_USE_TLS=false\n")))
+    assert out.exit_code == 0
+    tls = out.probe("tls")
+    assert (tls["status"], tls["warning"]["reason"]) == ("warn", "tls.not_encrypted")
+
+
+# --- smtp ---------------------------------------------------------------------
+
+def test_server_that_never_greets_is_etimedout_within_the_limit(check, account):
+    with SilentServer() as silent:
+        started = time.monotonic()
+        out = check(account(silent.port), timeout="1.5")
+        took = time.monotonic() - started
+    probe = failure(out)
+    assert (probe["name"], probe["error"]["code"], probe["error"]["reason"]) == (
+        "smtp", "ETIMEDOUT", "smtp.greeting_timeout")
+    assert out.statuses()["tls"] == "skip"
+    assert took < 1.5 + 1.0
+
+
+def test_silent_implicit_tls_port_times_out_in_the_handshake(check, account):
+    with SilentServer() as silent:
+        started = time.monotonic()
+        out = check(account(silent.port, SMTP_SECURE="true"), timeout="1")
+        took = time.monotonic() - started
+    assert failure(out)["error"] | {} == failure(out)["error"] | {"code": "ETIMEDOUT", "reason": "tls.timeout"}
+    assert took < 1 + 1.0
+
+
+@pytest.mark.parametrize(("greeting", "reason"), [
+    (b"554 IP in blacklist\r\n", "smtp.ip_blocked"),
+    (b"421 4.3.2 Service not available, closing channel\r\n", "smtp.greeting_rejected"),
+])
+def test_greeting_refusals_are_eprotocol(check, account, greeting, reason):
+    with ScriptedServer(greeting=greeting) as server:
+        out = check(account(server.port))
+    probe = failure(out)
+    assert (probe["name"], probe["error"]["code"], probe["error"]["reason"]) == ("smtp", "EPROTOCOL", reason)
+    assert probe["error"]["reply"] == greeting.decode().strip()
+
+
+# --- auth ---------------------------------------------------------------------
+
+QQ_LOGIN_FAIL = ("535 Login Fail. Please enter your authorization code to login. More information in "
+                 "http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=28&&no=1001256")
+
+
+def test_qq_login_fail_asks_for_the_authorization_code(check, account, good_tls):
+    with SMTPServer("ssl", good_tls, auth_reply=QQ_LOGIN_FAIL) as server:
+        out = check(account(server.port, SMTP_SECURE="true", SMTP_PASSWORD="wrong-password-1"))
+    probe = failure(out)
+    assert (probe["name"], probe["error"]["code"], probe["error"]["reason"]) == (
+        "auth", "EAUTH", "auth.authorization_code_required")
+    assert probe["error"]["reply_code"] == 535
+    assert probe["error"]["reply"] == QQ_LOGIN_FAIL
+    # The reply names QQ even though the host (localhost) does not: QQ's own fix.
+    assert "生成授权码" in probe["remedy"] and "SMTP_PASSWORD" in probe["remedy"]
+
+
+def test_gbk_reply_from_older_qq_servers_is_decoded(check, account):
+    reply = "535 Error: 请使用授权码登录。详情请看: http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=28&&no=1001256\r\n"
+    with ScriptedServer({"AUTH": reply.encode("gbk")}) as server:
+        out = check(account(server.port, SMTP_SECURE="false"), "--security", "plain")
+    probe = failure(out)
+    assert probe["error"]["reason"] == "auth.authorization_code_required"
+    assert "请使用授权码登录" in probe["error"]["reply"]
+
+
+@pytest.mark.parametrize(("reply", "reason", "remedy_words"), [
+    ("534-5.7.9 Application-specific password required. Learn more at\r\n"
+     "534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor x1-20020a - gsmtp",
+     "auth.app_password_required", "app password"),
+    ("535-5.7.8 Username and Password not accepted. Learn more at\r\n"
+     "535 5.7.8  https://support.google.com/mail/?p=BadCredentials x1-20020a - gsmtp",
+     "auth.bad_credentials", "https://myaccount.google.com/apppasswords"),
+    ("535 5.7.139 Authentication unsuccessful, basic authentication is disabled. "
+     "[PH7P220CA0132.NAMP220.PROD.OUTLOOK.COM 2024-11-11T21:51:32.927Z]",
+     "auth.basic_auth_disabled", "OAuth2"),
+    ("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. "
+     "Visit https://aka.ms/smtp_auth_disabled for more information.",
+     "auth.smtp_auth_disabled", "Set-CASMailbox"),
+    ("535 Error: authentication failed, system busy", "auth.client_password_required", "客户端专用密码"),
+    ("550 User has no permission", "auth.smtp_service_disabled", "SMTP_PASSWORD"),
+    ("535 Authentication failed: Bad username / password", "auth.bad_credentials", "apikey"),
+    ("530 5.7.0 Must issue a STARTTLS command first.", "auth.tls_required", "SMTP_"),
+])
+def test_provider_auth_replies_get_the_providers_fix(check, account, good_tls, reply, reason, remedy_words):
+    with SMTPServer("ssl", good_tls, auth_reply=reply) as server:
+        out = check(account(server.port, SMTP_SECURE="true", SMTP_PASSWORD="wrong-password-1"))
+    probe = failure(out)
+    assert (probe["name"], probe["error"]["code"], probe["error"]["reason"]) == ("auth", "EAUTH", reason)
+    assert remedy_words in probe["remedy"]
+
+
+def test_gmail_enhanced_code_is_reported(check, account, good_tls):
+    reply = "534-5.7.9 Application-specific password required.\r\n534 5.7.9 more - gsmtp"
+    with SMTPServer("ssl", good_tls, auth_reply=reply) as server:
+        out = check(account(server.port, SMTP_SECURE="true", SMTP_PASSWORD="wrong-password-1"))
+    assert failure(out)["error"]["enhanced_code"] == "5.7.9"
+
+
+def test_auth_not_offered_on_this_port(check, account, good_tls):
+    with ScriptedServer(ehlo=b"250-smtp.test\r\n250 8BITMIME\r\n", context=good_tls) as server:
+        out = check(account(server.port, SMTP_SECURE="true"))
+    probe = failure(out)
+    assert (probe["name"], probe["error"]["reason"]) == ("auth", "auth.not_offered")
+    assert "submission port" in probe["remedy"]
+
+
+def test_auth_offered_only_after_starttls(check, env_file, good_tls):
+    with SMTPServer("starttls", good_tls) as server:
+        env = env_file(FLASK.format(port=server.port, flags="MAIL_USE_SSL=false\nMAIL_USE_TLS=false\n"))
+        out = check(env)
+    probe = failure(out)
+    assert probe["error"]["reason"] == "auth.not_offered"
+    assert "after which AUTH usually appears" in probe["error"]["message"]
+    assert probe["remedy"] == "Set MAIL_USE_SSL=false, MAIL_USE_TLS=true."
+
+
+def test_no_mechanism_we_can_use(check, account):
+    ehlo = b"250-smtp.test\r\n250 AUTH XOAUTH2 OAUTHBEARER\r\n"
+    with ScriptedServer(ehlo=ehlo) as server:
+        out = check(account(server.port), "--security", "plain")
+    probe = failure(out)
+    assert probe["error"]["reason"] == "auth.no_shared_mechanism"
+    assert "XOAUTH2 OAUTHBEARER" in probe["error"]["message"]
+
+
+# --- envelope -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("reply", "reason"), [
+    ("501 mail from address must be same as authorization user", "envelope.sender_not_login"),
+    ("553 Mail from must equal authorized user", "envelope.sender_not_login"),
+    ("550 The from address does not match a verified Sender Identity. Mail cannot be sent until "
+     "this error is resolved.", "envelope.sender_unverified"),
+    ("553 5.7.1 <noreply@other.test>: Sender address rejected", "envelope.sender_rejected"),
+])
+def test_sender_refusals(check, account, good_tls, reply, reason):
+    with SMTPServer("starttls", good_tls, handler=Recorder(mail_reply=reply)) as server:
+        out = check(account(server.port, SMTP_FROM="noreply@other.test"))
+    probe = failure(out)
+    assert (probe["name"], probe["error"]["code"], probe["error"]["reason"]) == (
+        "envelope", "EENVELOPE", reason)
+    assert "SMTP_FROM" in probe["remedy"]
+
+
+def test_recipient_refused(check, account, good_tls):
+    handler = Recorder(rcpt_reply="550 5.7.1 Relaying denied")
+    with SMTPServer("starttls", good_tls, handler=handler) as server:
+        out = check(account(server.port))
+    assert failure(out)["error"]["reason"] == "envelope.recipient_rejected"
+
+
+# --- transcript and secrets ---------------------------------------------------
+
+def test_verbose_transcript_redacts_credentials(smtpdoctor, account, good_tls, ca_file, no_password_leak):
+    with SMTPServer("starttls", good_tls) as server:
+        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file, "-v")
+    assert out.exit_code == 0
+    assert "C: AUTH PLAIN <credentials redacted>" in out.stdout
+    assert "S: 235 2.7.0 Authentication successful" in out.stdout
+    no_password_leak(out.stdout + out.stderr)
+
+
+def test_a_server_echoing_the_credentials_is_redacted(check, account, no_password_leak):
+    import base64
+
+    echoed = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode()
+    with ScriptedServer({"AUTH": f"535 5.7.8 Error: authentication failed: {echoed}\r\n".encode()}) as server:
+        out = check(account(server.port), "--security", "plain", "-v")
+    assert failure(out)["error"]["reply"] == "535 5.7.8 Error: authentication failed: ********"
+    no_password_leak(out.stdout + out.stderr)
+    assert any("AUTH PLAIN <credentials redacted>" in line for line in out.doc["transcript"])
