@@ -110,9 +110,14 @@ def make_console(stderr: bool = False) -> Console:
 
 
 def pick_lang(lang: str | None) -> str:
-    from smtpdoctor.remedies import language_from_env
-
-    return lang or language_from_env(os.environ)
+    """``--lang``, else POSIX order: the first of LC_ALL, LC_MESSAGES, LANG set decides."""
+    if lang:
+        return lang
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
 
 
 def resolve_from_options(params: dict[str, Any]) -> Preflight:

@@ -8,11 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smtpdoctor.model import ErrorCode
-from smtpdoctor.providers import Provider
-from smtpdoctor.settings import Settings
+
+if TYPE_CHECKING:
+    from smtpdoctor.providers import Provider
+    from smtpdoctor.settings import Settings
 
 LANGS = ("en", "zh")
 MODE_NAMES = {
@@ -36,15 +38,6 @@ def catalog() -> Mapping[str, Mapping[str, Any]]:
 
 def code_for(reason: str) -> ErrorCode:
     return ErrorCode(catalog()[reason]["code"])
-
-
-def language_from_env(environ: Mapping[str, str]) -> str:
-    """POSIX order: the first of LC_ALL, LC_MESSAGES, LANG that is set decides."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = environ.get(name)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
 
 
 def placeholders(template: str) -> set[str]:

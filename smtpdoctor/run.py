@@ -6,7 +6,7 @@ import asyncio
 import ipaddress
 import time
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
@@ -103,7 +103,7 @@ def run_command(
     progress: Console | None = None,
 ) -> Report:
     names = SEND_PROBE_ORDER if command == "send-test" else PROBE_ORDER
-    findings = list(preflight.findings)
+    findings = [_relevant(f, options.until) for f in preflight.findings]
     for recipient in recipients:
         problem = recipient_problem(recipient)
         if problem:
@@ -127,6 +127,20 @@ def run_command(
             progress.print(f"[dim]{failure.name} failed ({failure.error.reason if failure.error else ''}); "
                            f"retry {attempts}/{options.retries} in {options.retry_delay:g} s[/dim]")
         time.sleep(options.retry_delay)
+
+
+# What each step needs: a check that stops before AUTH (a health check) needs
+# no credentials, one that stops at AUTH no sender.
+NEEDED_FROM = {"config.missing_username": "auth", "config.missing_password": "auth",
+               "config.missing_sender": "envelope"}
+
+
+def _relevant(finding: Finding, until: str | None) -> Finding:
+    """A missing value the run will never use is information, not an error."""
+    needed_at = NEEDED_FROM.get(finding.reason)
+    if until and needed_at and PROBE_ORDER.index(until) < PROBE_ORDER.index(needed_at):
+        return replace(finding, severity=Severity.INFO)
+    return finding
 
 
 def _retriable(error: object) -> bool:

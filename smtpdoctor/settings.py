@@ -190,7 +190,8 @@ class Settings:
         origin = self.origins.get(setting)
         if origin and origin.source in (Source.DOTENV, Source.ENVIRONMENT, Source.OPTION):
             return origin.variable or setting
-        family = FAMILY_BY_ID.get(self.family or "")
+        # With no family recognised, name the generic SMTP_* variables.
+        family = FAMILY_BY_ID.get(self.family or "smtp")
         names = {
             "host": family.host if family else (),
             "port": family.port if family else (),
@@ -540,10 +541,9 @@ def _read_family(
 ) -> _Partial | None:
     present = [k for k in family.variables() if k in merged]
     if family.markers and not any(k in merged for k in family.markers):
-        # Families without markers of their own (generic, Django) need a host.
         return None
-    if not family.markers and not _first(family.host, merged):
-        return None
+    # Families without markers of their own (generic, Django) count once any of
+    # their variables is set: SMTP_PORT alone still deserves its findings.
     # SMTP_HOST also serves the account-style family; generic needs its own user or password.
     account_style = any(k in merged for k in FAMILY_BY_ID["default-email"].markers)
     if family.id == "smtp" and account_style and not any(

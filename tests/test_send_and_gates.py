@@ -1,0 +1,292 @@
+"""send-test, and smtpdoctor as a CI preflight step and a boot gate."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.servers import USER, Recorder, SMTPServer, closed_port, free_port
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture
+def send(smtpdoctor, ca_file):
+    def run(env: str, *args: str):
+        return smtpdoctor("send-test", *args, "--env-file", env, "--ca-file", ca_file,
+                          "--alt-ports", "none", "--timeout", "2")
+
+    return run
+
+
+# --- send-test ------------------------------------------------------------------
+
+def test_send_test_delivers_one_well_formed_message(send, account, good_tls, no_password_leak):
+    with SMTPServer("starttls", good_tls) as server:
+        out = send(account(server.port), "you@example.com", "--json")
+    assert out.exit_code == 0, out.doc["probes"]
+    assert [p["name"] for p in out.doc["probes"]] == ["dns", "tcp", "tls", "smtp", "auth", "envelope", "send"]
+    assert "queued as 4F1A2B3C" in out.probe("send")["summary"]
+    [envelope] = server.handler.received
+    assert (envelope.mail_from, envelope.rcpt_tos) == (USER, ["you@example.com"])
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    for header in ("Date", "Message-ID", "From", "To", "Subject", "MIME-Version"):
+        assert message[header], header
+    assert message["From"] == USER and message["To"] == "you@example.com"
+    assert message.get_content_type() == "text/plain"
+    assert message.get_content_charset() == "utf-8"
+    body = message.get_content()
+    assert f"via localhost:{server.port} (starttls)" in body and USER in body
+    no_password_leak(envelope.original_content.decode("utf-8", "replace"))
+    no_password_leak(out.stdout)
+
+
+def test_send_test_subject_body_and_several_recipients(send, account, good_tls):
+    with SMTPServer("ssl", good_tls) as server:
+        out = send(account(server.port, SMTP_SECURE="true"), "a@example.com", "b@example.org",
+                   "--subject", "deploy 42 ✓", "--body", "Hello from CI.")
+    assert out.exit_code == 0
+    [envelope] = server.handler.received
+    assert envelope.rcpt_tos == ["a@example.com", "b@example.org"]
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    assert message["Subject"] == "deploy 42 ✓"
+    assert message.get_content().startswith("Hello from CI.")
+    assert "accepted for 2 recipient(s)" in out.stdout
+
+
+def test_message_refused_at_data_is_emessage_with_the_providers_meaning(send, account, good_tls):
+    reply = ("554 DT:SPM 163 smtp10,DsCowAD3R5xY,please see "
+             "http://mail.163.com/help/help_spam_16.htm?ip=1.2.3.4&hostid=smtp10")
+    with SMTPServer("starttls", good_tls, handler=Recorder(data_reply=reply)) as server:
+        out = send(account(server.port), "you@example.com", "--json")
+    assert out.exit_code == 1
+    probe = out.probe("send")
+    assert (probe["status"], probe["error"]["code"], probe["error"]["reason"]) == (
+        "fail", "EMESSAGE", "message.spam")
+    assert probe["error"]["reply"] == reply
+    assert "Message-ID" in probe["remedy"]
+
+
+def test_rate_limit_at_data(send, account, good_tls):
+    reply = "451 MI:SFQ 163 smtp5, try again later"
+    with SMTPServer("starttls", good_tls, handler=Recorder(data_reply=reply)) as server:
+        out = send(account(server.port), "you@example.com", "--json")
+    assert out.probe("send")["error"]["reason"] == "message.rate_limited"
+
+
+@pytest.mark.parametrize(("recipient", "detail"), [
+    ("you@example.com\r\nBcc: everyone@example.com", "line break"),
+    ("you@example.com\nSubject: spam", "line break"),
+    ("a@example.com,b@example.com", "one address per argument"),
+    ("Me <me@example.com>", "no spaces"),
+    ("not-an-address", "not an address"),
+    ("you@localhost", "not an address"),
+])
+def test_bad_recipients_are_refused_before_any_network(send, account, recipient, detail):
+    out = send(account(closed_port()), recipient, "--json")
+    assert out.exit_code == 2
+    finding = next(f for f in out.doc["findings"] if f["reason"] == "config.bad_recipient")
+    assert detail in finding["message"]
+    assert "\n" not in finding["message"]  # shown escaped, never as a header line
+    assert {p["status"] for p in out.doc["probes"]} == {"skip"}
+
+
+def test_one_refused_recipient_of_two_is_a_warning(send, account, good_tls):
+    class RefuseOne(Recorder):
+        async def handle_RCPT(self, server, session, envelope, address, options):
+            if address.startswith("gone"):
+                return "550 5.1.1 <gone@example.com>: Recipient address rejected"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+    with SMTPServer("starttls", good_tls, handler=RefuseOne()) as server:
+        out = send(account(server.port), "you@example.com", "gone@example.com", "--json")
+    probe = out.probe("send")
+    assert probe["status"] == "warn"
+    assert "gone@example.com" in probe["details"]["refused"]
+    assert server.handler.received[0].rcpt_tos == ["you@example.com"]
+
+
+# --- CI preflight ---------------------------------------------------------------
+
+ANNOTATION = re.compile(r"^::(error|warning) title=([^:]*)::(.*)$")
+
+
+def unescape(text: str) -> str:
+    return text.replace("%0A", "\n").replace("%0D", "\r").replace("%3A", ":").replace(
+        "%2C", ",").replace("%25", "%")
+
+
+def test_github_annotations_carry_the_fix(smtpdoctor, account, good_tls, ca_file):
+    with SMTPServer("starttls", good_tls, password="other") as server:
+        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
+                         "--alt-ports", "none", env={"GITHUB_ACTIONS": "true"})
+    assert out.exit_code == 1
+    annotations = [ANNOTATION.match(line) for line in out.stdout.splitlines() if line.startswith("::")]
+    assert len(annotations) == 1 and annotations[0]
+    level, title, message = annotations[0].groups()
+    assert level == "error"
+    assert unescape(title) == "smtpdoctor auth: EAUTH auth.bad_credentials"
+    assert "Server said: 535 5.7.8 Authentication credentials invalid" in unescape(message)
+    assert "Fix: Check SMTP_USER" in unescape(message)
+
+
+def test_github_format_with_json_keeps_stdout_one_document(smtpdoctor, account, good_tls, ca_file):
+    with SMTPServer("starttls", good_tls, password="other") as server:
+        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
+                         "--alt-ports", "none", "--json", "--format", "github")
+    assert out.doc["exit_code"] == 1  # stdout parses as one JSON value
+    assert out.stderr.startswith("::error title=smtpdoctor auth")
+
+
+def test_github_annotation_for_a_configuration_error(smtpdoctor, env_file):
+    out = smtpdoctor("check", "--env-file", env_file(SMTP_PORT=587), "--format", "github")
+    assert out.exit_code == 2
+    assert "::error title=smtpdoctor config.missing_host::No SMTP host is set. Fix: Set SMTP_HOST" in out.stdout
+
+
+def test_junit_report_has_one_case_per_probe(smtpdoctor, account, good_tls, ca_file, tmp_path):
+    report = tmp_path / "junit.xml"
+    with SMTPServer("starttls", good_tls, password="other") as server:
+        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
+                         "--alt-ports", "none", "--junit-xml", str(report))
+    assert out.exit_code == 1
+    suite = ET.parse(report).getroot()
+    assert suite.tag == "testsuite"
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("7", "1", "1")
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    assert list(cases) == ["settings", "dns", "tcp", "tls", "smtp", "auth", "envelope"]
+    failure = cases["auth"].find("failure")
+    assert failure is not None and failure.get("type") == "EAUTH"
+    assert "reason: auth.bad_credentials" in (failure.text or "")
+    assert "fix: Check SMTP_USER" in (failure.text or "")
+    assert cases["envelope"].find("skipped") is not None
+    assert cases["dns"].find("failure") is None
+
+
+def test_junit_report_for_a_configuration_error(smtpdoctor, env_file, tmp_path):
+    report = tmp_path / "junit.xml"
+    out = smtpdoctor("check", "--env-file", env_file(SMTP_PORT="x"), "--junit-xml", str(report))
+    assert out.exit_code == 2
+    suite = ET.parse(report).getroot()
+    error = suite.find("testcase[@name='settings']/error")
+    assert error is not None and "config.bad_port" in (error.text or "")
+
+
+# --- boot gate ------------------------------------------------------------------
+
+def test_retries_wait_for_a_server_that_comes_up_later(smtpdoctor, account, good_tls, ca_file):
+    port = free_port()
+    server = SMTPServer("starttls", good_tls, port=port)
+    starter = threading.Timer(0.8, server.controller.start)
+    starter.start()
+    try:
+        out = smtpdoctor("check", "--env-file", account(port), "--ca-file", ca_file, "--alt-ports", "none",
+                         "--json", "--retries", "10", "--retry-delay", "0.3", "--timeout", "2")
+    finally:
+        starter.join()
+        server.controller.stop()
+    assert out.exit_code == 0, out.doc["probes"]
+    assert out.doc["attempts"] > 1
+
+
+def test_retries_stop_after_n_and_take_the_delay(smtpdoctor, account):
+    started = time.monotonic()
+    out = smtpdoctor("check", "--env-file", account(closed_port()), "--alt-ports", "none", "--json",
+                     "--retries", "2", "--retry-delay", "0.4")
+    took = time.monotonic() - started
+    assert out.exit_code == 1
+    assert out.doc["attempts"] == 3
+    assert 0.8 <= took < 4
+
+
+def test_a_wrong_password_is_not_retried(smtpdoctor, account, good_tls, ca_file):
+    with SMTPServer("starttls", good_tls, password="other") as server:
+        started = time.monotonic()
+        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
+                         "--alt-ports", "none", "--json", "--retries", "5", "--retry-delay", "2")
+        took = time.monotonic() - started
+    assert out.exit_code == 1
+    assert "attempts" not in out.doc
+    assert server.handler.logins == [USER]  # one login attempt: no lock-out from retries
+    assert took < 2
+
+
+def test_health_check_until_smtp_needs_no_credentials(smtpdoctor, env_file, good_tls, ca_file):
+    with SMTPServer("starttls", good_tls) as server:
+        env = env_file(SMTP_HOST="localhost", SMTP_PORT=server.port)
+        out = smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--until", "smtp", "--json")
+    assert out.exit_code == 0, out.doc
+    assert {f["reason"]: f["severity"] for f in out.doc["findings"]}["config.missing_password"] == "info"
+    assert server.handler.logins == []
+
+
+# --- the examples the README points to ------------------------------------------
+
+def test_github_workflow_runs_smtpdoctor_with_secrets():
+    workflow = yaml.safe_load((EXAMPLES / "github-actions.yml").read_text())
+    steps = workflow["jobs"]["mail-preflight"]["steps"]
+    check = next(s for s in steps if "smtpdoctor check" in s.get("run", ""))
+    assert check["env"]["MAIL_PASSWORD"] == "${{ secrets.MAIL_PASSWORD }}"
+    assert workflow["jobs"]["deploy"]["needs"] == "mail-preflight"
+
+
+def test_gitlab_job_publishes_the_junit_report():
+    job = yaml.safe_load((EXAMPLES / "gitlab-ci.yml").read_text())["mail-preflight"]
+    assert any("--junit-xml smtpdoctor.xml" in line for line in job["script"])
+    assert job["artifacts"]["reports"]["junit"] == "smtpdoctor.xml"
+    assert "MAIL_PASSWORD" not in job["variables"]  # a masked CI/CD variable, not in the file
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
+def test_systemd_unit_verifies(tmp_path):
+    unit = (EXAMPLES / "smtpdoctor-app.service").read_text()
+    assert "ExecStartPre=/usr/local/bin/smtpdoctor check --env-file /srv/app/.env --quiet" in unit
+    # systemd-analyze checks that the programs and files exist: point them at real ones.
+    env = tmp_path / "app.env"
+    env.write_text("SMTP_HOST=localhost\n")
+    local = (unit.replace("/usr/local/bin/smtpdoctor", str(Path(sys.executable).parent / "smtpdoctor"))
+             .replace("/usr/bin/node /srv/app/server.js", shutil.which("true") or "/bin/true")
+             .replace("/srv/app/.env", str(env)).replace("WorkingDirectory=/srv/app", f"WorkingDirectory={tmp_path}")
+             .replace("User=app", "User=root"))
+    path = tmp_path / "smtpdoctor-app.service"
+    path.write_text(local)
+    done = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node not installed")
+def test_pm2_ecosystem_is_valid_javascript_with_the_gate():
+    done = subprocess.run(["node", "-e", "const c = require(process.argv[1]);"
+                           "console.log(c.deploy.production['post-deploy'] + '|' + c.apps[0].script)",
+                           str(EXAMPLES / "ecosystem.config.js")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    hook, script = done.stdout.strip().split("|")
+    assert hook.startswith("smtpdoctor check --env-file /srv/app/shared/.env --quiet && ")
+    assert script == "./start.sh"
+
+
+def test_pm2_start_script_gates_the_app():
+    subprocess.run(["sh", "-n", str(EXAMPLES / "start.sh")], check=True)
+    lines = (EXAMPLES / "start.sh").read_text().splitlines()
+    gate = next(i for i, line in enumerate(lines) if line.startswith("smtpdoctor check"))
+    start = next(i for i, line in enumerate(lines) if line.startswith("exec node"))
+    assert gate < start and "set -e" in lines
+
+
+def test_docker_healthcheck_never_logs_in_and_maps_exit_codes():
+    dockerfile = (EXAMPLES / "Dockerfile.healthcheck").read_text()
+    healthcheck = dockerfile[dockerfile.index("HEALTHCHECK"):].split("\nCMD [")[0]
+    assert "smtpdoctor check --until smtp --quiet" in healthcheck
+    assert healthcheck.rstrip().endswith("|| exit 1")  # Docker knows only 0 and 1
