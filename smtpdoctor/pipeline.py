@@ -102,5 +102,6 @@ async def _goodbye(session: Session) -> None:
     if client is not None and client.is_connected:
         with contextlib.suppress(Exception):
             session.record("C", "QUIT")
-            await client.quit(timeout=min(2.0, session.timeout))
+            reply = await client.quit(timeout=min(2.0, session.timeout))
+            session.record_reply(reply.code, reply.message)
     session.close()

@@ -10,7 +10,7 @@ import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
@@ -102,7 +102,39 @@ class SMTPServer:
         self.controller.stop()
 
 
-class ScriptedServer:
+class TCPServer:
+    """A listener on 127.0.0.1 whose accept loop runs in a thread and hands each
+    connection to ``handle``."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def handle(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+    def _serve(self) -> None:
+        self.listener.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                continue
+            self.handle(conn)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.listener.close()
+
+
+class ScriptedServer(TCPServer):
     """A line-by-line SMTP server that answers with exact bytes: the greeting,
     and a reply per command verb (``AUTH``, ``MAIL``, ``RCPT``, ``DATA``…).
     For provider texts that aiosmtpd cannot produce (GBK bytes, odd greetings)."""
@@ -116,19 +148,10 @@ class ScriptedServer:
         self.ehlo = ehlo
         self.context = context
         self.lines: list[bytes] = []
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self.listener.getsockname()[1])
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
+        super().__init__()
 
-    def _serve(self) -> None:
-        self.listener.settimeout(0.1)
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
+    def handle(self, conn: socket.socket) -> None:
+        threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
 
     def _talk(self, conn: socket.socket) -> None:
         try:
@@ -160,45 +183,20 @@ class ScriptedServer:
         finally:
             conn.close()
 
-    def __enter__(self) -> ScriptedServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.listener.close()
-
-
-class SilentServer:
+class SilentServer(TCPServer):
     """Accepts connections and never says a word: a server that never greets."""
 
     def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self.listener.getsockname()[1])
         self.held: list[socket.socket] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
+        super().__init__()
 
-    def _serve(self) -> None:
-        self.listener.settimeout(0.1)
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-                self.held.append(conn)
-            except OSError:
-                continue
-
-    def __enter__(self) -> SilentServer:
-        self._thread.start()
-        return self
+    def handle(self, conn: socket.socket) -> None:
+        self.held.append(conn)
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(2)
+        super().__exit__()
         for conn in self.held:
             conn.close()
-        self.listener.close()
 
 
 class DroppingPort:

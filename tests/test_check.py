@@ -178,6 +178,14 @@ def test_dropped_port_offers_the_alternative_that_answers_with_its_mode(
     assert took < 1.5 + 1.0
 
 
+def test_a_working_port_knocks_on_no_other(check, account, good_tls):
+    with SMTPServer("starttls", good_tls) as server, SilentServer() as other:
+        out = check(account(server.port), alt_ports=str(other.port))
+        time.sleep(0.2)
+    assert out.exit_code == 0
+    assert other.held == []
+
+
 def test_no_alternative_answers_either(check, account):
     out = check(account(closed_port()), alt_ports=f"{closed_port()},{closed_port()}")
     assert "did not answer either" in failure(out)["error"]["message"]

@@ -9,23 +9,31 @@ SHOWN_EXTENSIONS = ("size", "8bitmime", "smtputf8", "pipeline", "pipelining", "c
                     "enhancedstatuscodes", "starttls")
 
 
-async def probe_smtp(session: Session) -> list[ProbeResult]:
+async def say_ehlo(session: Session) -> ProbeResult | None:
+    """EHLO, logged; the smtp probe's failure if the server refuses it."""
     from aiosmtplib import SMTPHeloError
 
     client = session.client
     assert client is not None
+    session.current = "EHLO"
+    session.record("C", f"EHLO {client.local_hostname}")
+    try:
+        reply = await client.ehlo(timeout=session.remaining())
+    except SMTPHeloError as exc:
+        text = session.record_reply(exc.code, exc.message)
+        return failed("smtp", "smtp.ehlo_rejected", f"EHLO refused: {text}",
+                      reply=text, reply_code=exc.code)
+    session.record_reply(reply.code, reply.message)
+    return None
+
+
+async def probe_smtp(session: Session) -> list[ProbeResult]:
+    client = session.client
+    assert client is not None
     # After STARTTLS the client must forget the old EHLO (RFC 3207); with
     # implicit TLS nothing has been said yet. Either way: EHLO now.
-    if client.is_ehlo_or_helo_needed:
-        session.current = "EHLO"
-        session.record("C", f"EHLO {client.local_hostname}")
-        try:
-            reply = await client.ehlo(timeout=session.remaining())
-        except SMTPHeloError as exc:
-            session.record_reply(exc.code, exc.message)
-            return [failed("smtp", "smtp.ehlo_rejected", f"EHLO refused: {exc.code}",
-                           reply_code=exc.code)]
-        session.record_reply(reply.code, reply.message)
+    if client.is_ehlo_or_helo_needed and (refused := await say_ehlo(session)):
+        return [refused]
     extensions = client.esmtp_extensions
     auth = " ".join(m.upper() for m in client.server_auth_methods) or "none"
     shown = [

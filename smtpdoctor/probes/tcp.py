@@ -17,15 +17,22 @@ MODE_EN = {"ssl": "implicit TLS", "starttls": "STARTTLS", "plain": "no TLS"}
 MODE_ZH = {"ssl": "SSL", "starttls": "STARTTLS", "plain": "不加密"}
 
 
+# A healthy connect is done well within this; only a port still silent after it
+# (or one that failed) makes us knock on the other ports — never on every check.
+ALTERNATIVES_AFTER = 0.3
+
+
 async def probe_tcp(session: Session) -> list[ProbeResult]:
     port = session.settings.port or 0
-    others = [p for p in session.alt_ports if p != port]
-    first_address = session.addresses[0]
-    alternatives = {
-        p: asyncio.create_task(_alternative(session, first_address, p)) for p in others
-    }
+    main = asyncio.create_task(_connect_any(session.addresses, port, session.remaining()))
+    await asyncio.wait({main}, timeout=min(ALTERNATIVES_AFTER, session.remaining()))
+    alternatives: dict[int, asyncio.Task[str | None]] = {}
+    if not (main.done() and main.exception() is None):
+        first_address = session.addresses[0]
+        alternatives = {p: asyncio.create_task(_alternative(session, first_address, p))
+                        for p in session.alt_ports if p != port}
     try:
-        sock, address = await _connect_any(session.addresses, port, session.remaining())
+        sock, address = await main
     except (OSError, TimeoutError) as exc:
         answered = await _gather_answers(alternatives)
         return [_failure(session, port, exc, answered)]

@@ -15,6 +15,7 @@ import time
 from smtpdoctor.lint import port_mode
 from smtpdoctor.model import ProbeResult
 from smtpdoctor.net import local_hostname
+from smtpdoctor.probes.smtp import say_ehlo
 from smtpdoctor.probes.sniff import plaintext_mode, speaks_implicit_tls
 from smtpdoctor.session import Session, both, failed, passed, skipped
 
@@ -106,7 +107,6 @@ async def _starttls(session: Session) -> list[ProbeResult]:
         SMTPConnectResponseError,
         SMTPConnectTimeoutError,
         SMTPException,
-        SMTPHeloError,
         SMTPResponseException,
         SMTPTimeoutError,
     )
@@ -140,15 +140,9 @@ async def _starttls(session: Session) -> list[ProbeResult]:
                        params={"detail": detail})]
     session.greeting = session.record_reply(response.code, response.message)
 
-    session.current = "EHLO"
-    session.record("C", f"EHLO {client.local_hostname}")
-    try:
-        ehlo = await client.ehlo(timeout=session.remaining())
-    except SMTPHeloError as exc:
-        session.record_reply(exc.code, exc.message)
-        return [skipped("tls", "not reached: EHLO failed"),
-                failed("smtp", "smtp.ehlo_rejected", f"EHLO refused: {exc.code}")]
-    session.record_reply(ehlo.code, ehlo.message)
+    refused = await say_ehlo(session)
+    if refused is not None:
+        return [skipped("tls", "not reached: EHLO failed"), refused]
 
     offered = client.supports_extension("starttls")
     if s.security == "plain":
