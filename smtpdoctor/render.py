@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -54,14 +55,22 @@ def _headline(report: Report, lang: str) -> Text:
         mode = MODE_NAMES[lang].get(s.security or "", "")
         line.append(f"  {s.host}:{s.port or '?'}")
         if mode:
-            line.append(f" ({mode})")
+            line.append(f" · {mode}")
         if s.username:
-            line.append(f" {WORDS[lang]['sending_as']} {s.username}")
+            line.append(f" · {WORDS[lang]['sending_as']} {s.username}")
     if report.provider:
         line.append(f"  · {report.provider.display_name(lang)}", style="cyan")
     if s and s.family:
         line.append(f"  · {s.family}", style="dim")
     return line
+
+
+def _indented(text: Text) -> Padding:
+    """Wrapped lines keep the indentation the line started with."""
+    plain = text.plain
+    indent = len(plain) - len(plain.lstrip(" "))
+    body = text[indent:]
+    return Padding(body, (0, 0, 0, indent))
 
 
 def _finding_lines(report: Report, findings: Sequence[Finding], lang: str) -> list[Text]:
@@ -125,25 +134,25 @@ def print_report(report: Report, console: Console, lang: str, *, quiet: bool = F
             return
         errors = [f for f in report.findings if f.severity is Severity.ERROR]
         for line in _finding_lines(report, errors, lang):
-            console.print(line)
+            console.print(_indented(line))
         failed = report.failed_probe
         if failed and not errors:
             for line in _probe_lines(report, failed, lang):
-                console.print(line)
+                console.print(_indented(line))
         console.print(verdict(report, lang))
         return
     console.print(_headline(report, lang))
     console.print(Text(w["findings"], style="bold underline"))
     if report.findings:
         for line in _finding_lines(report, report.findings, lang):
-            console.print(line)
+            console.print(_indented(line))
     else:
         console.print(Text(f"  ✓ {w['no_findings']}", style="green"))
     if report.probes:
         console.print(Text(w["probes"], style="bold underline"))
         for probe in report.probes:
             for line in _probe_lines(report, probe, lang):
-                console.print(line)
+                console.print(_indented(line))
     if verbose and report.transcript:
         console.print(Text(w["transcript"], style="bold underline"))
         for entry in report.transcript:
