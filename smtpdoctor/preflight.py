@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from smtpdoctor.dotenv_file import DotenvError, read_dotenv
 from smtpdoctor.lint import lint_settings
 from smtpdoctor.model import Finding
 from smtpdoctor.providers import Provider, ProviderTable, load_providers
-from smtpdoctor.settings import DotenvError, LoadResult, Options, Settings, load_settings, read_dotenv
+from smtpdoctor.settings import LoadResult, Options, Settings, load_settings
 
 
 @dataclass(frozen=True)

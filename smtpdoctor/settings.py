@@ -10,17 +10,25 @@ variables that are already set.
 from __future__ import annotations
 
 import difflib
-import os
-import stat
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 from enum import StrEnum
-from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from smtpdoctor.dotenv_file import DotenvFile
+from smtpdoctor.families import (
+    FAMILIES,
+    FAMILY_BY_ID,
+    KNOWN_KEYS,
+    LARAVEL_TLS_KEYS,
+    MAIL_PREFIXES,
+    URL_KEYS,
+    Family,
+    assignments,
+    port_for,
+)
 from smtpdoctor.model import Finding, Severity, frozen_params
 from smtpdoctor.providers import Provider, ProviderTable
 from smtpdoctor.secret import Secret
@@ -72,27 +80,6 @@ class RawValue:
 
 
 @dataclass(frozen=True)
-class DotenvFile:
-    """A dotenv file as python-dotenv reads it, plus what the app cannot see."""
-
-    shown_path: str
-    values: Mapping[str, str]
-    key_lines: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
-    unparsable_lines: tuple[int, ...] = ()
-    has_bom: bool = False
-    others_can_read: bool = False
-    tracked_by_git: bool = False
-
-
-class DotenvError(Exception):
-    """The dotenv file cannot be read at all; carries the finding to report."""
-
-    def __init__(self, finding: Finding) -> None:
-        super().__init__(finding.reason)
-        self.finding = finding
-
-
-@dataclass(frozen=True)
 class Options:
     """Command-line overrides; ``port`` stays text so a bad value is a finding."""
 
@@ -102,70 +89,6 @@ class Options:
     sender: str | None = None
     security: str | None = None
     provider: str | None = None
-
-
-@dataclass(frozen=True)
-class Family:
-    """One convention for naming mail settings (Flask-Mail, Django, …)."""
-
-    id: str
-    name: str
-    host: tuple[str, ...] = ()
-    port: tuple[str, ...] = ()
-    user: tuple[str, ...] = ()
-    password: tuple[str, ...] = ()
-    sender: tuple[str, ...] = ()
-    ssl_flags: tuple[str, ...] = ()
-    starttls_flags: tuple[str, ...] = ()
-    # Keys that only this family uses: their presence selects it.
-    markers: tuple[str, ...] = ()
-    # The port the app uses when none is set, and what it speaks with no TLS
-    # flags: Flask-Mail and Django connect without TLS unless told otherwise.
-    default_port: int | None = None
-    unset_tls: str | None = None
-
-    def variables(self) -> tuple[str, ...]:
-        return (
-            *self.host, *self.port, *self.user, *self.password, *self.sender,
-            *self.ssl_flags, *self.starttls_flags, *self.markers,
-        )
-
-
-URL_KEYS = ("SMTP_URL", "MAIL_URL", "EMAIL_URL")
-FAMILIES: tuple[Family, ...] = (
-    Family("url", "URL", host=URL_KEYS, sender=("SMTP_FROM", "MAIL_FROM", "EMAIL_FROM"),
-           markers=URL_KEYS),
-    Family("resend", "Resend", password=("RESEND_API_KEY",), sender=("FROM_EMAIL",),
-           markers=("RESEND_API_KEY",)),
-    Family("nodemailer", "nodemailer service", user=("EMAIL_USER",),
-           password=("EMAIL_PASSWORD", "EMAIL_PASS"), sender=("EMAIL_FROM",),
-           markers=("EMAIL_PROVIDER", "EMAIL_SERVICE")),
-    Family("default-email", "account-style", host=("SMTP_HOST",), port=("SMTP_PORT",),
-           user=("DEFAULT_EMAIL_ACCOUNT",), password=("DEFAULT_EMAIL_PASSWORD",),
-           sender=("FROM_EMAIL",), markers=("DEFAULT_EMAIL_ACCOUNT", "DEFAULT_EMAIL_PASSWORD")),
-    Family("smtp", "generic SMTP_*", host=("SMTP_HOST", "SMTP_SERVER"), port=("SMTP_PORT",),
-           user=("SMTP_USER", "SMTP_USERNAME"), password=("SMTP_PASSWORD", "SMTP_PASS"),
-           sender=("SMTP_FROM",), ssl_flags=("SMTP_SECURE", "SMTP_SSL", "SMTP_USE_SSL"),
-           starttls_flags=("SMTP_TLS", "SMTP_USE_TLS")),
-    Family("flask-mail", "Flask-Mail", host=("MAIL_SERVER",), port=("MAIL_PORT",),
-           user=("MAIL_USERNAME",), password=("MAIL_PASSWORD",), sender=("MAIL_DEFAULT_SENDER",),
-           ssl_flags=("MAIL_USE_SSL",), starttls_flags=("MAIL_USE_TLS",),
-           markers=("MAIL_SERVER", "MAIL_USE_SSL", "MAIL_USE_TLS", "MAIL_DEFAULT_SENDER"),
-           default_port=25, unset_tls="plain"),
-    Family("laravel", "Laravel", host=("MAIL_HOST",), port=("MAIL_PORT",),
-           user=("MAIL_USERNAME",), password=("MAIL_PASSWORD",), sender=("MAIL_FROM_ADDRESS",),
-           markers=("MAIL_HOST", "MAIL_ENCRYPTION", "MAIL_SCHEME", "MAIL_FROM_ADDRESS",
-                    "MAIL_MAILER")),
-    Family("django", "Django", host=("EMAIL_HOST",), port=("EMAIL_PORT",),
-           user=("EMAIL_HOST_USER",), password=("EMAIL_HOST_PASSWORD",),
-           sender=("DEFAULT_FROM_EMAIL",), ssl_flags=("EMAIL_USE_SSL",),
-           starttls_flags=("EMAIL_USE_TLS",), default_port=25, unset_tls="plain"),
-)
-FAMILY_BY_ID = {f.id: f for f in FAMILIES}
-LARAVEL_TLS_KEYS = ("MAIL_SCHEME", "MAIL_ENCRYPTION")
-KNOWN_KEYS = frozenset(k for f in FAMILIES for k in f.variables()) | set(LARAVEL_TLS_KEYS)
-# Prefixes of keys that are mail settings; other unknown keys are none of our business.
-MAIL_PREFIXES = ("SMTP_", "MAIL_", "EMAIL_", "DEFAULT_EMAIL_", "RESEND_")
 
 
 @dataclass(frozen=True)
@@ -209,7 +132,7 @@ class Settings:
 
     def fix(self, security: str | None = None, port: int | None = None) -> str:
         """The exact variable change that makes the app use ``security``/``port``."""
-        return ", ".join(_assignments(self, security, port))
+        return ", ".join(assignments(self, security, port))
 
 
 @dataclass(frozen=True)
@@ -219,53 +142,6 @@ class LoadResult:
     findings: tuple[Finding, ...]
 
 
-def _assignments(s: Settings, security: str | None, port: int | None) -> list[str]:
-    family = FAMILY_BY_ID.get(s.family or "")
-    if family is None or family.id == "resend":
-        out = [f"--port {port}"] if port else []
-        return [*out, f"--security {security}"] if security else out
-    if family.id == "url":
-        scheme = {"ssl": "smtps", "starttls": "smtp+tls", "plain": "smtp"}[security or "starttls"]
-        user = f"{s.username}:****@" if s.username else ""
-        return [f"{s.variable('host')}={scheme}://{user}{s.host}:{port or s.port}"]
-    out = [f"{s.variable('port')}={port}"] if port and port != s.port else []
-    if security is None:
-        return out
-    if family.id == "nodemailer":
-        secure = "true" if security == "ssl" else "false"
-        return [*out, f"secure: {secure} in createTransport (the service preset decides it now)"]
-    if family.id == "default-email":
-        return out or [f"{s.variable('port')}={_port_for(security)}"]
-    if family.id == "laravel":
-        if "MAIL_SCHEME" in s.tls_variables:
-            return [*out, f"MAIL_SCHEME={'smtps' if security == 'ssl' else 'smtp'}"]
-        value = {"ssl": "ssl", "starttls": "tls", "plain": "null"}[security]
-        return [*out, f"MAIL_ENCRYPTION={value}"]
-    ssl_var = _pick(family.ssl_flags, s.tls_variables)
-    tls_var = _pick(family.starttls_flags, s.tls_variables)
-    present = set(s.tls_variables)
-    if security == "ssl":
-        out.append(f"{ssl_var}=true")
-        if tls_var in present or family.unset_tls:
-            out.append(f"{tls_var}=false")
-    elif security == "starttls":
-        if ssl_var in present or family.unset_tls:
-            out.append(f"{ssl_var}=false")
-        if tls_var in present or family.unset_tls or ssl_var not in present:
-            out.append(f"{tls_var}=true")
-    else:
-        out += [f"{v}=false" for v in (ssl_var, tls_var) if v in present or family.unset_tls]
-    return out
-
-
-def _pick(names: tuple[str, ...], present: tuple[str, ...]) -> str:
-    return next((n for n in names if n in present), names[0])
-
-
-def _port_for(security: str) -> int:
-    return 465 if security == "ssl" else 587
-
-
 def parse_bool(text: str) -> bool | None:
     word = text.strip().strip("\"'").lower()
     if word in TRUE_WORDS:
@@ -273,71 +149,6 @@ def parse_bool(text: str) -> bool | None:
     if word in FALSE_WORDS:
         return False
     return None
-
-
-# --- reading the dotenv file (the only I/O in this module) -----------------
-
-
-def read_dotenv(path: Path, shown_path: str, *, check_git: bool = True) -> DotenvFile:
-    """Read ``path`` with python-dotenv, and note what python-dotenv glosses over."""
-    from dotenv import dotenv_values
-    from dotenv.parser import parse_stream
-
-    def fail(reason: str, **params: object) -> DotenvError:
-        return DotenvError(Finding(Severity.ERROR, reason, frozen_params({"file": shown_path, **params})))
-
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise fail("config.dotenv_missing") from None
-    except IsADirectoryError:
-        raise fail("config.dotenv_unreadable", detail="it is a directory") from None
-    except OSError as exc:
-        raise fail("config.dotenv_unreadable", detail=exc.strerror or str(exc)) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise fail("config.dotenv_unreadable", detail=f"not UTF-8 (byte {exc.start})") from None
-
-    import io
-
-    key_lines: dict[str, list[int]] = {}
-    unparsable: list[int] = []
-    for binding in parse_stream(io.StringIO(text)):
-        line = binding.original.line
-        if binding.error:
-            unparsable.append(line)
-        elif binding.key is not None:
-            key_lines.setdefault(binding.key, []).append(line)
-    # interpolate=True is python-dotenv's default, and so what the app sees.
-    values = {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
-    mode = path.stat().st_mode
-    return DotenvFile(
-        shown_path=shown_path,
-        values=values,
-        key_lines={k: tuple(v) for k, v in key_lines.items()},
-        unparsable_lines=tuple(unparsable),
-        has_bom=text.startswith("\ufeff"),
-        others_can_read=bool(mode & stat.S_IROTH) and os.name == "posix",
-        tracked_by_git=check_git and _tracked_by_git(path),
-    )
-
-
-def _tracked_by_git(path: Path) -> bool:
-    folder = path.resolve().parent
-    if not any((p / ".git").exists() for p in (folder, *folder.parents)):
-        return False
-    try:
-        done = subprocess.run(
-            ["git", "ls-files", "--error-unmatch", path.name],
-            cwd=folder, capture_output=True, timeout=3, check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return done.returncode == 0
-
-
-# --- the pure part ----------------------------------------------------------
 
 
 @dataclass
@@ -506,7 +317,7 @@ def _resolve_port(
     if family and family.default_port:
         return family.default_port, Origin(Source.DEFAULT, family.name)
     if security and not (provider or (host and table.by_host(host))):
-        return _port_for(security), Origin(Source.DERIVED, f"security {security}")
+        return port_for(security), Origin(Source.DERIVED, f"security {security}")
     return None, None
 
 

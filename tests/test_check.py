@@ -447,3 +447,35 @@ def test_a_server_echoing_the_credentials_is_redacted(check, account, no_passwor
     assert failure(out)["error"]["reply"] == "535 5.7.8 Error: authentication failed: ********"
     no_password_leak(out.stdout + out.stderr)
     assert any("AUTH PLAIN <credentials redacted>" in line for line in out.doc["transcript"])
+
+
+# --- a crash is a result, never a traceback -----------------------------------
+
+def test_a_probe_that_crashes_becomes_a_failed_result(check, account, good_tls, monkeypatch):
+    from smtpdoctor import pipeline
+
+    async def broken(session):
+        raise RuntimeError("bug in smtp probe")
+
+    monkeypatch.setitem(pipeline.PROBES, "smtp", broken)
+    with SMTPServer("starttls", good_tls) as server:
+        out = check(account(server.port))
+    assert out.exit_code == 1
+    probe = failure(out)
+    assert (probe["name"], probe["error"]["reason"]) == ("smtp", "internal.crash")
+    assert "RuntimeError: bug in smtp probe" in probe["error"]["message"]
+    assert out.statuses()["auth"] == "skip"
+
+
+def test_a_crash_outside_the_probes_exits_3_with_a_message(monkeypatch, capsys):
+    from smtpdoctor import cli as cli_module
+
+    def explode(**kwargs):
+        raise ValueError("unexpected")
+
+    monkeypatch.setattr(cli_module, "cli", explode)
+    with pytest.raises(SystemExit) as stopped:
+        cli_module.main()
+    assert stopped.value.code == 3
+    err = capsys.readouterr().err
+    assert "internal error: ValueError: unexpected" in err and "Traceback" not in err

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from smtpdoctor.dotenv_file import DotenvFile
 from smtpdoctor.preflight import resolve
 from smtpdoctor.providers import load_providers
-from smtpdoctor.settings import DotenvFile, Options, Source, load_settings, parse_bool
+from smtpdoctor.settings import Options, Source, load_settings, parse_bool
 
 
 def load(values: dict[str, str] | None = None, environ: dict[str, str] | None = None,

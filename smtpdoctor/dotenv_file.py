@@ -1,0 +1,93 @@
+"""The dotenv file as python-dotenv reads it, plus what python-dotenv glosses
+over: unparsable lines, duplicate keys, a BOM, who may read it, git."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from smtpdoctor.model import Finding, Severity, frozen_params
+
+
+@dataclass(frozen=True)
+class DotenvFile:
+    """A dotenv file as python-dotenv reads it, plus what the app cannot see."""
+
+    shown_path: str
+    values: Mapping[str, str]
+    key_lines: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    unparsable_lines: tuple[int, ...] = ()
+    has_bom: bool = False
+    others_can_read: bool = False
+    tracked_by_git: bool = False
+
+
+class DotenvError(Exception):
+    """The dotenv file cannot be read at all; carries the finding to report."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.reason)
+        self.finding = finding
+
+
+def read_dotenv(path: Path, shown_path: str, *, check_git: bool = True) -> DotenvFile:
+    """Read ``path`` with python-dotenv, and note what python-dotenv glosses over."""
+    from dotenv import dotenv_values
+    from dotenv.parser import parse_stream
+
+    def fail(reason: str, **params: object) -> DotenvError:
+        return DotenvError(Finding(Severity.ERROR, reason, frozen_params({"file": shown_path, **params})))
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise fail("config.dotenv_missing") from None
+    except IsADirectoryError:
+        raise fail("config.dotenv_unreadable", detail="it is a directory") from None
+    except OSError as exc:
+        raise fail("config.dotenv_unreadable", detail=exc.strerror or str(exc)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail("config.dotenv_unreadable", detail=f"not UTF-8 (byte {exc.start})") from None
+
+
+    key_lines: dict[str, list[int]] = {}
+    unparsable: list[int] = []
+    for binding in parse_stream(io.StringIO(text)):
+        line = binding.original.line
+        if binding.error:
+            unparsable.append(line)
+        elif binding.key is not None:
+            key_lines.setdefault(binding.key, []).append(line)
+    # interpolate=True is python-dotenv's default, and so what the app sees.
+    values = {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
+    mode = path.stat().st_mode
+    return DotenvFile(
+        shown_path=shown_path,
+        values=values,
+        key_lines={k: tuple(v) for k, v in key_lines.items()},
+        unparsable_lines=tuple(unparsable),
+        has_bom=text.startswith("\ufeff"),
+        others_can_read=bool(mode & stat.S_IROTH) and os.name == "posix",
+        tracked_by_git=check_git and _tracked_by_git(path),
+    )
+
+
+def _tracked_by_git(path: Path) -> bool:
+    folder = path.resolve().parent
+    if not any((p / ".git").exists() for p in (folder, *folder.parents)):
+        return False
+    try:
+        done = subprocess.run(
+            ["git", "ls-files", "--error-unmatch", path.name],
+            cwd=folder, capture_output=True, timeout=3, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0

@@ -1,0 +1,121 @@
+"""How frameworks name their mail settings, and how to phrase a change in
+each family's own variables (``MAIL_USE_SSL=true``, ``MAIL_ENCRYPTION=tls``…)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from smtpdoctor.settings import Settings
+
+
+@dataclass(frozen=True)
+class Family:
+    """One convention for naming mail settings (Flask-Mail, Django, …)."""
+
+    id: str
+    name: str
+    host: tuple[str, ...] = ()
+    port: tuple[str, ...] = ()
+    user: tuple[str, ...] = ()
+    password: tuple[str, ...] = ()
+    sender: tuple[str, ...] = ()
+    ssl_flags: tuple[str, ...] = ()
+    starttls_flags: tuple[str, ...] = ()
+    # Keys that only this family uses: their presence selects it.
+    markers: tuple[str, ...] = ()
+    # The port the app uses when none is set, and what it speaks with no TLS
+    # flags: Flask-Mail and Django connect without TLS unless told otherwise.
+    default_port: int | None = None
+    unset_tls: str | None = None
+
+    def variables(self) -> tuple[str, ...]:
+        return (
+            *self.host, *self.port, *self.user, *self.password, *self.sender,
+            *self.ssl_flags, *self.starttls_flags, *self.markers,
+        )
+
+
+URL_KEYS = ("SMTP_URL", "MAIL_URL", "EMAIL_URL")
+FAMILIES: tuple[Family, ...] = (
+    Family("url", "URL", host=URL_KEYS, sender=("SMTP_FROM", "MAIL_FROM", "EMAIL_FROM"),
+           markers=URL_KEYS),
+    Family("resend", "Resend", password=("RESEND_API_KEY",), sender=("FROM_EMAIL",),
+           markers=("RESEND_API_KEY",)),
+    Family("nodemailer", "nodemailer service", user=("EMAIL_USER",),
+           password=("EMAIL_PASSWORD", "EMAIL_PASS"), sender=("EMAIL_FROM",),
+           markers=("EMAIL_PROVIDER", "EMAIL_SERVICE")),
+    Family("default-email", "account-style", host=("SMTP_HOST",), port=("SMTP_PORT",),
+           user=("DEFAULT_EMAIL_ACCOUNT",), password=("DEFAULT_EMAIL_PASSWORD",),
+           sender=("FROM_EMAIL",), markers=("DEFAULT_EMAIL_ACCOUNT", "DEFAULT_EMAIL_PASSWORD")),
+    Family("smtp", "generic SMTP_*", host=("SMTP_HOST", "SMTP_SERVER"), port=("SMTP_PORT",),
+           user=("SMTP_USER", "SMTP_USERNAME"), password=("SMTP_PASSWORD", "SMTP_PASS"),
+           sender=("SMTP_FROM",), ssl_flags=("SMTP_SECURE", "SMTP_SSL", "SMTP_USE_SSL"),
+           starttls_flags=("SMTP_TLS", "SMTP_USE_TLS")),
+    Family("flask-mail", "Flask-Mail", host=("MAIL_SERVER",), port=("MAIL_PORT",),
+           user=("MAIL_USERNAME",), password=("MAIL_PASSWORD",), sender=("MAIL_DEFAULT_SENDER",),
+           ssl_flags=("MAIL_USE_SSL",), starttls_flags=("MAIL_USE_TLS",),
+           markers=("MAIL_SERVER", "MAIL_USE_SSL", "MAIL_USE_TLS", "MAIL_DEFAULT_SENDER"),
+           default_port=25, unset_tls="plain"),
+    Family("laravel", "Laravel", host=("MAIL_HOST",), port=("MAIL_PORT",),
+           user=("MAIL_USERNAME",), password=("MAIL_PASSWORD",), sender=("MAIL_FROM_ADDRESS",),
+           markers=("MAIL_HOST", "MAIL_ENCRYPTION", "MAIL_SCHEME", "MAIL_FROM_ADDRESS",
+                    "MAIL_MAILER")),
+    Family("django", "Django", host=("EMAIL_HOST",), port=("EMAIL_PORT",),
+           user=("EMAIL_HOST_USER",), password=("EMAIL_HOST_PASSWORD",),
+           sender=("DEFAULT_FROM_EMAIL",), ssl_flags=("EMAIL_USE_SSL",),
+           starttls_flags=("EMAIL_USE_TLS",), default_port=25, unset_tls="plain"),
+)
+FAMILY_BY_ID = {f.id: f for f in FAMILIES}
+LARAVEL_TLS_KEYS = ("MAIL_SCHEME", "MAIL_ENCRYPTION")
+KNOWN_KEYS = frozenset(k for f in FAMILIES for k in f.variables()) | set(LARAVEL_TLS_KEYS)
+# Prefixes of keys that are mail settings; other unknown keys are none of our business.
+MAIL_PREFIXES = ("SMTP_", "MAIL_", "EMAIL_", "DEFAULT_EMAIL_", "RESEND_")
+
+
+def assignments(s: Settings, security: str | None, port: int | None) -> list[str]:
+    family = FAMILY_BY_ID.get(s.family or "")
+    if family is None or family.id == "resend":
+        out = [f"--port {port}"] if port else []
+        return [*out, f"--security {security}"] if security else out
+    if family.id == "url":
+        scheme = {"ssl": "smtps", "starttls": "smtp+tls", "plain": "smtp"}[security or "starttls"]
+        user = f"{s.username}:****@" if s.username else ""
+        return [f"{s.variable('host')}={scheme}://{user}{s.host}:{port or s.port}"]
+    out = [f"{s.variable('port')}={port}"] if port and port != s.port else []
+    if security is None:
+        return out
+    if family.id == "nodemailer":
+        secure = "true" if security == "ssl" else "false"
+        return [*out, f"secure: {secure} in createTransport (the service preset decides it now)"]
+    if family.id == "default-email":
+        return out or [f"{s.variable('port')}={port_for(security)}"]
+    if family.id == "laravel":
+        if "MAIL_SCHEME" in s.tls_variables:
+            return [*out, f"MAIL_SCHEME={'smtps' if security == 'ssl' else 'smtp'}"]
+        value = {"ssl": "ssl", "starttls": "tls", "plain": "null"}[security]
+        return [*out, f"MAIL_ENCRYPTION={value}"]
+    ssl_var = pick(family.ssl_flags, s.tls_variables)
+    tls_var = pick(family.starttls_flags, s.tls_variables)
+    present = set(s.tls_variables)
+    if security == "ssl":
+        out.append(f"{ssl_var}=true")
+        if tls_var in present or family.unset_tls:
+            out.append(f"{tls_var}=false")
+    elif security == "starttls":
+        if ssl_var in present or family.unset_tls:
+            out.append(f"{ssl_var}=false")
+        if tls_var in present or family.unset_tls or ssl_var not in present:
+            out.append(f"{tls_var}=true")
+    else:
+        out += [f"{v}=false" for v in (ssl_var, tls_var) if v in present or family.unset_tls]
+    return out
+
+
+def pick(names: tuple[str, ...], present: tuple[str, ...]) -> str:
+    return next((n for n in names if n in present), names[0])
+
+
+def port_for(security: str) -> int:
+    return 465 if security == "ssl" else 587
