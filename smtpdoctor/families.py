@@ -43,9 +43,13 @@ FAMILIES: tuple[Family, ...] = (
            markers=URL_KEYS),
     Family("resend", "Resend", password=("RESEND_API_KEY",), sender=("FROM_EMAIL",),
            markers=("RESEND_API_KEY",)),
-    Family("nodemailer", "nodemailer service", user=("EMAIL_USER",),
-           password=("EMAIL_PASSWORD", "EMAIL_PASS"), sender=("EMAIL_FROM",),
-           markers=("EMAIL_PROVIDER", "EMAIL_SERVICE")),
+    # nodemailer apps name a `service` (EMAIL_PROVIDER), or give EMAIL_HOST and
+    # EMAIL_SECURE themselves; EMAIL_USER/EMAIL_PASS are theirs, not Django's.
+    Family("nodemailer", "nodemailer", host=("EMAIL_HOST",), port=("EMAIL_PORT",),
+           user=("EMAIL_USER",), password=("EMAIL_PASSWORD", "EMAIL_PASS"), sender=("EMAIL_FROM",),
+           ssl_flags=("EMAIL_SECURE",),
+           markers=("EMAIL_PROVIDER", "EMAIL_SERVICE", "EMAIL_USER", "EMAIL_PASS", "EMAIL_PASSWORD",
+                    "EMAIL_SECURE")),
     Family("default-email", "account-style", host=("SMTP_HOST",), port=("SMTP_PORT",),
            user=("DEFAULT_EMAIL_ACCOUNT",), password=("DEFAULT_EMAIL_PASSWORD",),
            sender=("FROM_EMAIL",), markers=("DEFAULT_EMAIL_ACCOUNT", "DEFAULT_EMAIL_PASSWORD")),
@@ -86,7 +90,7 @@ def assignments(s: Settings, security: str | None, port: int | None) -> list[str
     out = [f"{s.variable('port')}={port}"] if port and port != s.port else []
     if security is None:
         return out
-    if family.id == "nodemailer":
+    if family.id == "nodemailer" and "host" not in s.origins_from_variables():
         secure = "true" if security == "ssl" else "false"
         return [*out, f"secure: {secure} in createTransport (the service preset decides it now)"]
     if family.id == "default-email":
@@ -99,22 +103,25 @@ def assignments(s: Settings, security: str | None, port: int | None) -> list[str
     ssl_var = pick(family.ssl_flags, s.tls_variables)
     tls_var = pick(family.starttls_flags, s.tls_variables)
     present = set(s.tls_variables)
+    # A flag is written when the user has it, or when the app's default would
+    # be wrong without it (Flask-Mail and Django default to no TLS at all).
+    needed = {v for v in (ssl_var, tls_var) if v and (v in present or family.unset_tls)}
     if security == "ssl":
         out.append(f"{ssl_var}=true")
-        if tls_var in present or family.unset_tls:
-            out.append(f"{tls_var}=false")
+        out += [f"{tls_var}=false"] if tls_var in needed else []
     elif security == "starttls":
-        if ssl_var in present or family.unset_tls:
-            out.append(f"{ssl_var}=false")
-        if tls_var in present or family.unset_tls or ssl_var not in present:
+        out += [f"{ssl_var}=false"] if ssl_var in needed else []
+        if tls_var and (tls_var in needed or ssl_var not in present):
             out.append(f"{tls_var}=true")
+        elif not tls_var and ssl_var not in needed:
+            out.append(f"{ssl_var}=false")  # secure=false: STARTTLS when offered
     else:
-        out += [f"{v}=false" for v in (ssl_var, tls_var) if v in present or family.unset_tls]
+        out += [f"{v}=false" for v in (ssl_var, tls_var) if v in needed]
     return out
 
 
-def pick(names: tuple[str, ...], present: tuple[str, ...]) -> str:
-    return next((n for n in names if n in present), names[0])
+def pick(names: tuple[str, ...], present: tuple[str, ...]) -> str | None:
+    return next((n for n in names if n in present), names[0] if names else None)
 
 
 def port_for(security: str) -> int:

@@ -130,6 +130,10 @@ class Settings:
         option = {"username": "--user", "sender": "--from", "password": "the password variable"}
         return names[0] if names else option.get(setting, f"--{setting}")
 
+    def origins_from_variables(self) -> set[str]:
+        """The settings the user's own variables gave (not defaults or presets)."""
+        return {k for k, o in self.origins.items() if o.source in (Source.DOTENV, Source.ENVIRONMENT)}
+
     def fix(self, security: str | None = None, port: int | None = None) -> str:
         """The exact variable change that makes the app use ``security``/``port``."""
         return ", ".join(assignments(self, security, port))
@@ -374,13 +378,15 @@ def _read_family(
         partial.provider = table.get("resend")
         partial.values["username"] = RawValue("resend", "resend", Origin(Source.PROVIDER, "resend"))
     elif family.id == "nodemailer":
-        raw = _first(family.markers, merged)
+        raw = _first(("EMAIL_PROVIDER", "EMAIL_SERVICE"), merged)
         if raw is not None:
             partial.provider = table.by_name(raw.value.strip())
             if partial.provider is None:
                 add(Severity.ERROR, "config.unknown_provider", value=raw.value.strip(), variable=raw.name)
             else:
                 partial.security = partial.provider.ports[partial.provider.default_port]
+        else:
+            _read_tls_flags(partial, merged, add)
     elif family.id == "laravel":
         _read_laravel_tls(partial, merged)
     else:
@@ -421,7 +427,7 @@ def _read_tls_flags(partial: _Partial, merged: Mapping[str, RawValue], add: _Add
     elif said and family.unset_tls:
         # Flags present and all false: the app really connects without TLS.
         partial.security, partial.security_explicit = "plain", True
-    elif said and "SMTP_SECURE" in said:
+    elif any(name.endswith("_SECURE") for name in said):
         partial.security = None  # secure=false: nodemailer upgrades with STARTTLS if offered
 
 

@@ -40,6 +40,9 @@ def load(values: dict[str, str] | None = None, environ: dict[str, str] | None = 
     ({"EMAIL_PROVIDER": "Hotmail", "EMAIL_USER": "a@outlook.com", "EMAIL_PASS": "x",
       "EMAIL_FROM": "a@outlook.com"},
      "nodemailer", "smtp-mail.outlook.com", 587, "starttls", "a@outlook.com", "a@outlook.com"),
+    ({"EMAIL_HOST": "smtp.163.com", "EMAIL_PORT": "465", "EMAIL_SECURE": "true",
+      "EMAIL_USER": "a@163.com", "EMAIL_PASS": "x"},
+     "nodemailer", "smtp.163.com", 465, "ssl", "a@163.com", "a@163.com"),
     ({"SMTP_HOST": "smtp.126.com", "SMTP_PORT": "465", "DEFAULT_EMAIL_ACCOUNT": "a@126.com",
       "DEFAULT_EMAIL_PASSWORD": "x", "FROM_EMAIL": "a@126.com"},
      "default-email", "smtp.126.com", 465, "ssl", "a@126.com", "a@126.com"),
@@ -161,6 +164,14 @@ def test_nodemailer_provider_supplies_host_port_and_mode():
     s = load({"EMAIL_PROVIDER": "gmail", "EMAIL_USER": "a@gmail.com", "EMAIL_PASSWORD": "x"}).settings
     assert (s.host, s.port, s.security) == ("smtp.gmail.com", 465, "ssl")
     assert s.origins["host"].describe() == "provider gmail default"
+
+
+def test_nodemailer_with_its_own_host_is_not_mistaken_for_django():
+    result = load({"EMAIL_HOST": "smtp.gmail.com", "EMAIL_PORT": "587", "EMAIL_USER": "a@gmail.com",
+                   "EMAIL_PASS": "abcdefghijklmnop"})
+    assert result.settings.family == "nodemailer"
+    assert "config.missing_username" not in [f.reason for f in result.findings]
+    assert result.settings.fix("ssl", 465) == "EMAIL_PORT=465, EMAIL_SECURE=true"
 
 
 def test_sender_display_name_is_stripped_to_the_address():
