@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import ssl
 import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
@@ -109,6 +110,14 @@ def run_command(
         if problem:
             findings.append(Finding(Severity.ERROR, "config.bad_recipient",
                                     frozen_params({"recipient": repr(recipient), "detail": problem})))
+    if options.ca_file:
+        try:
+            from smtpdoctor.net import tls_context
+
+            tls_context(options.ca_file)
+        except (ssl.SSLError, OSError) as exc:
+            findings.append(Finding(Severity.ERROR, "config.bad_ca_file", frozen_params(
+                {"file": options.ca_file, "detail": getattr(exc, "reason", None) or str(exc)})))
     base = Report(command, preflight.settings, preflight.provider, tuple(findings))
     if base.exit_code == 2:
         from smtpdoctor.session import skipped

@@ -93,6 +93,23 @@ def test_configuration_error_in_text_says_nothing_was_probed(smtpdoctor, env_fil
     assert "Configuration error: nothing was probed (exit 2)" in out.stdout
 
 
+def test_ca_file_that_is_not_a_certificate_is_a_configuration_error(smtpdoctor, env_file, tmp_path):
+    bogus = tmp_path / "ca.pem"
+    bogus.write_text("not a certificate\n")
+    out = smtpdoctor("check", "--env-file", env_file(QQ_ENV), "--ca-file", str(bogus), "--json")
+    assert out.exit_code == 2
+    assert "config.bad_ca_file" in out.reasons()
+
+
+def test_broken_pipe_is_not_a_crash(tmp_path):
+    """A reader that goes away (`| head`): click's EPIPE handling must keep
+    working through our main(), which catches everything else as a crash."""
+    script = Path(sys.executable).parent / "smtpdoctor"
+    done = subprocess.run(f"'{script}' providers | true",
+                          shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=30)
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+
+
 def test_bad_option_values_are_usage_errors(smtpdoctor):
     for args in (["--dns-server", "not-an-ip"], ["--alt-ports", "465,x"], ["--timeout", "-1"]):
         out = smtpdoctor("check", *args)
