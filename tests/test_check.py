@@ -186,8 +186,15 @@ def test_a_working_port_knocks_on_no_other(check, account, good_tls):
     assert other.held == []
 
 
-def test_no_alternative_answers_either(check, account):
+def test_every_port_refusing_points_at_the_host_and_port_settings(check, account):
     out = check(account(closed_port()), alt_ports=f"{closed_port()},{closed_port()}")
+    assert "refused too" in failure(out)["error"]["message"]
+    assert "check SMTP_HOST and SMTP_PORT" in failure(out)["remedy"]
+
+
+def test_every_port_dropping_points_at_the_firewall(check, account):
+    with DroppingPort() as configured, DroppingPort() as other:
+        out = check(account(configured.port), alt_ports=str(other.port), timeout="1")
     assert "did not answer either" in failure(out)["error"]["message"]
     assert "firewall" in failure(out)["remedy"]
 

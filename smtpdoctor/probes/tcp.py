@@ -124,6 +124,16 @@ def _failure(session: Session, port: int, exc: BaseException, answered: dict[int
                        f" 以下端口可以连通：{listing_zh}。")
         params |= both("alt_fix", f"Use port {best} ({MODE_EN[mode]}): set {fix}.",
                        f"改用 {best} 端口（{MODE_ZH[mode]}）：请设置 {fix}。")
+    elif tried and reason == "tcp.refused":
+        ports = ", ".join(map(str, tried))
+        host_var, port_var = session.settings.variable("host"), session.settings.variable("port")
+        params |= both("alternatives", f" Ports {ports} refused too.", f" {ports} 端口同样拒绝连接。")
+        params |= both(
+            "alt_fix",
+            f"The host answers but runs no mail service on these ports: check {host_var} and "
+            f"{port_var} against the provider's settings (`smtpdoctor providers`).",
+            f"主机可达但这些端口上没有邮件服务：请对照服务商设置（`smtpdoctor providers`）检查 "
+            f"{host_var} 和 {port_var}。")
     elif tried:
         ports = ", ".join(map(str, tried))
         params |= both("alternatives", f" Ports {ports} did not answer either.",
