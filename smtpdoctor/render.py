@@ -70,7 +70,7 @@ def _indented(text: Text) -> Padding:
     plain = text.plain
     indent = len(plain) - len(plain.lstrip(" "))
     body = text[indent:]
-    return Padding(body, (0, 0, 0, indent))
+    return Padding(body, (0, 0, 0, indent), expand=False)
 
 
 def _finding_lines(report: Report, findings: Sequence[Finding], lang: str) -> list[Text]:

@@ -65,6 +65,12 @@ def test_human_report_lists_every_probe_and_the_verdict(smtpdoctor, account, goo
     assert out.stdout.rstrip().endswith("✓ All checks passed")
 
 
+def test_piped_output_has_no_trailing_whitespace(smtpdoctor, account):
+    out = smtpdoctor("check", "--env-file", account(closed_port()), "--alt-ports", "none")
+    assert out.exit_code == 1
+    assert all(line == line.rstrip() for line in out.stdout.splitlines())
+
+
 def test_quiet_prints_nothing_on_success(smtpdoctor, account, good_tls, ca_file):
     with SMTPServer("starttls", good_tls) as server:
         out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file, "--quiet")
