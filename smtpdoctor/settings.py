@@ -264,8 +264,10 @@ def load_settings(
 
     sender_raw = values["sender"].value.strip() if "sender" in values else None
     sender = parseaddr(sender_raw)[1] if sender_raw else None
-    if sender_raw and not sender:
+    if sender_raw and (not sender or "@" not in sender):
+        # parseaddr("My App") gives "My": only something with an @ is an address.
         add(Severity.ERROR, "config.bad_sender", variable=values["sender"].name)
+        sender = None
     if not sender and username and "@" in username:
         sender = username
         origins["sender"] = Origin(Source.DERIVED, values["username"].name)

@@ -88,3 +88,10 @@ def test_provider_facts_are_consistent():
         assert (p.username == "literal") == (p.username_literal is not None), p.id
         if p.password_pattern:
             re.compile(p.password_pattern)
+
+
+def test_every_configuration_finding_has_a_test_of_its_own():
+    tests = "".join(p.read_text(encoding="utf-8") for p in Path(__file__).parent.glob("test_*.py")
+                    if p.name != "test_catalog.py")
+    untested = [r for r in catalog() if r.startswith("config.") and f'"{r}"' not in tests]
+    assert not untested

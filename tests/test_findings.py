@@ -272,3 +272,16 @@ def test_dotenv_that_is_not_utf8(tmp_path):
     pre = resolve(str(path), {}, Options())
     assert [f.reason for f in pre.findings] == ["config.dotenv_unreadable"]
     assert "not UTF-8" in pre.findings[0].params["detail"]
+
+
+def test_sender_without_an_address(tmp_path):
+    severity, message, _ = findings(tmp_path, QQ + "MAIL_DEFAULT_SENDER=My App\n")["config.bad_sender"]
+    assert severity is Severity.ERROR
+    assert "MAIL_DEFAULT_SENDER does not contain a mail address" in message
+
+
+def test_username_must_be_the_full_address(tmp_path):
+    _, message, remedy = findings(tmp_path, QQ.replace("123456@qq.com", "123456"))[
+        "config.username_not_address"]
+    assert 'not "123456"' in message
+    assert remedy.startswith("Set MAIL_USERNAME to the full address")
