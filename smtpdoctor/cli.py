@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from smtpdoctor import __version__
-from smtpdoctor.model import ExitCode
+from smtpdoctor.model import PROBE_ORDER, ExitCode
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from smtpdoctor.preflight import Preflight
 
 F = TypeVar("F", bound=Callable[..., Any])
-PROBE_NAMES = ("dns", "tcp", "tls", "smtp", "auth", "envelope")
 
 
 def settings_options(func: F) -> F:
@@ -77,7 +76,7 @@ def network_options(func: F) -> F:
                      callback=_validated("parse_ports"),
                      metavar="LIST", help="Ports tried at the same time when the configured "
                      "one fails ('none' to skip)."),
-        click.option("--until", type=click.Choice(PROBE_NAMES), default=None,
+        click.option("--until", type=click.Choice(PROBE_ORDER), default=None,
                      help="Stop after this probe; later ones are skipped (like swaks --quit-after)."),
         click.option("--retries", type=click.IntRange(min=0, max=100), default=0,
                      help="Run again this many times while the failure is one that can pass "

@@ -6,7 +6,6 @@ import asyncio
 import ipaddress
 import ssl
 import time
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
 # at boot, a server restarting); a wrong password never does.
 RETRIABLE_CODES = {ErrorCode.ETIMEDOUT, ErrorCode.ECONNECTION}
 RETRIABLE_REASONS = {"dns.timeout", "dns.error"}
-DEFAULT_ALT_PORTS = (465, 587, 25, 2525)
 
 
 @dataclass(frozen=True)
@@ -183,13 +181,14 @@ def _attempt(command: str, preflight: Preflight, findings: list[Finding],
         subject=options.subject,
         body=options.body,
     )
-    status: AbstractContextManager[object] = nullcontext()
-    on_step = None
-    if progress is not None and progress.is_terminal:
-        live = progress.status("smtpdoctor: starting…")
-        status = live
-        on_step = lambda name: live.update(f"smtpdoctor: checking {name}…")  # noqa: E731
-    with status:
-        probes = asyncio.run(run_probes(session, names, options.until, on_step))
+    # A spinner only on a terminal: never in logs, pipes or with --json.
+    if progress is None or not progress.is_terminal:
+        probes = asyncio.run(run_probes(session, names, options.until))
+    else:
+        with progress.status("smtpdoctor: starting…") as live:
+            def on_step(name: str) -> None:
+                live.update(f"smtpdoctor: checking {name}…")
+
+            probes = asyncio.run(run_probes(session, names, options.until, on_step))
     return Report(command, s, preflight.provider, tuple(findings), tuple(probes),
                   tuple(session.transcript))

@@ -8,7 +8,6 @@ import contextlib
 import socket
 import ssl
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -290,5 +289,3 @@ class DNSServer:
         self._thread.join(2)
         self.sock.close()
 
-
-Factory = Callable[..., Any]

@@ -23,10 +23,6 @@ EXPIRY_WARNING_DAYS = 21
 # How long a plaintext greeting may take before we also ask, on a second
 # connection, whether the port is waiting for a TLS handshake instead.
 SNIFF_AFTER = 1.0
-# OpenSSL's words for "the other side did not answer in TLS".
-NOT_TLS_MARKERS = ("WRONG_VERSION_NUMBER", "wrong version number", "record layer failure",
-                   "UNKNOWN_PROTOCOL", "unknown protocol", "packet length too long",
-                   "http request")
 VERIFY_REASONS = {
     9: "tls.cert_expired",   # not yet valid: usually this machine's clock
     10: "tls.cert_expired",
