@@ -108,14 +108,14 @@ def run_command(
         if problem:
             findings.append(Finding(Severity.ERROR, "config.bad_recipient",
                                     frozen_params({"recipient": repr(recipient), "detail": problem})))
-    if options.ca_file:
-        try:
-            from smtpdoctor.net import tls_context
+    from smtpdoctor.net import tls_context
 
-            tls_context(options.ca_file)
-        except (ssl.SSLError, OSError) as exc:
-            findings.append(Finding(Severity.ERROR, "config.bad_ca_file", frozen_params(
-                {"file": options.ca_file, "detail": getattr(exc, "reason", None) or str(exc)})))
+    context: ssl.SSLContext | None = None
+    try:
+        context = tls_context(options.ca_file)
+    except (ssl.SSLError, OSError) as exc:
+        findings.append(Finding(Severity.ERROR, "config.bad_ca_file", frozen_params(
+            {"file": options.ca_file, "detail": getattr(exc, "reason", None) or str(exc)})))
     base = Report(command, preflight.settings, preflight.provider, tuple(findings))
     if base.exit_code == 2:
         from smtpdoctor.session import skipped
@@ -125,7 +125,9 @@ def run_command(
     attempts = 0
     while True:
         attempts += 1
-        report = _attempt(command, preflight, findings, recipients, options, names, progress)
+        assert context is not None  # a bad --ca-file returned above as a config error
+        report = _attempt(command, preflight, findings, recipients, options, names, context,
+                          progress)
         failure = report.failed_probe
         if failure is None or attempts > options.retries or not _retriable(failure.error):
             return Report(report.command, report.settings, report.provider, report.findings,
@@ -162,8 +164,8 @@ def _retriable(error: object) -> bool:
 
 def _attempt(command: str, preflight: Preflight, findings: list[Finding],
              recipients: tuple[str, ...], options: RunOptions, names: tuple[str, ...],
-             progress: Console | None) -> Report:
-    from smtpdoctor.net import Redactor, tls_context
+             context: ssl.SSLContext, progress: Console | None) -> Report:
+    from smtpdoctor.net import Redactor
     from smtpdoctor.pipeline import run_probes
     from smtpdoctor.session import Session
 
@@ -173,7 +175,7 @@ def _attempt(command: str, preflight: Preflight, findings: list[Finding],
         provider=preflight.provider,
         table=preflight.table,
         timeout=options.timeout,
-        context=tls_context(options.ca_file),
+        context=context,
         redactor=Redactor(s.username, s.password),
         alt_ports=parse_ports(options.alt_ports),
         dns_server=parse_dns_server(options.dns_server) if options.dns_server else None,
