@@ -6,14 +6,16 @@ that use them, so ``smtpdoctor --help`` starts at the cost of click alone.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 import click
 
 from smtpdoctor import __version__
+from smtpdoctor.clients import CLIENT_IDS
 from smtpdoctor.model import PROBE_ORDER, ExitCode
 
 if TYPE_CHECKING:
@@ -38,6 +40,10 @@ def settings_options(func: F) -> F:
                      default=None, help="Override the TLS mode (auto: from flags, else the port)."),
         click.option("--provider", "provider_id", metavar="ID",
                      help="Treat the settings as this provider's (see `smtpdoctor providers`)."),
+        click.option("--client", type=click.Choice(["auto", *CLIENT_IDS]), default="auto",
+                     show_default=True,
+                     help="How the app connects (auto: from the app folder's dependency "
+                     "manifest, else the variable family)."),
         click.option("--lang", type=click.Choice(["en", "zh"]), default=None,
                      help="Language of messages (default from LC_ALL/LC_MESSAGES/LANG)."),
         click.option("--json", "as_json", is_flag=True,
@@ -103,9 +109,41 @@ def make_console(stderr: bool = False) -> Console:
 
     stream = sys.stderr if stderr else sys.stdout
     terminal = stream.isatty()
-    # Off a terminal (CI logs, pipes) lines and table rows stay whole, for grep.
-    return Console(file=stream, highlight=False, soft_wrap=not terminal, emoji=False,
-                   width=None if terminal else 250)
+    # Off a terminal (CI logs, pipes, journald) wrap at COLUMNS or a sane width:
+    # wrapped, never cropped, so a fix is always printed whole.
+    if terminal:
+        return Console(file=stream, highlight=False, emoji=False)
+    columns = os.environ.get("COLUMNS", "")
+    width = int(columns) if columns.isdigit() and int(columns) >= 40 else 100
+    # TextIOBase is a text stream; typeshed only says so for IO[str].
+    trimmed = cast("TextIO", TrimmedLines(stream))
+    return Console(file=trimmed, highlight=False, emoji=False, width=width, color_system=None)
+
+
+class TrimmedLines(io.TextIOBase):
+    """A text stream that drops the spaces rich pads lines with, so logs and
+    pipes get no trailing whitespace."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self.stream = stream
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            self.stream.write(line.rstrip() + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending.strip():
+            self.stream.write(self.pending.rstrip())
+            self.pending = ""
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
 
 
 def pick_lang(lang: str | None) -> str:
@@ -131,7 +169,7 @@ def resolve_from_options(params: dict[str, Any]) -> Preflight:
         security=params.get("security"),
         provider=params.get("provider_id"),
     )
-    return resolve(params.get("env_file"), os.environ, options)
+    return resolve(params.get("env_file"), os.environ, options, client=params.get("client"))
 
 
 def emit_json(document: dict[str, Any]) -> None:

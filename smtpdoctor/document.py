@@ -4,11 +4,45 @@ from __future__ import annotations
 
 from typing import Any
 
-from smtpdoctor.model import Finding, ProbeError, ProbeResult, Report
+from smtpdoctor.model import Finding, ProbeError, ProbeResult, Report, Severity
 from smtpdoctor.providers import Provider
-from smtpdoctor.remedies import render
+from smtpdoctor.remedies import Text, render
 
 SCHEMA = 1
+
+CREDENTIALS = frozenset({
+    "auth.bad_credentials", "auth.authorization_code_required", "auth.app_password_required",
+    "auth.client_password_required", "auth.smtp_service_disabled"})
+SENDER = frozenset({"envelope.sender_not_login", "envelope.sender_rejected",
+                    "envelope.sender_unverified", "message.send_as_denied"})
+# The probe failures each setting can cause, for findings about a variable.
+BY_SETTING = {
+    "password": CREDENTIALS, "username": CREDENTIALS, "sender": SENDER,
+    "host": frozenset({"dns.nxdomain", "dns.no_address", "dns.error", "tcp.refused", "tcp.timeout",
+                       "tcp.unreachable", "tls.cert_name_mismatch"}),
+    "port": frozenset({"tcp.refused", "tcp.timeout", "tcp.unreachable", "tls.wrong_mode",
+                       "smtp.greeting_timeout", "auth.not_offered"}),
+}
+VALUE_FINDINGS = frozenset({"config.env_overrides_dotenv", "config.value_quoted",
+                            "config.value_whitespace", "config.value_control_char",
+                            "config.dotenv_bom"})
+# Findings that explain failures whatever variable they name. Those whose own
+# remedy only points at `check` lend their message, not their remedy.
+EXPLAINS = {
+    "config.app_password_spaces": CREDENTIALS,
+    "config.password_not_authorization_code": CREDENTIALS,
+    "config.password_not_app_password": CREDENTIALS,
+    "config.password_not_api_key": CREDENTIALS,
+    "config.host_user_mismatch": CREDENTIALS,
+    "config.sender_not_login": SENDER,
+    "config.tls_flags_missing": frozenset({"auth.not_offered", "auth.tls_required",
+                                           "tls.not_encrypted"}),
+    "config.mode_port_mismatch": frozenset({"tls.wrong_mode"}),
+    "config.flag_not_read": frozenset({"tls.wrong_mode"}),
+    "config.port_25_blocked": frozenset({"tcp.timeout"}),
+}
+MESSAGE_ONLY = frozenset({"config.tls_flags_missing", "config.mode_port_mismatch",
+                          "config.port_25_blocked"})
 
 
 def settings_view(report: Report) -> dict[str, Any] | None:
@@ -23,6 +57,8 @@ def settings_view(report: Report) -> dict[str, Any] | None:
         "password": {"set": s.password is not None, "length": len(s.password) if s.password else 0},
         "sender": s.sender,
         "family": s.family,
+        "client": {"id": s.client.id, "source": s.client.source, "why": s.client.why}
+        if s.client else None,
         "sources": {k: v.describe() for k, v in sorted(s.origins.items())},
     }
 
@@ -37,12 +73,44 @@ def finding_view(report: Report, finding: Finding, lang: str) -> dict[str, Any]:
     }
 
 
+def explaining(report: Report, reason: str) -> list[Finding]:
+    """The findings that explain a probe failing with ``reason``: what the
+    settings already showed comes first in the fix."""
+    s = report.settings
+    out = []
+    for f in report.findings:
+        if f.severity is Severity.ERROR:
+            continue
+        causes = EXPLAINS.get(f.reason, frozenset())
+        if f.reason in VALUE_FINDINGS and s is not None:
+            variable = f.params.get("variable")
+            setting = next((k for k, o in s.origins.items() if o.variable == variable), None)
+            causes = BY_SETTING.get(setting or "", frozenset())
+        if reason in causes:
+            out.append(f)
+    return out
+
+
+def probe_text(report: Report, probe: ProbeResult, lang: str) -> Text:
+    """The probe's message and remedy, the remedy led by the findings that explain it."""
+    reason = probe.error.reason if probe.error else probe.warning or ""
+    provider = remedy_provider(report, probe.error) if probe.error else report.provider
+    params = {**probe.params, **(probe.error.params if probe.error else {})}
+    text = render(reason, params, report.settings, provider, lang)
+    leads = []
+    for f in explaining(report, reason):
+        found = render(f.reason, f.params, report.settings, report.provider, lang)
+        leads.append(found.message if f.reason in MESSAGE_ONLY else f"{found.message} {found.remedy}")
+    if leads:
+        return Text(text.message, " ".join([*leads, text.remedy]))
+    return text
+
+
 def probe_view(report: Report, probe: ProbeResult, lang: str) -> dict[str, Any]:
     error = remedy = warning = None
     if probe.error is not None:
         e = probe.error
-        text = render(e.reason, {**probe.params, **e.params}, report.settings,
-                      remedy_provider(report, e), lang)
+        text = probe_text(report, probe, lang)
         error = {
             "code": e.code.value,
             "reason": e.reason,
@@ -53,7 +121,7 @@ def probe_view(report: Report, probe: ProbeResult, lang: str) -> dict[str, Any]:
         }
         remedy = text.remedy
     elif probe.warning is not None:
-        text = render(probe.warning, probe.params, report.settings, report.provider, lang)
+        text = probe_text(report, probe, lang)
         warning = {"reason": probe.warning, "message": text.message}
         remedy = text.remedy
     view: dict[str, Any] = {
@@ -92,6 +160,11 @@ def document(report: Report, lang: str) -> dict[str, Any]:
         "findings": [finding_view(report, f, lang) for f in report.findings],
         "probes": [probe_view(report, p, lang) for p in report.probes],
     }
+    if report.probes:
+        doc["fixes"] = [{"changes": dict(f.changes), "verified": True, "reason": f.reason,
+                         "alternatives": [dict(a) for a in f.alternatives],
+                         "probes": [probe_view(report, p, lang) for p in f.probes]}
+                        for f in report.fixes]
     if report.transcript:
         doc["transcript"] = list(report.transcript)
     if report.attempts > 1:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from smtpdoctor.clients import PORT_MODES
 from smtpdoctor.model import Finding, Severity, frozen_params
 from smtpdoctor.providers import Provider, ProviderTable
-from smtpdoctor.settings import PORT_MODES, Settings
+from smtpdoctor.settings import Settings
 
 PASSWORD_KIND_REASONS = {
     "authorization_code": "config.password_not_authorization_code",
@@ -33,19 +34,22 @@ def lint_settings(s: Settings, provider: Provider | None, table: ProviderTable) 
         wrong = (s.security == "ssl" and expected in ("starttls", "plain")) or (
             s.security in ("starttls", "plain") and expected == "ssl"
         )
-        if s.security_explicit and wrong and expected:
+        # Port and mode fixes are never offered from here: `check` verifies
+        # one on the wire and names it with the probe that fails.
+        if (s.security_explicit or (s.client and s.client.id == "smtplib-ssl")) and wrong and expected:
             add(Severity.WARNING, "config.mode_port_mismatch", port=s.port,
-                configured=s.security, expected=expected, fix=s.fix(expected))
+                configured=s.security, expected=expected)
         if s.security == "plain" and s.password and not wrong:
-            add(Severity.WARNING, "config.plain_with_password", port=s.port,
-                fix=s.fix("ssl" if expected == "ssl" else "starttls"))
+            add(Severity.WARNING, "config.plain_with_password", port=s.port)
         if s.port == 25:
-            add(Severity.WARNING, "config.port_25_blocked", fix=s.fix(None, 587 if (
-                not provider or 587 in provider.ports) else provider.default_port))
+            add(Severity.WARNING, "config.port_25_blocked")
         if provider and s.port not in provider.ports:
             ports = ", ".join(f"{p} ({m})" for p, m in sorted(provider.ports.items()))
-            add(Severity.WARNING, "config.provider_port_unsupported", port=s.port, ports=ports,
-                fix=s.fix(provider.ports[provider.default_port], provider.default_port))
+            add(Severity.WARNING, "config.provider_port_unsupported", port=s.port, ports=ports)
+    if s.client and s.client.id == "smtplib" and s.tls_words.ssl:
+        ssl_var = next((v for v in s.tls_variables if "SSL" in v or "SECURE" in v), "the SSL flag")
+        add(Severity.WARNING, "config.flag_not_read", variable=s.app_variables.get(ssl_var, ssl_var),
+            client=s.client.name)
 
     if s.host and s.username:
         host_provider = table.by_host(s.host)
@@ -64,6 +68,8 @@ def lint_settings(s: Settings, provider: Provider | None, table: ProviderTable) 
         add(Severity.WARNING, "config.username_literal", literal=provider.username_literal)
     elif s.username and provider.username == "address" and "@" not in s.username:
         add(Severity.WARNING, "config.username_not_address")
+    if provider.password_kind == "app_password" and s.password and " " in s.password.reveal():
+        add(Severity.INFO, "config.app_password_spaces")
     if provider.password_kind == "oauth2":
         add(Severity.WARNING, "config.oauth2_only")
     elif (s.password and provider.password_pattern

@@ -104,6 +104,17 @@ class ProbeResult:
 
 
 @dataclass(frozen=True)
+class Fix:
+    """A change verified on the wire in this run, and the pipeline re-run
+    with it and every earlier fix applied."""
+
+    changes: Mapping[str, str]
+    reason: str
+    probes: tuple[ProbeResult, ...]
+    alternatives: tuple[Mapping[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Report:
     command: str
     settings: Settings | None
@@ -112,6 +123,9 @@ class Report:
     probes: tuple[ProbeResult, ...] = ()
     transcript: tuple[str, ...] = ()
     attempts: int = 1
+    # Verified fixes and what failed next under them; the exit code stays the
+    # settings' own.
+    fixes: tuple[Fix, ...] = ()
 
     @property
     def exit_code(self) -> ExitCode:

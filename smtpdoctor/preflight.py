@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from smtpdoctor.dotenv_file import DotenvError, read_dotenv
+from smtpdoctor.dotenv_file import DotenvError, DotenvFile, read_dotenv
 from smtpdoctor.lint import lint_settings
-from smtpdoctor.model import Finding
+from smtpdoctor.model import Finding, Severity, frozen_params
 from smtpdoctor.providers import Provider, ProviderTable, load_providers
-from smtpdoctor.settings import LoadResult, Options, Settings, load_settings
+from smtpdoctor.settings import AppProfile, LoadResult, Options, Settings, load_settings
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,16 @@ class Preflight:
     provider: Provider | None
     findings: tuple[Finding, ...]
     table: ProviderTable
+    # What the settings were read from, so a trial change can be read the same way.
+    dotenv: DotenvFile | None = None
+    environ: Mapping[str, str] = field(default_factory=dict)
+    options: Options = field(default_factory=Options)
+    app: AppProfile = field(default_factory=AppProfile)
+
+    def with_changes(self, changes: Mapping[str, str]) -> Settings:
+        """The settings the app would use with ``changes`` made to its variables."""
+        return load_settings(self.dotenv, self.environ, self.options, self.table, self.app,
+                             overlay=changes).settings
 
 
 def resolve(
@@ -26,21 +36,35 @@ def resolve(
     environ: Mapping[str, str],
     options: Options,
     cwd: Path | None = None,
+    client: str | None = None,
 ) -> Preflight:
-    """Read the dotenv file (``./.env`` when it exists and none is named),
-    resolve the settings and lint them. Never raises for bad input: every
-    problem becomes a finding."""
+    """Read the dotenv file (``./.env`` when it exists and none is named), the
+    app folder's project file and manifests, resolve the settings and lint
+    them. Never raises for bad input: every problem becomes a finding."""
+    from smtpdoctor.app import ProjectFileError, load_app_profile
+
     table = load_providers()
+    folder = cwd or Path.cwd()
     dotenv = None
-    if env_file is not None or (cwd or Path.cwd()).joinpath(".env").is_file():
+    if env_file is not None or folder.joinpath(".env").is_file():
         shown = env_file if env_file is not None else ".env"
-        path = Path(shown) if env_file is not None else (cwd or Path.cwd()) / ".env"
+        path = Path(shown) if env_file is not None else folder / ".env"
+        folder = path.parent if env_file is not None else folder
         try:
             dotenv = read_dotenv(path, shown)
         except DotenvError as exc:
             # Still show what the environment says; the unreadable file alone makes it exit 2.
             rest = load_settings(None, environ, options, table)
-            return Preflight(rest.settings, rest.provider, (exc.finding,), table)
-    loaded: LoadResult = load_settings(dotenv, environ, options, table)
+            return Preflight(rest.settings, rest.provider, (exc.finding,), table,
+                             None, environ, options)
+    first = load_settings(dotenv, environ, options, table)
+    try:
+        app = load_app_profile(folder, client, first.settings.family)
+    except ProjectFileError as exc:
+        bad = Finding(Severity.ERROR, "config.project_file_invalid",
+                      frozen_params({"file": exc.file, "detail": exc.detail}))
+        return Preflight(first.settings, first.provider, (*first.findings, bad), table,
+                         dotenv, environ, options)
+    loaded: LoadResult = load_settings(dotenv, environ, options, table, app)
     findings = loaded.findings + tuple(lint_settings(loaded.settings, loaded.provider, table))
-    return Preflight(loaded.settings, loaded.provider, findings, table)
+    return Preflight(loaded.settings, loaded.provider, findings, table, dotenv, environ, options, app)

@@ -36,6 +36,21 @@ def catalog() -> Mapping[str, Mapping[str, Any]]:
     return tomllib.loads(text)
 
 
+@cache
+def phrases() -> Mapping[str, Mapping[str, str]]:
+    text = resources.files("smtpdoctor").joinpath("phrases.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def phrase(key: str, lang: str, **params: object) -> str:
+    """A sentence from ``phrases.toml`` in ``lang``, filled with ``params``."""
+    return phrases()[key][lang].format_map(_Blank({k: str(v) for k, v in params.items()}))
+
+
+# A parameter whose value starts with this names a phrase, shown in the report's language.
+PHRASE_MARK = "§"
+
+
 def code_for(reason: str) -> ErrorCode:
     return ErrorCode(catalog()[reason]["code"])
 
@@ -89,15 +104,24 @@ def render(
     for key, value in params.items():
         if key.endswith(suffix):
             values[key[: -len(suffix)]] = value
+        elif value.startswith(PHRASE_MARK):
+            values[key] = phrase(value[1:], lang)
     names = MODE_NAMES[lang]
     for key in MODE_PARAMS:
         if values.get(key) in names:
             values[key] = names[values[key]]
     remedy_template = entry["remedy"]
+    if "{fix}" in remedy_template and "fix" not in values:
+        # No fix engine ran (explain, or a step it does not cover): say what to check.
+        remedy_template = entry.get("nofix", remedy_template.replace("{fix}", ""))
     if provider is not None and reason in provider.remedies:
         remedy_template = provider.remedies[reason][lang]
+    if params.get("fix_verified") and "{fix}" not in remedy_template:
+        remedy_template = "{fix}"  # a verified fix replaces the general advice
     message = entry["message"].format_map(values).strip()
-    remedy = remedy_template.format_map(values).strip()
+    remedy = remedy_template.format_map(values)
+    # A fix that found nothing ends with the reason's own advice.
+    remedy = remedy.replace("{nofix}", entry.get("nofix", "").format_map(values)).strip()
     link = values.get("credential_url") if reason.startswith("auth.") else ""
     if link and link not in remedy:
         remedy += f" ({link})"

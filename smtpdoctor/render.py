@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
-from smtpdoctor.document import remedy_provider
+from smtpdoctor.document import probe_text
 from smtpdoctor.model import ExitCode, Finding, ProbeResult, Report, Severity, Status
-from smtpdoctor.remedies import MODE_NAMES, render
+from smtpdoctor.remedies import MODE_NAMES, phrase, render
 from smtpdoctor.remedies import Text as Text_
 
 if TYPE_CHECKING:
@@ -38,12 +36,14 @@ WORDS = {
         "ok": "All checks passed", "config_error": "Configuration error: nothing was probed",
         "failed_at": "Failed at", "exit": "exit", "transcript": "SMTP transcript (credentials redacted)",
         "no_findings": "no problems found in the settings", "sending_as": "as",
+        "client": "client",
     },
     "zh": {
         "findings": "配置", "probes": "检查", "fix": "修复", "reply": "服务器回复",
         "ok": "全部检查通过", "config_error": "配置错误：未进行网络检查",
         "failed_at": "失败于", "exit": "退出码", "transcript": "SMTP 会话记录（凭据已隐去）",
         "no_findings": "配置中未发现问题", "sending_as": "账号",
+        "client": "客户端",
     },
 }
 
@@ -62,6 +62,8 @@ def _headline(report: Report, lang: str) -> Text:
         line.append(f"  · {report.provider.display_name(lang)}", style="cyan")
     if s and s.family:
         line.append(f"  · {s.family}", style="dim")
+    if s and s.client:
+        line.append(f"  · {WORDS[lang]['client']}: {s.client.name} ({s.client.why})", style="dim")
     return line
 
 
@@ -98,16 +100,30 @@ def _probe_lines(report: Report, probe: ProbeResult, lang: str) -> list[Text]:
     w = WORDS[lang]
     if probe.error is not None:
         e = probe.error
-        text = render(e.reason, {**probe.params, **e.params}, report.settings,
-                      remedy_provider(report, e), lang)
+        text = probe_text(report, probe, lang)
         lines.append(Text(f"      {e.code.value} {e.reason}: {text.message}", style="red"))
         if e.reply:
             lines.append(Text(f"      {w['reply']}: {e.reply}", style="dim"))
         lines.append(Text(f"      → {w['fix']}: {text.remedy}", style="bold"))
     elif probe.warning is not None:
-        text = render(probe.warning, probe.params, report.settings, report.provider, lang)
+        text = probe_text(report, probe, lang)
         lines.append(Text(f"      {text.message}", style="yellow"))
         lines.append(Text(f"      → {text.remedy}"))
+    return lines
+
+
+def _fix_lines(report: Report, lang: str) -> list[Text]:
+    """Under each verified fix, what happens next: the next failure, or a pass."""
+    from smtpdoctor.clients import describe
+
+    lines = []
+    for fix in report.fixes:
+        lines.append(Text(phrase("fix.then", lang, changes=describe(fix.changes)), style="bold"))
+        failed = next((p for p in fix.probes if p.status is Status.FAIL), None)
+        if failed is not None:
+            lines += _probe_lines(report, failed, lang)
+        else:
+            lines.append(Text(f"  ✓ {phrase('fix.then_all_passed', lang)}", style="green"))
     return lines
 
 
@@ -137,7 +153,7 @@ def print_report(report: Report, console: Console, lang: str, *, quiet: bool = F
             console.print(_indented(line))
         failed = report.failed_probe
         if failed and not errors:
-            for line in _probe_lines(report, failed, lang):
+            for line in _probe_lines(report, failed, lang) + _fix_lines(report, lang):
                 console.print(_indented(line))
         console.print(verdict(report, lang))
         return
@@ -153,6 +169,8 @@ def print_report(report: Report, console: Console, lang: str, *, quiet: bool = F
         for probe in report.probes:
             for line in _probe_lines(report, probe, lang):
                 console.print(_indented(line))
+        for line in _fix_lines(report, lang):
+            console.print(_indented(line))
     if verbose and report.transcript:
         console.print(Text(w["transcript"], style="bold underline"))
         for entry in report.transcript:
@@ -162,37 +180,40 @@ def print_report(report: Report, console: Console, lang: str, *, quiet: bool = F
 
 
 def print_config(report: Report, console: Console, lang: str) -> None:
+    """One line per setting: value, then where it came from (lines wrap, never crop)."""
     s = report.settings
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    table.add_column("setting")
-    table.add_column("value")
-    table.add_column("from", style="dim")
+    rows: list[tuple[str, str, str]] = []
     if s is not None:
         password = f"set ({len(s.password)} characters)" if s.password else "not set"
-        rows = [
-            ("host", s.host), ("port", s.port), ("security", s.security),
-            ("username", s.username), ("password", password), ("sender", s.sender),
-        ]
-        for name, value in rows:
+        for name, value in (("host", s.host), ("port", s.port), ("security", s.security),
+                            ("username", s.username), ("password", password), ("sender", s.sender)):
             origin = s.origins.get(name)
-            table.add_row(name, escape(str(value if value is not None else "—")),
-                          escape(origin.describe()) if origin else "")
-        table.add_row("family", s.family or "—", "")
-    table.add_row("provider", report.provider.display_name(lang) if report.provider else "—", "")
-    console.print(table)
+            rows.append((name, str(value if value is not None else "—"),
+                         origin.describe() if origin else ""))
+        rows.append(("family", s.family or "—", ""))
+        if s.client:
+            rows.append(("client", s.client.name, f"{s.client.source}: {s.client.why}"))
+    rows.append(("provider", report.provider.display_name(lang) if report.provider else "—", ""))
+    for name, value, source in rows:
+        line = Text(f"  {name:<9} ", style="bold")
+        line.append(value)
+        if source:
+            line.append(f"  ← {source}", style="dim")
+        console.print(_indented(line))
     print_report(report, console, lang)
 
 
 def print_providers(table: ProviderTable, console: Console, lang: str) -> None:
-    grid = Table(show_header=True, header_style="bold", show_lines=False)
-    for column in ("id", "name", "host", "ports", "username", "password", "where to get it"):
-        grid.add_column(column, overflow="fold")
+    """A block per provider: readable at 80 columns, and grep finds a whole line."""
     for p in table.providers:
         ports = " ".join(f"{port}/{mode}" for port, mode in sorted(p.ports.items()))
         user = p.username_literal if p.username == "literal" else p.username
-        grid.add_row(p.id, p.display_name(lang), p.primary_host, ports, user or "",
-                     p.password_kind.replace("_", " "), p.credential_url or "")
-    console.print(grid)
+        console.print(Text(f"{p.id}  {p.display_name(lang)}", style="bold"))
+        for label, value in (("host", f"{p.primary_host}  ports {ports}"),
+                             ("login", f"username {user}, password: {p.password_kind.replace('_', ' ')}"),
+                             ("get it", p.credential_url or "")):
+            if value:
+                console.print(_indented(Text(f"    {label:<7} {value}")))
 
 
 # Generic names for explain, which has no settings of the user's to name.

@@ -24,6 +24,11 @@ from smtpdoctor.preflight import Preflight
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from smtpdoctor.model import ProbeResult
+    from smtpdoctor.pipeline import ProgressHook
+    from smtpdoctor.session import Session
+    from smtpdoctor.settings import Settings
+
 # Failures that can pass on their own a little later (the network coming up
 # at boot, a server restarting); a wrong password never does.
 RETRIABLE_CODES = {ErrorCode.ETIMEDOUT, ErrorCode.ECONNECTION}
@@ -130,8 +135,7 @@ def run_command(
                           progress)
         failure = report.failed_probe
         if failure is None or attempts > options.retries or not _retriable(failure.error):
-            return Report(report.command, report.settings, report.provider, report.findings,
-                          report.probes, report.transcript, attempts)
+            return replace(report, attempts=attempts)
         if progress is not None:
             progress.print(f"[dim]{failure.name} failed ({failure.error.reason if failure.error else ''}); "
                            f"retry {attempts}/{options.retries} in {options.retry_delay:g} s[/dim]")
@@ -165,32 +169,53 @@ def _retriable(error: object) -> bool:
 def _attempt(command: str, preflight: Preflight, findings: list[Finding],
              recipients: tuple[str, ...], options: RunOptions, names: tuple[str, ...],
              context: ssl.SSLContext, progress: Console | None) -> Report:
+    # A spinner only on a terminal: never in logs, pipes or with --json.
+    if progress is None or not progress.is_terminal:
+        return asyncio.run(_check(command, preflight, findings, recipients, options, names, context))
+    with progress.status("smtpdoctor: starting…") as live:
+        def on_step(name: str) -> None:
+            live.update(f"smtpdoctor: checking {name}…")
+
+        return asyncio.run(_check(command, preflight, findings, recipients, options, names,
+                                  context, on_step))
+
+
+async def _check(command: str, preflight: Preflight, findings: list[Finding],
+                 recipients: tuple[str, ...], options: RunOptions, names: tuple[str, ...],
+                 context: ssl.SSLContext, on_step: ProgressHook | None = None) -> Report:
+    from smtpdoctor.fixes import follow_fixes
     from smtpdoctor.net import Redactor
     from smtpdoctor.pipeline import run_probes
     from smtpdoctor.session import Session
 
-    s = preflight.settings
-    session = Session(
-        settings=s,
-        provider=preflight.provider,
-        table=preflight.table,
-        timeout=options.timeout,
-        context=context,
-        redactor=Redactor(s.username, s.password),
-        alt_ports=parse_ports(options.alt_ports),
-        dns_server=parse_dns_server(options.dns_server) if options.dns_server else None,
-        recipients=recipients,
-        subject=options.subject,
-        body=options.body,
-    )
-    # A spinner only on a terminal: never in logs, pipes or with --json.
-    if progress is None or not progress.is_terminal:
-        probes = asyncio.run(run_probes(session, names, options.until))
-    else:
-        with progress.status("smtpdoctor: starting…") as live:
-            def on_step(name: str) -> None:
-                live.update(f"smtpdoctor: checking {name}…")
+    def session_for(s: Settings, alt_ports: tuple[int, ...]) -> Session:
+        return Session(
+            settings=s,
+            provider=preflight.provider,
+            table=preflight.table,
+            timeout=options.timeout,
+            context=context,
+            redactor=Redactor(s.username, s.password),
+            alt_ports=alt_ports,
+            dns_server=parse_dns_server(options.dns_server) if options.dns_server else None,
+            recipients=recipients,
+            subject=options.subject,
+            body=options.body,
+        )
 
-            probes = asyncio.run(run_probes(session, names, options.until, on_step))
+    # A trial never sends mail: it stops after the envelope.
+    trial_names = tuple(n for n in names if n != "send")
+
+    async def trial(s: Settings) -> tuple[list[ProbeResult], Session]:
+        trial_session = session_for(s, ())
+        probes = await run_probes(trial_session, trial_names, options.until)
+        return probes, trial_session
+
+    s = preflight.settings
+    session = session_for(s, parse_ports(options.alt_ports))
+    probes = await run_probes(session, names, options.until, on_step)
+    if on_step:
+        on_step("fixes")
+    probes, fixes = await follow_fixes(preflight, probes, session, trial)
     return Report(command, s, preflight.provider, tuple(findings), tuple(probes),
-                  tuple(session.transcript))
+                  tuple(session.transcript), fixes=tuple(fixes))

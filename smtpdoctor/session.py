@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from smtpdoctor.model import ErrorCode, ProbeError, ProbeResult, Status, frozen_params
-from smtpdoctor.net import Redactor, classify_reply, decode_reply, enhanced_code
+from smtpdoctor.net import Redactor, classify_mta_reply, classify_reply, decode_reply, enhanced_code
 from smtpdoctor.providers import Provider, ProviderTable
 from smtpdoctor.remedies import code_for
 from smtpdoctor.settings import Settings
@@ -40,6 +40,8 @@ class Session:
     # The command in flight, so a timeout can say what it was waiting for.
     current: str = ""
     deadline: float = 0.0
+    # What each port was seen to speak in this run (None: no answer), for fixes.
+    port_modes: dict[int, str | None] = field(default_factory=dict)
 
     def start_step(self) -> None:
         self.deadline = asyncio.get_running_loop().time() + self.timeout
@@ -69,6 +71,9 @@ class Session:
             # A reply names its server; its provider's remedy applies only when the
             # settings named none (a custom-domain Exmail account, a bare IP…).
             return match[0], (match[1] if self.provider is None else None)
+        generic = classify_mta_reply(text)
+        if generic and generic.startswith(prefixes) and not 400 <= code < 500:
+            return generic, None
         return fallback, None
 
     def tls_active(self) -> bool:

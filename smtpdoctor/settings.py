@@ -11,12 +11,22 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from email.utils import parseaddr
 from enum import StrEnum
 from typing import Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
+from smtpdoctor.clients import (
+    CLIENT_NAMES,
+    FAMILY_CLIENTS,
+    MASK,
+    PORT_MODES,
+    ClientChoice,
+    TlsWords,
+    connection,
+    default_port,
+)
 from smtpdoctor.dotenv_file import DotenvFile
 from smtpdoctor.families import (
     FAMILIES,
@@ -26,7 +36,6 @@ from smtpdoctor.families import (
     MAIL_PREFIXES,
     URL_KEYS,
     Family,
-    assignments,
     port_for,
 )
 from smtpdoctor.model import Finding, Severity, frozen_params
@@ -35,8 +44,6 @@ from smtpdoctor.secret import Secret
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "on", "y", "t"})
 FALSE_WORDS = frozenset({"false", "0", "no", "off", "n", "f", "", "none", "null"})
-# What each port conventionally speaks when the settings do not say.
-PORT_MODES = {465: "ssl", 587: "starttls", 25: "starttls", 2525: "starttls"}
 
 
 class Source(StrEnum):
@@ -46,6 +53,8 @@ class Source(StrEnum):
     PROVIDER = "provider"
     DEFAULT = "default"
     DERIVED = "derived"
+    APP_DEFAULT = "app default"
+    TRIAL = "trial"  # a change smtpdoctor tries on the wire, never the user's
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,11 @@ class Origin:
                 return f"{self.variable} default"
             case Source.DERIVED:
                 return f"derived from {self.variable}"
+            case Source.APP_DEFAULT:
+                return f"{self.variable} (app default in {self.file})"
+            case Source.TRIAL:
+                return f"{self.variable} (trial change)"
+        return str(self.variable)
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,18 @@ class Options:
 
 
 @dataclass(frozen=True)
+class AppProfile:
+    """What the app folder says about the code: its client, the defaults the
+    code applies itself, and its own names for the known variables
+    (known name → the app's name)."""
+
+    client: ClientChoice | None = None
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    names: Mapping[str, str] = field(default_factory=dict)
+    file: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     host: str | None = None
     port: int | None = None
@@ -106,12 +132,18 @@ class Settings:
     # (or a URL scheme) said the mode, rather than the port implying it.
     tls_variables: tuple[str, ...] = ()
     security_explicit: bool = False
+    tls_words: TlsWords = field(default_factory=TlsWords)
+    starttls_optional: bool = False
+    client: ClientChoice | None = None
+    # The app's own names for known variables, from the project file.
+    app_variables: Mapping[str, str] = field(default_factory=dict)
 
     def variable(self, setting: str) -> str:
         """The name to tell the user to change for ``setting``: the variable
         the value came from, else the family's usual name, else the option."""
         origin = self.origins.get(setting)
-        if origin and origin.source in (Source.DOTENV, Source.ENVIRONMENT, Source.OPTION):
+        if origin and origin.source in (Source.DOTENV, Source.ENVIRONMENT, Source.OPTION,
+                                        Source.APP_DEFAULT, Source.TRIAL):
             return origin.variable or setting
         # With no family recognised, name the generic SMTP_* variables.
         family = FAMILY_BY_ID.get(self.family or "smtp")
@@ -128,15 +160,15 @@ class Settings:
             return (host_origin.variable if host_origin and host_origin.variable in URL_KEYS
                     else URL_KEYS[0]) or URL_KEYS[0]
         option = {"username": "--user", "sender": "--from", "password": "the password variable"}
-        return names[0] if names else option.get(setting, f"--{setting}")
+        return self.app_variables.get(names[0], names[0]) if names else option.get(setting, f"--{setting}")
+
+    def app_names(self, changes: dict[str, str]) -> dict[str, str]:
+        """``changes`` with each known variable renamed to the app's own name."""
+        return {self.app_variables.get(k, k): v for k, v in changes.items()}
 
     def origins_from_variables(self) -> set[str]:
         """The settings the user's own variables gave (not defaults or presets)."""
         return {k for k, o in self.origins.items() if o.source in (Source.DOTENV, Source.ENVIRONMENT)}
-
-    def fix(self, security: str | None = None, port: int | None = None) -> str:
-        """The exact variable change that makes the app use ``security``/``port``."""
-        return ", ".join(assignments(self, security, port))
 
 
 @dataclass(frozen=True)
@@ -161,21 +193,35 @@ class _Partial:
 
     family: Family
     values: dict[str, RawValue] = field(default_factory=dict)
-    security: str | None = None
-    security_explicit: bool = False
+    words: TlsWords = field(default_factory=TlsWords)
     tls_variables: tuple[str, ...] = ()
-    provider: Provider | None = None
+    provider: Provider | None = None  # a nodemailer service preset, or Resend
+    conflict: tuple[str, str] | None = None  # an SSL flag and a STARTTLS flag both true
 
 
-def merge_sources(dotenv: DotenvFile | None, environ: Mapping[str, str]) -> dict[str, RawValue]:
-    """Every variable the app would see, the environment winning over the file."""
+def merge_sources(dotenv: DotenvFile | None, environ: Mapping[str, str],
+                  app: AppProfile | None = None,
+                  overlay: Mapping[str, str] | None = None) -> dict[str, RawValue]:
+    """Every variable the app would see: its own defaults, then the file, then
+    the environment, then a trial change. Variables the app names its own way
+    (the project file's map) are read under the known name they stand for."""
     merged: dict[str, RawValue] = {}
+    app = app or AppProfile()
+    own_names = set(app.names.values())
+    for name, value in app.defaults.items():
+        merged[name] = RawValue(name, value, Origin(Source.APP_DEFAULT, name, app.file))
     if dotenv:
         for name, value in dotenv.values.items():
             merged[name] = RawValue(name, value, Origin(Source.DOTENV, name, dotenv.shown_path))
     for name, value in environ.items():
-        if name in KNOWN_KEYS or name.startswith(MAIL_PREFIXES) or name == "FROM_EMAIL":
+        if (name in KNOWN_KEYS or name.startswith(MAIL_PREFIXES) or name == "FROM_EMAIL"
+                or name in own_names):
             merged[name] = RawValue(name, value, Origin(Source.ENVIRONMENT, name))
+    for name, value in (overlay or {}).items():
+        merged[name] = RawValue(name, value, Origin(Source.TRIAL, name))
+    for known, own in app.names.items():
+        if own in merged:
+            merged[known] = merged.pop(own)
     return merged
 
 
@@ -184,13 +230,19 @@ def load_settings(
     environ: Mapping[str, str],
     options: Options,
     table: ProviderTable,
+    app: AppProfile | None = None,
+    overlay: Mapping[str, str] | None = None,
 ) -> LoadResult:
+    """Resolve the settings as the app's client will use them. ``overlay``
+    holds trial changes (known or app variable names) applied above the
+    environment, so a fix is checked exactly as the app would read it."""
     findings: list[Finding] = []
+    app = app or AppProfile()
 
     def add(severity: Severity, reason: str, **params: object) -> None:
         findings.append(Finding(severity, reason, frozen_params(params)))
 
-    merged = merge_sources(dotenv, environ)
+    merged = merge_sources(dotenv, environ, app, _with_password(overlay, dotenv, environ, app))
     if dotenv:
         _dotenv_findings(dotenv, add)
     partials = [p for f in FAMILIES if (p := _read_family(f, merged, table, add)) is not None]
@@ -208,9 +260,16 @@ def load_settings(
     values = dict(primary.values) if primary else {}
     family = primary.family if primary else None
     provider = primary.provider if primary else None
-    security = primary.security if primary else None
-    security_explicit = primary.security_explicit if primary else False
+    words = primary.words if primary else TlsWords()
     tls_variables = primary.tls_variables if primary else ()
+    client = app.client or ClientChoice(
+        FAMILY_CLIENTS.get(family.id, "generic") if family else "generic", "family",
+        f"the {family.name} variables" if family else "no settings family")
+
+    if primary and primary.conflict and client.id in ("flask-mail", "django", "aiosmtplib", "generic"):
+        # These read both flags and refuse (Django, aiosmtplib) or break (Flask-Mail) on both.
+        add(Severity.ERROR, "config.tls_flags_conflict", ssl_variable=primary.conflict[0],
+            tls_variable=primary.conflict[1], family=client.name)
 
     # Options beat everything.
     option_values = {
@@ -222,9 +281,6 @@ def load_settings(
     for key, (flag, value) in option_values.items():
         if value is not None:
             values[key] = RawValue(flag, value, Origin(Source.OPTION, flag))
-    if options.security and options.security != "auto":
-        security, security_explicit = options.security, True
-        values["security"] = RawValue("--security", options.security, Origin(Source.OPTION, "--security"))
 
     for raw in values.values():
         _hygiene(raw, add)
@@ -234,33 +290,51 @@ def load_settings(
         if provider is None:
             add(Severity.ERROR, "config.unknown_provider", value=options.provider, variable="--provider")
 
+    if (primary is not None and primary.family.id == "nodemailer" and primary.provider is not None
+            and client.id == "nodemailer"):
+        _apply_service_preset(values, primary, add)
+        words = primary.words
     host = values["host"].value.strip() if "host" in values else None
-    port, port_origin = _resolve_port(values.get("port"), family, provider, security, host, table, add)
+    port, port_origin = _resolve_port(values.get("port"), client.id, words, provider, host, table, add)
     origins: dict[str, Origin] = {k: v.origin for k, v in values.items()}
 
     # Provider: named explicitly, else by host, else by the login's domain.
     if provider is None and host:
         provider = table.by_host(host)
     username = values["username"].value.strip() if "username" in values else None
-    if provider is None and username and not host:
-        provider = table.by_address(username)
-    if host is None and provider is not None and family is not None and family.id in ("nodemailer", "resend"):
+    if host is None and family is not None and family.id == "resend" and provider is not None:
         host = provider.primary_host
         origins["host"] = Origin(Source.PROVIDER, provider.id)
+    if host is None and client.id == "nodemailer" and family is not None and family.id == "nodemailer":
+        # createTransport({service: undefined, auth}) connects to localhost:587.
+        guess = table.by_address(username) if username else None
+        add(Severity.ERROR, "config.nodemailer_no_service", variable="EMAIL_PROVIDER",
+            suggestion=guess.aliases[0] if guess and guess.aliases and not guess.id.isalnum()
+            else (guess.id if guess else "qq"),
+            provider_name=guess.name if guess else "")
+    if provider is None and username and not host:
+        provider = table.by_address(username)
     if port is None and provider is not None and host is not None:
         port = provider.default_port
         port_origin = Origin(Source.PROVIDER, provider.id)
     if port_origin:
         origins["port"] = port_origin
 
-    if security is None and port is not None:
-        if family and family.unset_tls and not tls_variables and "security" not in values:
-            add(Severity.WARNING, "config.tls_flags_missing", family=family.name,
-                port=port, fix="")  # fix filled in by lint once the port is known
-        security = (provider.ports.get(port) if provider else None) or PORT_MODES.get(port, "starttls")
-        origins["security"] = Origin(Source.DERIVED, f"port {port}")
-    elif security is not None and "security" not in origins:
-        origins["security"] = Origin(Source.DERIVED, ", ".join(tls_variables) or "URL scheme")
+    security: str | None = None
+    starttls_optional = False
+    if options.security and options.security != "auto":
+        security = options.security
+        origins["security"] = Origin(Source.OPTION, "--security")
+    elif port is not None:
+        conn = connection(client.id, words, port, family.id if family else None,
+                          provider.ports.get(port) if provider else None)
+        security, starttls_optional = conn.security, conn.starttls_optional
+        origins["security"] = Origin(Source.DERIVED, ", ".join(tls_variables) if words.said
+                                     else f"port {port}")
+        conventional = (provider.ports.get(port) if provider else None) or PORT_MODES.get(port)
+        if (security == "plain" and not words.said and client.id in ("flask-mail", "django", "smtplib")
+                and (conventional in ("ssl", "starttls") or "password" in values)):
+            add(Severity.WARNING, "config.tls_flags_missing", family=client.name, port=port)
 
     sender_raw = values["sender"].value.strip() if "sender" in values else None
     sender = parseaddr(sender_raw)[1] if sender_raw else None
@@ -284,7 +358,11 @@ def load_settings(
         provider_id=provider.id if provider else None,
         origins=origins,
         tls_variables=tls_variables,
-        security_explicit=security_explicit,
+        security_explicit=words.said or bool(options.security and options.security != "auto"),
+        tls_words=words,
+        starttls_optional=starttls_optional,
+        client=client,
+        app_variables=dict(app.names),
     )
     for needed, reason in (
         (settings.host, "config.missing_host"),
@@ -292,24 +370,55 @@ def load_settings(
         (settings.password, "config.missing_password"),
         (settings.sender, "config.missing_sender"),
     ):
-        if not needed:
+        if not needed and not (reason == "config.missing_host" and any(
+                f.reason == "config.nodemailer_no_service" for f in findings)):
             add(Severity.ERROR, reason, variable=settings.variable(reason.rsplit("_", 1)[1]),
                 family=family.name if family else "")
-    findings = [_fill_tls_fix(f, settings) for f in findings]
     return LoadResult(settings, provider, tuple(findings))
 
 
-def _fill_tls_fix(finding: Finding, s: Settings) -> Finding:
-    if finding.reason != "config.tls_flags_missing" or s.security is None:
-        return finding
-    return replace(finding, params=frozen_params({**finding.params, "fix": s.fix(s.security)}))
+def _with_password(overlay: Mapping[str, str] | None, dotenv: DotenvFile | None,
+                   environ: Mapping[str, str], app: AppProfile) -> Mapping[str, str] | None:
+    """A trial URL change carries ``****`` where the password goes: put the
+    password of the URL it replaces back, so the trial logs in like the app."""
+    if not overlay:
+        return overlay
+    out = dict(overlay)
+    for name, value in overlay.items():
+        if f":{MASK}@" not in value:
+            continue
+        current = environ.get(name) or (dotenv.values.get(name) if dotenv else None) or ""
+        try:
+            password = urlsplit(current.strip()).password or ""
+        except ValueError:
+            password = ""
+        out[name] = value.replace(f":{MASK}@", f":{quote(unquote(password), safe='')}@")
+    return out
+
+
+def _apply_service_preset(values: dict[str, RawValue], partial: _Partial, add: _Add) -> None:
+    """nodemailer's ``service`` preset wins over host, port and secure."""
+    provider = partial.provider
+    assert provider is not None
+    for setting in ("host", "port"):
+        given = values.get(setting)
+        if given is not None and given.origin.source is not Source.OPTION:
+            add(Severity.WARNING, "config.service_overrides", variable=given.name,
+                service=provider.id, value=provider.primary_host if setting == "host"
+                else str(provider.default_port))
+            del values[setting]
+    origin = Origin(Source.PROVIDER, provider.id)
+    values.setdefault("host", RawValue("EMAIL_PROVIDER", provider.primary_host, origin))
+    values.setdefault("port", RawValue("EMAIL_PROVIDER", str(provider.default_port), origin))
+    mode = provider.ports[provider.default_port]
+    partial.words = TlsWords(ssl=mode == "ssl")
 
 
 def _resolve_port(
     raw: RawValue | None,
-    family: Family | None,
+    client: str,
+    words: TlsWords,
     provider: Provider | None,
-    security: str | None,
     host: str | None,
     table: ProviderTable,
     add: _Add,
@@ -320,10 +429,13 @@ def _resolve_port(
             return int(text), raw.origin
         add(Severity.ERROR, "config.bad_port", variable=raw.name, value=raw.value)
         return None, None
-    if family and family.default_port:
-        return family.default_port, Origin(Source.DEFAULT, family.name)
-    if security and not (provider or (host and table.by_host(host))):
-        return port_for(security), Origin(Source.DERIVED, f"security {security}")
+    port = default_port(client, words)
+    if port is not None:
+        return port, Origin(Source.DEFAULT, CLIENT_NAMES[client])
+    said = "ssl" if words.ssl or words.scheme == "smtps" else "starttls" if (
+        words.starttls or words.scheme == "smtp+tls") else None
+    if said and not (provider or (host and table.by_host(host))):
+        return port_for(said), Origin(Source.DERIVED, f"security {said}")
     return None, None
 
 
@@ -385,10 +497,7 @@ def _read_family(
             partial.provider = table.by_name(raw.value.strip())
             if partial.provider is None:
                 add(Severity.ERROR, "config.unknown_provider", value=raw.value.strip(), variable=raw.name)
-            else:
-                partial.security = partial.provider.ports[partial.provider.default_port]
-        else:
-            _read_tls_flags(partial, merged, add)
+        _read_tls_flags(partial, merged, add)
     elif family.id == "laravel":
         _read_laravel_tls(partial, merged)
     else:
@@ -416,34 +525,29 @@ def _read_tls_flags(partial: _Partial, merged: Mapping[str, RawValue], add: _Add
                 value = False
             said[name] = value
     partial.tls_variables = tuple(n for n in (*family.ssl_flags, *family.starttls_flags) if n in merged)
+    ssl_said = [said[n] for n in family.ssl_flags if n in said]
+    tls_said = [said[n] for n in (*family.starttls_flags, "SMTP_TLS") if n in said]
     ssl_on = [n for n in family.ssl_flags if said.get(n)]
     tls_on = [n for n in family.starttls_flags if said.get(n)]
     if ssl_on and tls_on:
-        add(Severity.ERROR, "config.tls_flags_conflict", ssl_variable=ssl_on[0],
-            tls_variable=tls_on[0], family=family.name)
-        partial.security, partial.security_explicit = "ssl", True
-    elif ssl_on:
-        partial.security, partial.security_explicit = "ssl", True
-    elif tls_on:
-        partial.security, partial.security_explicit = "starttls", True
-    elif said and family.unset_tls:
-        # Flags present and all false: the app really connects without TLS.
-        partial.security, partial.security_explicit = "plain", True
-    elif any(name.endswith("_SECURE") for name in said):
-        partial.security = None  # secure=false: nodemailer upgrades with STARTTLS if offered
+        partial.conflict = (ssl_on[0], tls_on[0])
+    partial.words = TlsWords(ssl=any(ssl_said) if ssl_said else None,
+                             starttls=any(tls_said) if tls_said else None)
 
 
 def _read_laravel_tls(partial: _Partial, merged: Mapping[str, RawValue]) -> None:
     partial.tls_variables = tuple(k for k in LARAVEL_TLS_KEYS if k in merged)
-    port_raw = partial.values.get("port")
-    port465 = port_raw is not None and port_raw.value.strip() == "465"
     scheme = merged["MAIL_SCHEME"].value.strip().lower() if "MAIL_SCHEME" in merged else ""
     encryption = merged["MAIL_ENCRYPTION"].value.strip().lower() if "MAIL_ENCRYPTION" in merged else ""
-    if scheme == "smtps" or encryption == "ssl":
-        partial.security, partial.security_explicit = "ssl", True
-    elif encryption == "tls":
-        # Laravel's MailManager turns encryption=tls on port 465 into smtps.
-        partial.security, partial.security_explicit = ("ssl" if port465 else "starttls"), True
+    port_raw = partial.values.get("port")
+    port465 = port_raw is not None and port_raw.value.strip() == "465"
+    # Laravel's MailManager turns encryption=tls on port 465 into smtps; with
+    # Symfony Mailer, MAIL_ENCRYPTION=ssl elsewhere changes nothing.
+    if not scheme and encryption == "tls":
+        scheme = "smtps" if port465 else "smtp"
+    partial.words = TlsWords(ssl=encryption == "ssl" if encryption else None,
+                             starttls=encryption == "tls" if encryption else None,
+                             scheme=scheme or None)
 
 
 def _read_url(partial: _Partial, add: _Add) -> None:
@@ -455,9 +559,9 @@ def _read_url(partial: _Partial, add: _Add) -> None:
         add(Severity.ERROR, "config.bad_url", variable=raw.name)
         return
     scheme = parts.scheme.lower()
-    modes = {"smtps": "ssl", "smtp+ssl": "ssl", "smtp+tls": "starttls", "smtp+starttls": "starttls",
-             "smtp": None}
-    if scheme not in modes or not parts.hostname:
+    schemes = {"smtps": "smtps", "smtp+ssl": "smtps", "smtp+tls": "smtp+tls",
+               "smtp+starttls": "smtp+tls", "smtp": "smtp"}
+    if scheme not in schemes or not parts.hostname:
         add(Severity.ERROR, "config.bad_url", variable=raw.name)
         return
     origin = raw.origin
@@ -468,10 +572,9 @@ def _read_url(partial: _Partial, add: _Add) -> None:
         partial.values["username"] = RawValue(raw.name, unquote(parts.username), origin)
     if parts.password:
         partial.values["password"] = RawValue(raw.name, unquote(parts.password), origin)
-    partial.security = modes[scheme]
-    partial.security_explicit = partial.security is not None
+    partial.words = TlsWords(scheme=schemes[scheme])
     if port is None:
-        default = 465 if partial.security == "ssl" else 587 if partial.security else 25
+        default = {"smtps": 465, "smtp+tls": 587}.get(schemes[scheme], 25)
         partial.values["port"] = RawValue(raw.name, str(default), Origin(Source.DEFAULT, f"{scheme}://"))
 
 

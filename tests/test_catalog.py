@@ -22,8 +22,8 @@ KNOWN_PLACEHOLDERS = {
     "detail", "lines", "line", "variable", "suggestion", "where", "value", "family",
     "other_family", "differences", "ssl_variable", "tls_variable", "configured", "expected",
     "actual", "ports", "user_provider", "host_provider", "literal", "length", "recipient",
-    "timeout", "suggestion_text", "alternatives", "alt_fix", "symptom", "days", "after_tls",
-    "mechanisms",
+    "timeout", "suggestion_text", "symptom", "days", "before_tls", "mechanisms", "service",
+    "client",
 }
 
 
@@ -46,8 +46,10 @@ def test_reason_entry_is_complete(reason):
     assert ErrorCode(entry["code"])
     for lang in LANGS:
         assert entry[lang]["message"].strip() and entry[lang]["remedy"].strip()
-        used = placeholders(entry[lang]["message"]) | placeholders(entry[lang]["remedy"])
+        used = set().union(*(placeholders(entry[lang].get(k, "")) for k in ("message", "remedy", "nofix")))
         assert used <= KNOWN_PLACEHOLDERS, used - KNOWN_PLACEHOLDERS
+        # A remedy that waits for a verified fix says what to check when none was found.
+        assert ("{fix}" in entry[lang]["remedy"]) == ("nofix" in entry[lang]), lang
     assert placeholders(entry["en"]["remedy"]) == placeholders(entry["zh"]["remedy"])
 
 

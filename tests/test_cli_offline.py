@@ -31,6 +31,7 @@ def test_config_json_is_the_whole_documented_document(smtpdoctor, env_file):
             "host": "smtp.qq.com", "port": 465, "security": "ssl", "username": "123456@qq.com",
             "password": {"set": True, "length": 16}, "sender": "123456@qq.com",
             "family": "flask-mail",
+            "client": {"id": "flask-mail", "source": "family", "why": "the Flask-Mail variables"},
             "sources": {
                 "host": f"MAIL_SERVER ({path})",
                 "password": f"MAIL_PASSWORD ({path})",
@@ -49,7 +50,7 @@ def test_config_json_is_the_whole_documented_document(smtpdoctor, env_file):
 def test_config_text_shows_sources_and_masks_the_password(smtpdoctor, env_file):
     out = smtpdoctor("config", "--env-file", env_file(QQ_ENV))
     assert out.exit_code == 0
-    assert "MAIL_SERVER (" in out.stdout and "set (16 characters)" in out.stdout
+    assert "← MAIL_SERVER" in out.stdout and "set (16 characters)" in out.stdout
     assert "abcdefghijklmnop" not in out.stdout
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from smtpdoctor.clients import ClientChoice, changes
 from smtpdoctor.dotenv_file import DotenvFile
 from smtpdoctor.preflight import resolve
 from smtpdoctor.providers import load_providers
@@ -171,7 +172,9 @@ def test_nodemailer_with_its_own_host_is_not_mistaken_for_django():
                    "EMAIL_PASS": "abcdefghijklmnop"})
     assert result.settings.family == "nodemailer"
     assert "config.missing_username" not in [f.reason for f in result.findings]
-    assert result.settings.fix("ssl", 465) == "EMAIL_PORT=465, EMAIL_SECURE=true"
+    # nodemailer: secure left undefined on 465 is implicit TLS already.
+    assert changes(result.settings, 465, "ssl") == {"EMAIL_PORT": "465"}
+    assert changes(result.settings, 587, "ssl") == {"EMAIL_SECURE": "true"}
 
 
 def test_sender_display_name_is_stripped_to_the_address():
@@ -209,19 +212,53 @@ def test_provider_option_overrides_matching():
     assert s.provider_id == "exmail"
 
 
-def test_fix_names_the_users_own_variables():
-    flask = load({"MAIL_SERVER": "h.example.com", "MAIL_PORT": "587", "MAIL_USE_SSL": "true"}).settings
-    assert flask.fix("starttls") == "MAIL_USE_SSL=false, MAIL_USE_TLS=true"
-    assert flask.fix("ssl", 465) == "MAIL_PORT=465, MAIL_USE_SSL=true, MAIL_USE_TLS=false"
-    django = load({"EMAIL_HOST": "h.example.com", "EMAIL_PORT": "465"}).settings
-    assert django.fix("ssl") == "EMAIL_USE_SSL=true, EMAIL_USE_TLS=false"
-    generic = load({"SMTP_HOST": "h.example.com", "SMTP_PORT": "587", "SMTP_SSL": "1"}).settings
+def with_client(values: dict[str, str], client: str):
+    from smtpdoctor.settings import AppProfile
+
+    app = AppProfile(client=ClientChoice(client, "--client"))
+    return load_settings(DotenvFile(".env", values), {}, Options(), load_providers(), app).settings
+
+
+FLASK_587_SSL = {"MAIL_SERVER": "h.example.com", "MAIL_PORT": "587", "MAIL_USE_SSL": "true"}
+
+
+@pytest.mark.parametrize(("client", "values", "port", "mode", "expected"), [
+    ("flask-mail", FLASK_587_SSL, 587, "starttls", {"MAIL_USE_SSL": "false", "MAIL_USE_TLS": "true"}),
+    ("flask-mail", FLASK_587_SSL, 465, "ssl", {"MAIL_PORT": "465"}),
+    ("django", {"EMAIL_HOST": "h.example.com", "EMAIL_PORT": "465"}, 465, "ssl",
+     {"EMAIL_USE_SSL": "true"}),
+    # An app that calls smtplib.SMTP() never reads MAIL_USE_SSL: only the port and MAIL_USE_TLS.
+    ("smtplib", FLASK_587_SSL, 465, "ssl", None),
+    ("smtplib", {**FLASK_587_SSL, "MAIL_PORT": "465"}, 587, "starttls",
+     {"MAIL_PORT": "587", "MAIL_USE_TLS": "true"}),
+    ("smtplib-ssl", {"SMTP_HOST": "h.example.com", "SMTP_PORT": "587"}, 465, "ssl", {"SMTP_PORT": "465"}),
+    ("smtplib-ssl", {"SMTP_HOST": "h.example.com", "SMTP_PORT": "465"}, 587, "starttls", None),
     # Only what the user already has changes: an app that reads SMTP_SSL may not read SMTP_TLS.
-    assert generic.fix("starttls") == "SMTP_SSL=false"
-    laravel = load({"MAIL_HOST": "h.example.com", "MAIL_PORT": "587", "MAIL_ENCRYPTION": "ssl"}).settings
-    assert laravel.fix("starttls") == "MAIL_ENCRYPTION=tls"
-    url = load({"SMTP_URL": "smtps://u:secretpw@h.example.com:587"}).settings
-    assert url.fix("starttls") == "SMTP_URL=smtp+tls://u:****@h.example.com:587"
+    ("generic", {"SMTP_HOST": "h.example.com", "SMTP_PORT": "587", "SMTP_SSL": "1"}, 587, "starttls",
+     {"SMTP_SSL": "false"}),
+    # Symfony Mailer: port 465 is implicit TLS, any other port STARTTLS when offered;
+    # MAIL_ENCRYPTION=ssl on 587 already works.
+    ("laravel", {"MAIL_HOST": "h.example.com", "MAIL_PORT": "587", "MAIL_ENCRYPTION": "ssl"}, 587,
+     "starttls", None),
+    ("laravel", {"MAIL_HOST": "h.example.com", "MAIL_PORT": "587"}, 465, "ssl", {"MAIL_PORT": "465"}),
+    ("laravel", {"MAIL_HOST": "h.example.com", "MAIL_PORT": "465"}, 465, "starttls", None),
+    ("aiosmtplib", {"SMTP_HOST": "h.example.com", "SMTP_PORT": "465"}, 465, "ssl", {"SMTP_SECURE": "true"}),
+    ("generic", {"SMTP_URL": "smtps://u:secretpw@h.example.com:587"}, 587, "starttls",
+     {"SMTP_URL": "smtp+tls://u:****@h.example.com:587"}),
+])
+def test_a_fix_names_only_variables_the_client_reads(client, values, port, mode, expected):
+    assert changes(with_client(values, client), port, mode) == expected
+
+
+def test_a_trial_url_change_logs_in_with_the_users_password():
+    from smtpdoctor.preflight import Preflight
+
+    dotenv = DotenvFile(".env", {"SMTP_URL": "smtps://u:p%40ss@h.example.com:587"})
+    loaded = load_settings(dotenv, {}, Options(), load_providers())
+    pre = Preflight(loaded.settings, None, (), load_providers(), dotenv, {}, Options())
+    trial = pre.with_changes({"SMTP_URL": "smtp+tls://u:****@h.example.com:587"})
+    assert (trial.security, trial.port) == ("starttls", 587)
+    assert trial.password is not None and trial.password.reveal() == "p@ss"
 
 
 def test_resolve_reads_dot_env_in_the_current_folder(tmp_path: Path):

@@ -4,8 +4,7 @@ sides support. The password goes on the wire here and nowhere else."""
 from __future__ import annotations
 
 from smtpdoctor.model import ErrorCode, ProbeResult
-from smtpdoctor.probes.tls import _ssl_port
-from smtpdoctor.session import Session, both, failed, passed
+from smtpdoctor.session import Session, failed, passed
 
 # PLAIN and LOGIN are what mail libraries use over TLS; without TLS CRAM-MD5
 # at least keeps the password itself off the wire.
@@ -50,8 +49,6 @@ async def probe_auth(session: Session) -> list[ProbeResult]:
         reason, provider = session.classify(exc.code, text, ("auth.",),
                                             auth_reason_by_code(exc.code, text))
         params: dict[str, object] = {}
-        if reason == "auth.tls_required":
-            params["fix"] = s.fix("starttls") if s.port != _ssl_port(session) else s.fix("ssl")
         return [failed("auth", reason, f"AUTH {mechanism.upper()} refused: {text[:80]}",
                        code=ErrorCode.EAUTH, reply=text, reply_code=exc.code, params=params,
                        provider=provider)]
@@ -60,21 +57,9 @@ async def probe_auth(session: Session) -> list[ProbeResult]:
 
 
 def _not_offered(session: Session, tls: bool) -> ProbeResult:
-    s = session.settings
     client = session.client
     assert client is not None
-    if not tls and client.supports_extension("starttls"):
-        fix = s.fix("starttls")
-        params = both("after_tls",
-                      " before TLS; the server offers STARTTLS, after which AUTH usually appears",
-                      "（未加密时）；服务器支持 STARTTLS，AUTH 通常在其之后出现")
-        params |= both("alt_fix", f"Set {fix}.", f"请设置 {fix}。")
-    else:
-        ssl_port = _ssl_port(session)
-        target = s.fix("ssl", ssl_port) if ssl_port and ssl_port != s.port else s.fix("starttls", 587)
-        params = both("after_tls", "", "")
-        params |= both("alt_fix",
-                       f"This port does not take logins (it may be the server-to-server port). "
-                       f"Use the submission port: set {target}.",
-                       f"该端口不接受登录（可能是服务器间投递端口）。请改用提交端口：设置 {target}。")
-    return failed("auth", "auth.not_offered", "EHLO lists no AUTH", params=params)
+    # Before TLS, a server that offers STARTTLS usually lists AUTH only after it.
+    hidden = not tls and client.supports_extension("starttls")
+    return failed("auth", "auth.not_offered", "EHLO lists no AUTH",
+                  params={"before_tls": "§auth.before_tls" if hidden else ""})

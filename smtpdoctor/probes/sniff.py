@@ -63,3 +63,25 @@ async def speaks_implicit_tls(
         return True
     except (OSError, TimeoutError, ValueError):
         return False
+
+
+async def what_port_speaks(address: str, port: int, host: str, context: ssl.SSLContext,
+                           limit: float) -> str | None:
+    """``ssl``, ``starttls`` or ``plain`` for a port that answers within
+    ``limit``, else None: a plaintext greeting and a TLS handshake race, the
+    first clear answer wins."""
+    attempts = {
+        asyncio.create_task(plaintext_mode(address, port, limit)),
+        asyncio.create_task(speaks_implicit_tls(address, port, host, context, limit)),
+    }
+    try:
+        for finished in asyncio.as_completed(attempts):
+            answer = await finished
+            if answer is True:
+                return "ssl"
+            if isinstance(answer, str):
+                return answer
+        return None
+    finally:
+        for task in attempts:
+            task.cancel()

@@ -12,12 +12,11 @@ import contextlib
 import ssl
 import time
 
-from smtpdoctor.lint import port_mode
 from smtpdoctor.model import ProbeResult
 from smtpdoctor.net import local_hostname
 from smtpdoctor.probes.smtp import say_ehlo
 from smtpdoctor.probes.sniff import plaintext_mode, speaks_implicit_tls
-from smtpdoctor.session import Session, both, failed, passed, skipped
+from smtpdoctor.session import Session, failed, passed, skipped
 
 EXPIRY_WARNING_DAYS = 21
 # How long a plaintext greeting may take before we also ask, on a second
@@ -86,13 +85,10 @@ async def _not_tls(session: Session, reason: str, detail: str) -> ProbeResult:
     the mode, and we can say exactly which setting to change."""
     s = session.settings
     actual = await plaintext_mode(session.address or "", s.port or 0, session.remaining())
+    session.port_modes[s.port or 0] = actual
     if actual is not None:
-        symptom = both("symptom",
-                       "A TLS client there gets OpenSSL's \"wrong version number\".",
-                       "TLS 客户端在该端口会得到 OpenSSL 的 \"wrong version number\" 错误。")
         return failed("tls", "tls.wrong_mode", f"port {s.port} answers in plaintext, not TLS",
-                      params={"configured": "ssl", "actual": actual, "fix": s.fix(actual),
-                              **symptom})
+                      params={"configured": "ssl", "actual": actual, "symptom": "§symptom.wrong_version"})
     return failed("tls", reason, f"{s.host}:{s.port}: {detail}",
                   params={"detail": detail, "timeout": f"{session.timeout:g}"})
 
@@ -113,15 +109,9 @@ async def _starttls(session: Session) -> list[ProbeResult]:
     session.current = "greeting"
     connect = asyncio.create_task(client.connect(timeout=session.remaining()))
     if await _implicit_tls_instead(session, connect):
-        symptom = both(
-            "symptom",
-            "A STARTTLS client waits there for a greeting that never comes (nodemailer: "
-            "\"Greeting never received\"; Python: timed out).",
-            "STARTTLS 客户端会一直等待永远不会到来的问候（nodemailer：\"Greeting never received\"；"
-            "Python：超时）。")
+        session.port_modes[s.port or 0] = "ssl"
         return [failed("tls", "tls.wrong_mode", f"port {s.port} waits for a TLS handshake",
-                       params={"configured": s.security, "actual": "ssl", "fix": s.fix("ssl"),
-                               **symptom})]
+                       params={"configured": s.security, "actual": "ssl", "symptom": "§symptom.no_greeting"})]
     not_reached = "not reached: the greeting failed"
     try:
         response = await connect
@@ -141,25 +131,18 @@ async def _starttls(session: Session) -> list[ProbeResult]:
         return [skipped("tls", "not reached: EHLO failed"), refused]
 
     offered = client.supports_extension("starttls")
-    if s.security == "plain":
+    if s.security == "plain" or (not offered and s.starttls_optional):
+        # What the app does too: Flask-Mail without a flag never asks, an
+        # opportunistic client (nodemailer, Laravel) goes on in clear.
+        summary = ("no TLS (plain, as the settings say)" if s.security == "plain"
+                   else f"no STARTTLS offered on port {s.port}; the client goes on without TLS")
+        if offered:
+            summary += "; the server offers STARTTLS"
         if s.password:
-            better = "starttls" if offered else ("ssl" if _ssl_port(session) else "starttls")
-            port = None if offered else _ssl_port(session)
-            return [passed("tls", "no TLS (plain, as configured)" + (
-                "; the server offers STARTTLS" if offered else ""),
-                warning="tls.not_encrypted", params={"fix": s.fix(better, port)})]
-        return [passed("tls", "no TLS (plain, as configured)")]
+            return [passed("tls", summary, warning="tls.not_encrypted")]
+        return [passed("tls", summary)]
     if not offered:
-        ssl_port = _ssl_port(session)
-        if ssl_port:
-            alt = both("alt_fix", f"Use implicit TLS on port {ssl_port}: set {s.fix('ssl', ssl_port)}.",
-                       f"改用 {ssl_port} 端口的 SSL：请设置 {s.fix('ssl', ssl_port)}。")
-        else:
-            alt = both("alt_fix", "Use the provider's TLS port (`smtpdoctor providers`); sending the "
-                       "password without TLS is not a fix.",
-                       "请使用服务商的 TLS 端口（`smtpdoctor providers`）；不加密发送密码不是解决办法。")
-        return [failed("tls", "tls.starttls_not_offered", f"EHLO on port {s.port} lists no STARTTLS",
-                       params=alt)]
+        return [failed("tls", "tls.starttls_not_offered", f"EHLO on port {s.port} lists no STARTTLS")]
 
     session.current = "STARTTLS"
     session.record("C", "STARTTLS")
@@ -204,21 +187,10 @@ async def _implicit_tls_instead(session: Session, connect: asyncio.Task[object])
     return False
 
 
-def _ssl_port(session: Session) -> int | None:
-    provider = session.provider
-    if provider:
-        return next((p for p, m in sorted(provider.ports.items()) if m == "ssl"), None)
-    return 465 if port_mode(465, None) == "ssl" else None
-
-
 def _greeting_timeout(session: Session) -> ProbeResult:
-    s = session.settings
-    ssl_port = _ssl_port(session)
-    other = ssl_port if s.security != "ssl" and ssl_port and ssl_port != s.port else 587
-    mode = "ssl" if other == ssl_port else "starttls"
-    alt = both("alt_fix", s.fix(mode, other), s.fix(mode, other))
-    return failed("smtp", "smtp.greeting_timeout", f"no 220 greeting within {session.timeout:g} s",
-                  params={"timeout": f"{session.timeout:g}", **alt})
+    return failed("smtp", "smtp.greeting_timeout",
+                  f"no 220 greeting within {session.timeout:g} s",
+                  params={"timeout": f"{session.timeout:g}"})
 
 
 def _greeting_refused(session: Session, code: int, message: str) -> ProbeResult:

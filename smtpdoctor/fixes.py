@@ -1,0 +1,244 @@
+"""Fixes verified on the wire, and the run under them.
+
+A failure a setting can cure (the TLS mode, the port, the sender) gets a fix
+only after smtpdoctor tried it in this run: the port answered in that mode,
+and with credentials AUTH passed there (or the server judged the credentials
+themselves, which no port or mode change cures). The trial goes through the
+app's own variables and client, so the fix is what the app will really do.
+Then the remaining probes run again under it, and what fails next is reported
+too: one run, every problem.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+from smtpdoctor.clients import changes as client_changes
+from smtpdoctor.clients import describe
+from smtpdoctor.model import Fix, ProbeResult, Status
+from smtpdoctor.preflight import Preflight
+from smtpdoctor.probes.sniff import what_port_speaks
+from smtpdoctor.remedies import LANGS, phrase
+from smtpdoctor.session import Session
+from smtpdoctor.settings import Settings
+
+# Failures a different port or TLS mode can cure.
+PORT_MODE_REASONS = frozenset({
+    "tcp.timeout", "tcp.refused", "tcp.unreachable", "tls.wrong_mode", "tls.timeout",
+    "tls.handshake_failed", "tls.starttls_not_offered", "smtp.greeting_timeout",
+    "auth.not_offered", "auth.tls_required", "tls.not_encrypted",
+})
+SENDER_REASONS = frozenset({"envelope.sender_not_login", "envelope.sender_rejected",
+                            "message.send_as_denied"})
+# The server took the login and refused the credentials: a port or mode
+# change does not cure that, so a trial that gets this far is verified.
+CREDENTIAL_REASONS = frozenset({
+    "auth.bad_credentials", "auth.authorization_code_required", "auth.app_password_required",
+    "auth.client_password_required", "auth.smtp_service_disabled", "auth.basic_auth_disabled",
+    "auth.smtp_auth_disabled", "auth.too_many_failures", "auth.temporary",
+})
+# Trials after the first verified one, to find a second form of the fix.
+MAX_TRIALS = 4
+MAX_ROUNDS = 4
+
+Runner = Callable[[Settings], Awaitable[tuple[list[ProbeResult], Session]]]
+
+
+@dataclass
+class Trial:
+    changes: dict[str, str]
+    settings: Settings
+    port: int = 0
+    mode: str = ""
+    probes: list[ProbeResult] = field(default_factory=list)
+    session: Session | None = None
+    login: str = ""  # "passed", "refused" or "" (no credentials)
+
+
+@dataclass
+class Search:
+    verified: list[Trial] = field(default_factory=list)
+    tried: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)  # (port, phrase, params)
+
+
+async def follow_fixes(preflight: Preflight, probes: list[ProbeResult], session: Session,
+                       run: Runner) -> tuple[list[ProbeResult], list[Fix]]:
+    """Annotate the failure in ``probes`` with a verified fix (or with what was
+    tried), then re-run under it and do the same for what fails next."""
+    settings, applied = preflight.settings, dict[str, str]()
+    first: list[ProbeResult] | None = None
+    fixes: list[Fix] = []
+    current = probes
+    for _ in range(MAX_ROUNDS):
+        target = _target(current)
+        if target is None:
+            break
+        search = await _search(preflight, settings, applied, current[target], session, run)
+        current = list(current)
+        current[target] = _annotated(current[target], search, settings)
+        if first is None:
+            first = current
+        else:
+            fixes[-1] = replace(fixes[-1], probes=tuple(current))
+        if not search.verified:
+            break
+        best = search.verified[0]
+        assert best.session is not None
+        applied |= best.changes
+        cured = current[target]
+        fixes.append(Fix(best.changes, cured.error.reason if cured.error else cured.warning or "",
+                         tuple(best.probes), tuple(t.changes for t in search.verified[1:])))
+        settings, current, session = best.settings, best.probes, best.session
+    return first if first is not None else probes, fixes
+
+
+def _target(probes: list[ProbeResult]) -> int | None:
+    """The failure a setting may cure, else a pass that sent the password in clear."""
+    for i, p in enumerate(probes):
+        if p.status is Status.FAIL:
+            reason = p.error.reason if p.error else ""
+            return i if reason in PORT_MODE_REASONS | SENDER_REASONS else None
+    return next((i for i, p in enumerate(probes) if p.warning == "tls.not_encrypted"), None)
+
+
+async def _search(preflight: Preflight, s: Settings, applied: dict[str, str], failure: ProbeResult,
+                  session: Session, run: Runner) -> Search:
+    reason = failure.error.reason if failure.error else failure.warning or ""
+    if reason in SENDER_REASONS:
+        return await _sender_search(preflight, s, applied, run)
+    return await _port_mode_search(preflight, s, applied, reason, session, run)
+
+
+async def _sender_search(preflight: Preflight, s: Settings, applied: dict[str, str],
+                         run: Runner) -> Search:
+    search = Search()
+    if not s.username or "@" not in s.username or s.username == s.sender:
+        return search
+    changes = s.app_names({s.variable("sender"): s.username})
+    trial = Trial(changes, preflight.with_changes(applied | changes))
+    trial.probes, trial.session = await run(trial.settings)
+    if _first_failure(trial.probes) not in SENDER_REASONS:
+        search.verified.append(trial)
+    else:
+        search.tried.append(("", "fix.sender_refused", {}))
+    return search
+
+
+async def _port_mode_search(preflight: Preflight, s: Settings, applied: dict[str, str], reason: str,
+                            session: Session, run: Runner) -> Search:
+    search = Search()
+    provider = preflight.provider
+    if reason in ("tcp.timeout", "tls.timeout", "smtp.greeting_timeout"):
+        session.port_modes[s.port or 0] = None  # it already had its one limit
+    ports = list(dict.fromkeys([s.port or 0, *(sorted(provider.ports) if provider else ()),
+                                *session.alt_ports]))
+    spoken = await _what_ports_speak(session, ports)
+    trials: list[Trial] = []
+    for port in ports:
+        mode = spoken.get(port)
+        if mode is None:
+            if port != s.port:  # the configured port's failure is the report itself
+                search.tried.append((str(port), "fix.no_answer", {}))
+            continue
+        same = (port, mode) == (s.port, s.security)
+        if same and reason != "tls.not_encrypted":
+            continue  # what just failed
+        if mode == "plain" and s.password:
+            search.tried.append((str(port), "fix.plain_only", {}))
+            continue
+        changes = client_changes(s, port, mode)
+        trial_settings = preflight.with_changes(applied | changes) if changes else None
+        if trial_settings is None or (trial_settings.port, trial_settings.security) != (port, mode):
+            search.tried.append((str(port), "fix.client_cannot", {"mode": f"§mode.{mode}"}))
+            continue
+        assert changes is not None
+        trials.append(Trial(changes, trial_settings, port, mode))
+    documented = set(provider.ports) if provider else {465, 587}
+    trials.sort(key=lambda t: (len(t.changes), t.port not in documented,
+                               provider is not None and t.port != provider.default_port,
+                               t.mode != "ssl", t.port))
+    for trial in trials[:MAX_TRIALS]:
+        trial.probes, trial.session = await run(trial.settings)
+        verdict = _login_verdict(trial.probes, trial.settings)
+        if verdict is None:
+            search.tried.append((str(trial.port), "fix.failed_there",
+                                 {"mode": f"§mode.{trial.mode}",
+                                  "reason": _first_failure(trial.probes) or "?"}))
+            continue
+        trial.login = verdict
+        search.verified.append(trial)
+        # A refused login is not tried again elsewhere: providers lock accounts out.
+        if verdict == "refused" or len(search.verified) == 2:
+            break
+    return search
+
+
+async def _what_ports_speak(session: Session, ports: list[int]) -> dict[int, str | None]:
+    known = dict(session.port_modes)
+    address = session.address or (session.addresses[0] if session.addresses else "")
+    host = session.settings.host or address
+    unknown = [p for p in ports if p not in known]
+    if address and unknown:
+        answers = await asyncio.gather(*(what_port_speaks(address, p, host, session.context,
+                                                          session.timeout) for p in unknown))
+        known |= dict(zip(unknown, answers, strict=True))
+    return known
+
+
+def _first_failure(probes: list[ProbeResult]) -> str | None:
+    failed = next((p for p in probes if p.status is Status.FAIL), None)
+    return failed.error.reason if failed and failed.error else None
+
+
+def _login_verdict(probes: list[ProbeResult], s: Settings) -> str | None:
+    """``passed``/``refused``/``""`` when the trial's port and mode work for
+    the login; None when the trial failed before the server judged it."""
+    by_name = {p.name: p for p in probes}
+    for name in ("tcp", "tls", "smtp"):
+        p = by_name.get(name)
+        if p is None or p.status is Status.FAIL or p.warning == "tls.not_encrypted":
+            return None
+    auth = by_name.get("auth")
+    if auth is None or auth.status is Status.SKIP:
+        return ""
+    if auth.status is Status.FAIL:
+        reason = auth.error.reason if auth.error else ""
+        return "refused" if reason in CREDENTIAL_REASONS else None
+    return "passed" if s.password else ""
+
+
+def _annotated(probe: ProbeResult, search: Search, s: Settings) -> ProbeResult:
+    """The probe with its remedy's ``fix`` filled, in both languages."""
+    params = dict(probe.params)
+    if search.verified:
+        params["fix_verified"] = "yes"
+    for lang in LANGS:
+        params[f"fix_{lang}"] = _fix_text(search, s, lang)
+    return replace(probe, params=params)
+
+
+def _fix_text(search: Search, s: Settings, lang: str) -> str:
+    if search.verified:
+        best = search.verified[0]
+        if best.port:
+            login = phrase(f"fix.login_{best.login}", lang) if best.login else ""
+            text = phrase("fix.verified_port", lang, changes=describe(best.changes), port=best.port,
+                          mode=phrase(f"mode.{best.mode}", lang), login=login)
+        else:
+            text = phrase("fix.verified_sender", lang, changes=describe(best.changes))
+        for other in search.verified[1:]:
+            text += phrase("fix.also", lang, changes=describe(other.changes))
+        return text
+    items = [phrase("fix.tried_item", lang, port=port, what=_what(key, params, s, lang))
+             if port else _what(key, params, s, lang) for port, key, params in search.tried]
+    tried = phrase("fix.tried", lang, items=", " .join(items) if lang == "en" else "、".join(items)) \
+        if items else ""
+    return phrase("fix.none", lang, client=s.client.name if s.client else "", tried=tried,
+                  hint="{nofix}")
+
+
+def _what(key: str, params: Mapping[str, str], s: Settings, lang: str) -> str:
+    filled = {k: phrase(v[1:], lang) if v.startswith("§") else v for k, v in params.items()}
+    return phrase(key, lang, client=s.client.name if s.client else "", **filled)
