@@ -201,10 +201,15 @@ def cli() -> None:
 @cli.command()
 @settings_options
 @network_options
+@click.option("--fix", "write_fix", is_flag=True,
+              help="Write the changes verified in this run into the dotenv file (a copy of the "
+              "original is kept beside it), then check again.")
 def check(**params: Any) -> None:
     """Lint the settings, then probe dns → tcp → tls → smtp → auth → envelope.
 
     Nothing is sent: the envelope step says MAIL FROM and RCPT TO, then RSET.
+    A fix is offered only after it worked on the wire in this run; --fix
+    writes it into the dotenv file (never a password, never the environment).
 
     \b
     Example:
@@ -212,6 +217,7 @@ def check(**params: Any) -> None:
       smtpdoctor check --env-file /srv/app/.env --quiet      # boot gate
       smtpdoctor check --json > smtp-report.json             # CI
       smtpdoctor check --until smtp                          # never logs in
+      smtpdoctor check --fix                                 # write what was verified
     """
     run_network_command("check", params, recipients=())
 
@@ -255,6 +261,17 @@ def run_network_command(command: str, params: dict[str, Any], recipients: tuple[
     )
     progress = None if params["as_json"] or params["quiet"] else make_console(stderr=True)
     report = run_command(command, preflight, recipients, options, progress=progress)
+    if params.get("write_fix"):
+        from dataclasses import replace
+
+        from smtpdoctor.run import write_fixes
+
+        report, written = write_fixes(report, preflight)
+        if written is not None:
+            # The file as it is now decides the exit code, as it will for the app.
+            again = run_command(command, resolve_from_options(params), recipients, options,
+                                progress=progress)
+            report = replace(again, written=written)
     finish(report, params, lang)
 
 

@@ -25,6 +25,9 @@ class DotenvFile:
     has_bom: bool = False
     others_can_read: bool = False
     tracked_by_git: bool = False
+    # The file itself and its text as read, for `check --fix` to write back.
+    path: Path | None = None
+    text: str = ""
 
 
 class DotenvError(Exception):
@@ -76,6 +79,8 @@ def read_dotenv(path: Path, shown_path: str, *, check_git: bool = True) -> Doten
         has_bom=text.startswith("\ufeff"),
         others_can_read=bool(mode & stat.S_IROTH) and os.name == "posix",
         tracked_by_git=check_git and _tracked_by_git(path),
+        path=path,
+        text=text,
     )
 
 

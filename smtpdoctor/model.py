@@ -126,6 +126,8 @@ class Report:
     # Verified fixes and what failed next under them; the exit code stays the
     # settings' own.
     fixes: tuple[Fix, ...] = ()
+    # What `check --fix` wrote: file, backup, changes, diff.
+    written: Mapping[str, object] = field(default_factory=lambda: _EMPTY)
 
     @property
     def exit_code(self) -> ExitCode:

@@ -145,6 +145,13 @@ def print_report(report: Report, console: Console, lang: str, *, quiet: bool = F
     """The report of ``check``/``send-test``/``config``. ``quiet``: nothing on
     success; on failure only what failed and its remedy."""
     w = WORDS[lang]
+    if report.written:
+        written = report.written
+        console.print(Text(phrase("fix.written", lang, file=written["file"], backup=written["backup"]),
+                           style="bold"))
+        if not quiet:
+            for diff_line in str(written["diff"]).splitlines():
+                console.print(Text(f"  {diff_line}"))
     if quiet:
         if report.ok:
             return

@@ -219,3 +219,35 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
     probes, fixes = await follow_fixes(preflight, probes, session, trial)
     return Report(command, s, preflight.provider, tuple(findings), tuple(probes),
                   tuple(session.transcript), fixes=tuple(fixes))
+
+
+def write_fixes(report: Report, preflight: Preflight) -> tuple[Report, dict[str, object] | None]:
+    """Write the report's verified changes into the dotenv file. On refusal the
+    report gains a ``config.fix_refused`` error (exit 2) and nothing is written."""
+    from pathlib import Path
+
+    from smtpdoctor.dotenv_edit import FixRefused, apply_changes
+
+    changes: dict[str, str] = {}
+    for fix in report.fixes:
+        changes |= fix.changes
+    if not changes:
+        return report, None
+    dotenv = preflight.dotenv
+    s = preflight.settings
+    secrets = {s.variable("password")}
+    try:
+        if dotenv is None or dotenv.path is None:
+            raise FixRefused("there is no dotenv file to write: set the variables where your app "
+                             "reads them")
+        if dotenv.unparsable_lines:
+            raise FixRefused(f"{dotenv.shown_path} has lines python-dotenv cannot parse")
+        from smtpdoctor.net import Redactor
+
+        applied = apply_changes(Path(dotenv.path), dotenv.text, changes, preflight.environ, secrets,
+                                Redactor(s.username, s.password).clean)
+    except FixRefused as exc:
+        refusal = Finding(Severity.ERROR, "config.fix_refused", frozen_params({"detail": str(exc)}))
+        return replace(report, findings=(*report.findings, refusal)), None
+    return report, {"file": applied.file, "backup": applied.backup, "changes": dict(applied.changes),
+                    "diff": applied.diff}
