@@ -367,22 +367,33 @@ def providers(lang: str | None, as_json: bool) -> None:
 @click.argument("code")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language.")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanations as JSON.")
-def explain(code: str, lang: str | None, as_json: bool) -> None:
+@click.option("--env-file", type=click.Path(dir_okay=False), default=None,
+              help="Name the fix in this dotenv file's variables (default: ./.env when it exists).")
+def explain(code: str, lang: str | None, as_json: bool, env_file: str | None) -> None:
     """Say what an error means and what to do: an error code (EAUTH,
-    ETIMEDOUT), a reply code (535, 5.7.8), a reply or library text
-    ("DT:SPM", "wrong version number") or a reason id (tls.wrong_mode).
+    ETIMEDOUT), a reply code (535, 5.7.8), a reply text, or what your app
+    logged (smtplib, nodemailer, PHPMailer, aiosmtplib), or a reason id.
 
     \b
     Example:
       smtpdoctor explain EAUTH
       smtpdoctor explain "535 Login Fail"
+      smtpdoctor explain "smtplib.SMTPAuthenticationError: (535, b'Error: ...')"
+      smtpdoctor explain "Error: getaddrinfo ENOTFOUND smtp.qq.cm"
       smtpdoctor explain "wrong version number" --lang zh
     """
+    from pathlib import Path
+
     from smtpdoctor.explain import explain as find
     from smtpdoctor.providers import load_providers
 
     lang = pick_lang(lang)
     matches = find(code, load_providers())
+    settings = provider = None
+    if env_file is not None or Path(".env").is_file():
+        preflight = resolve_from_options({"env_file": env_file})
+        if preflight.settings.family is not None:
+            settings, provider = preflight.settings, preflight.provider
     if not matches:
         message = (f"No explanation for {code!r}. Try an error code (EAUTH), a reply code "
                    "(535, 5.7.8), a reply text, or a reason id (tls.wrong_mode).")
@@ -399,13 +410,13 @@ def explain(code: str, lang: str | None, as_json: bool) -> None:
         emit_json({"schema": 1, "query": code, "matches": [
             {"reason": m.reason, "code": code_for(m.reason).value,
              "provider": m.provider.id if m.provider else None,
-             **asdict(explain_text(m, lang))}
+             **asdict(explain_text(m, lang, settings, provider))}
             for m in matches
         ]})
         return
     from smtpdoctor.render import print_explain
 
-    print_explain(matches, make_console(), lang)
+    print_explain(matches, make_console(), lang, settings, provider)
 
 
 def main() -> None:

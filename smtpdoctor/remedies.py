@@ -95,8 +95,17 @@ def render(
     settings: Settings | None,
     provider: Provider | None,
     lang: str,
+    *,
+    explaining: frozenset[str] | None = None,
 ) -> Text:
+    """The message and remedy of ``reason``. ``explaining``: for `explain`,
+    the names it has values for; a text that needs others takes the reason's
+    general wording (``explain``, ``explain_remedy``) instead."""
     entry = catalog()[reason][lang]
+
+    def general(key: str, template: str) -> bool:
+        return explaining is not None and key in entry and not placeholders(template) <= explaining
+
     values = _Blank(context(settings, provider, lang))
     values.update(params)
     # Parameters made in code as sentences come in both languages: NAME_en, NAME_zh.
@@ -106,11 +115,16 @@ def render(
             values[key[: -len(suffix)]] = value
         elif value.startswith(PHRASE_MARK):
             values[key] = phrase(value[1:], lang)
+    if values.get("suggestion") and reason.startswith("dns."):
+        values["suggestion_text"] = phrase("fix.suggest_host", lang, suggestion=values["suggestion"],
+                                           host_var=values.get("host_var") or "SMTP_HOST")
     names = MODE_NAMES[lang]
     for key in MODE_PARAMS:
         if values.get(key) in names:
             values[key] = names[values[key]]
     remedy_template = entry["remedy"]
+    if general("explain_remedy", remedy_template):
+        remedy_template = entry["explain_remedy"]
     if "{fix}" in remedy_template and "fix" not in values:
         # No fix engine ran (explain, or a step it does not cover): say what to check.
         remedy_template = entry.get("nofix", remedy_template.replace("{fix}", ""))
@@ -118,7 +132,11 @@ def render(
         remedy_template = provider.remedies[reason][lang]
     if params.get("fix_verified") and "{fix}" not in remedy_template:
         remedy_template = "{fix}"  # a verified fix replaces the general advice
-    message = entry["message"].format_map(values).strip()
+    general_message = general("explain", entry["message"])
+    message_template = entry["explain"] if general_message else entry["message"]
+    message = message_template.format_map(values).strip()
+    if general_message:
+        message = message[:1].upper() + message[1:]  # "the provider …" opens a sentence
     remedy = remedy_template.format_map(values)
     # A fix that found nothing ends with the reason's own advice.
     remedy = remedy.replace("{nofix}", entry.get("nofix", "").format_map(values)).strip()

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from smtpdoctor.explain import Match
-    from smtpdoctor.providers import ProviderTable
+    from smtpdoctor.providers import Provider, ProviderTable
+    from smtpdoctor.settings import Settings
 
 STATUS_MARK = {
     Status.PASS: ("✓", "green"),
@@ -223,39 +224,47 @@ def print_providers(table: ProviderTable, console: Console, lang: str) -> None:
                 console.print(_indented(Text(f"    {label:<7} {value}")))
 
 
-# Generic names for explain, which has no settings of the user's to name.
+VARIABLE_NAMES = ("host_var", "port_var", "user_var", "password_var", "sender_var")
+# Words for explain when no settings are at hand: generic SMTP_* variable names.
 EXPLAIN_CONTEXT = {
     "en": {"host_var": "SMTP_HOST", "port_var": "SMTP_PORT", "user_var": "SMTP_USER",
-           "password_var": "SMTP_PASSWORD", "sender_var": "SMTP_FROM", "username": "<login>",
-           "sender": "<sender>", "host": "<host>", "port": "<port>",
-           "fix": "the TLS setting the port speaks (465 → implicit TLS, 587 → STARTTLS)",
-           "alt_fix": "use the port and mode the provider documents (`smtpdoctor providers`)"},
+           "password_var": "SMTP_PASSWORD", "sender_var": "SMTP_FROM", "username": "the login",
+           "sender": "the sender", "host": "the server", "provider": "the provider"},
     "zh": {"host_var": "SMTP_HOST", "port_var": "SMTP_PORT", "user_var": "SMTP_USER",
-           "password_var": "SMTP_PASSWORD", "sender_var": "SMTP_FROM", "username": "<登录账号>",
-           "sender": "<发件人>", "host": "<服务器>", "port": "<端口>",
-           "fix": "与端口一致的 TLS 设置（465 → SSL，587 → STARTTLS）",
-           "alt_fix": "使用服务商文档中的端口和加密方式（`smtpdoctor providers`）"},
+           "password_var": "SMTP_PASSWORD", "sender_var": "SMTP_FROM", "username": "登录账号",
+           "sender": "发件人", "host": "该服务器", "provider": "服务商"},
 }
 
 
-def explain_text(match: Match, lang: str) -> Text_:
-    params = dict(EXPLAIN_CONTEXT[lang])
-    if match.provider is None:
-        params["provider"] = "the provider" if lang == "en" else "服务商"
-    return render(match.reason, params, None, match.provider, lang)
+def explain_text(match: Match, lang: str, settings: Settings | None = None,
+                 provider: Provider | None = None) -> Text_:
+    """A match's text; with the user's settings, in the user's own variables."""
+    params: dict[str, str] = {} if settings is not None else dict(EXPLAIN_CONTEXT[lang])
+    if settings is None and match.provider is not None:
+        del params["provider"]
+    params |= match.params
+    # The instance's own message when the pasted text gave what it needs (the
+    # host of an ENOTFOUND), else the reason's general wording.
+    known = match.provider or provider
+    given = {*match.params, *VARIABLE_NAMES,
+             *(("provider", "credential_url", "help_url") if known else ())}
+    if settings is not None:
+        given |= {"host", "port", "username", "sender"}
+    return render(match.reason, params, settings, match.provider or provider, lang,
+                  explaining=frozenset(given))
 
 
-def print_explain(matches: Sequence[Match], console: Console, lang: str) -> None:
+def print_explain(matches: Sequence[Match], console: Console, lang: str,
+                  settings: Settings | None = None, provider: Provider | None = None) -> None:
     from smtpdoctor.remedies import code_for
 
     for match in matches:
-        text = explain_text(match, lang)
+        text = explain_text(match, lang, settings, provider)
         title = Text(f"{code_for(match.reason).value} {match.reason}", style="bold")
         if match.provider:
             title.append(f"  ({match.provider.display_name(lang)})", style="cyan")
         console.print(title)
-        console.print(Text(f"  {text.message}"))
-        console.print(Text(f"  → {text.remedy}"))
-    note = ("Variable names are shown in the SMTP_* style; `smtpdoctor check` names your own."
-            if lang == "en" else "变量名以 SMTP_* 形式示例；`smtpdoctor check` 会给出你自己的变量名。")
-    console.print(Text(note, style="dim"))
+        console.print(_indented(Text(f"  {text.message}")))
+        console.print(_indented(Text(f"  → {text.remedy}")))
+    if settings is None:
+        console.print(Text(phrase("explain.generic_names", lang), style="dim"))

@@ -120,8 +120,3 @@ def failed(name: str, reason: str, summary: str, *, code: ErrorCode | None = Non
 
 def skipped(name: str, why: str) -> ProbeResult:
     return ProbeResult(name=name, status=Status.SKIP, summary=why)
-
-
-def both(name: str, en: str, zh: str) -> dict[str, object]:
-    """A parameter given in both languages; the renderer picks one."""
-    return {f"{name}_en": en, f"{name}_zh": zh}

@@ -9,7 +9,7 @@ import socket
 
 from smtpdoctor.model import ProbeResult
 from smtpdoctor.net import in_daemon_thread
-from smtpdoctor.session import Session, both, failed, passed
+from smtpdoctor.session import Session, failed, passed
 
 MAX_ADDRESSES = 4
 
@@ -42,9 +42,7 @@ async def probe_dns(session: Session) -> list[ProbeResult]:
         params: dict[str, object] = {"detail": exc.detail, "timeout": f"{session.timeout:g}"}
         suggestion = nearest_host(host, session.table.all_hosts())
         if suggestion:
-            fix = f"{session.settings.variable('host')}={suggestion}"
-            params |= both("suggestion_text", f" Did you mean {suggestion}? Set {fix}.",
-                           f" 是否应为 {suggestion}？请设置 {fix}。")
+            params["suggestion"] = suggestion
         return [failed("dns", exc.reason, f"{host}: {exc.reason.split('.')[1]}{via}", params=params)]
     session.addresses = addresses[:MAX_ADDRESSES]
     return [passed("dns", f"{host} → {', '.join(session.addresses)}{via}",

@@ -1,0 +1,100 @@
+"""`smtpdoctor explain` on what users paste from their own logs, phrased in
+their own variables when a .env is at hand, never with a hole in the text."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from smtpdoctor.explain import Match
+from smtpdoctor.remedies import LANGS, catalog
+from smtpdoctor.render import explain_text
+
+GBK_QQ = ("smtplib.SMTPAuthenticationError: (535, b'Error: \\xc7\\xeb\\xca\\xb9\\xd3\\xc3\\xca\\xda"
+          "\\xc8\\xa8\\xc2\\xeb\\xb5\\xc7\\xc2\\xbc\\xa1\\xa3\\xcf\\xea\\xc7\\xe9\\xc7\\xeb\\xbf\\xb4: "
+          "http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=28&&no=1001256')")
+
+
+@pytest.mark.parametrize(("pasted", "reason", "provider"), [
+    # Python smtplib / ssl / socket
+    (GBK_QQ, "auth.authorization_code_required", "qq"),
+    ("smtplib.SMTPAuthenticationError: (535, b'5.7.8 Username and Password not accepted. Learn more at\\n"
+     "5.7.8  https://support.google.com/mail/?p=BadCredentials x1-20020a - gsmtp')", "auth.bad_credentials",
+     "gmail"),
+    ("socket.timeout: timed out", "tcp.timeout", None),
+    ("TimeoutError: timed out", "tcp.timeout", None),
+    ("smtplib.SMTPServerDisconnected: Connection unexpectedly closed: timed out", "tls.wrong_mode", None),
+    ("ssl.SSLError: [SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)", "tls.wrong_mode", None),
+    ("ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+     "self-signed certificate in certificate chain (_ssl.c:1006)", "tls.cert_untrusted", None),
+    ("ConnectionRefusedError: [Errno 111] Connection refused", "tcp.refused", None),
+    ("socket.gaierror: [Errno -2] Name or service not known", "dns.nxdomain", None),
+    # nodemailer
+    ("Error: Invalid login: 535 Login Fail. Please enter your authorization code to login. More "
+     "information in http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=28&&no=1001256",
+     "auth.authorization_code_required", "qq"),
+    ("Error: Greeting never received", "tls.wrong_mode", None),
+    ("Error: Connection timeout", "tcp.timeout", None),
+    ("Error: getaddrinfo ENOTFOUND smtp.qq.cm", "dns.nxdomain", None),
+    ("Error: self signed certificate in certificate chain", "tls.cert_untrusted", None),
+    ('Error: Missing credentials for "PLAIN"', "config.missing_password", None),
+    ("Error: Message failed: 554 DT:SPM 163 smtp10,xxx,please see http://mail.163.com/help/help_spam_16.htm",
+     "message.spam", "163"),
+    # PHPMailer
+    ("SMTP Error: Could not authenticate.", "auth.bad_credentials", None),
+    ("SMTP Error: Could not connect to SMTP host. Failed to connect to server", "tcp.refused", None),
+    ("SMTP ERROR: Failed to connect to server: Connection timed out (110)", "tcp.timeout", None),
+    ("Connection failed. Error #2: stream_socket_enable_crypto(): SSL operation failed with code 1. "
+     "OpenSSL Error messages: error:0A00010B:SSL routines::wrong version number", "tls.wrong_mode", None),
+    ("SMTP Error: The following From address failed: noreply@example.com : MAIL FROM command failed,"
+     "mail from address must be same as authorization user", "envelope.sender_not_login", "qq"),
+    # aiosmtplib
+    ("aiosmtplib.errors.SMTPConnectTimeoutError: Timed out waiting for server ready message",
+     "tls.wrong_mode", None),
+    ("SMTPConnectError: Error connecting to smtp.qq.com on port 587: [SSL: WRONG_VERSION_NUMBER] "
+     "wrong version number (_ssl.c:1006)", "tls.wrong_mode", None),
+    ("SMTPException: The SMTP AUTH extension is not supported by this server. Try connecting via TLS "
+     "(or STARTTLS).", "auth.not_offered", None),
+])
+def test_pasted_client_errors_lead_with_their_reason(smtpdoctor, pasted, reason, provider):
+    out = smtpdoctor("explain", pasted, "--json")
+    assert out.exit_code == 0, out.stderr
+    first = json.loads(out.stdout)["matches"][0]
+    assert (first["reason"], first["provider"]) == (reason, provider)
+
+
+def test_gbk_reply_is_decoded(smtpdoctor):
+    out = smtpdoctor("explain", GBK_QQ, "--lang", "zh")
+    assert "QQ 邮箱只接受 16 位授权码登录" in out.stdout
+
+
+def test_a_host_typo_gets_the_nearest_provider_host(smtpdoctor):
+    out = smtpdoctor("explain", "Error: getaddrinfo ENOTFOUND smtp.qq.cm")
+    assert "The host name smtp.qq.cm does not exist" in out.stdout
+    assert "Did you mean smtp.qq.com? Set SMTP_HOST=smtp.qq.com." in out.stdout
+
+
+def test_with_a_dotenv_the_fix_names_its_variables(smtpdoctor, tmp_path):
+    (tmp_path / ".env").write_text("MAIL_SERVER=smtp.qq.cm\nMAIL_PORT=465\nMAIL_USE_SSL=true\n")
+    out = smtpdoctor("explain", "Error: getaddrinfo ENOTFOUND smtp.qq.cm")
+    assert "Set MAIL_SERVER=smtp.qq.com." in out.stdout
+    assert "SMTP_HOST" not in out.stdout
+    other = tmp_path / "prod.env"
+    other.write_text("EMAIL_HOST=smtp.qq.com\nEMAIL_HOST_PASSWORD=x\n")
+    out = smtpdoctor("explain", "535 Login Fail", "--env-file", str(other))
+    assert "put the code in EMAIL_HOST_PASSWORD" in out.stdout
+
+
+HOLES = re.compile(r"[{}‹]|<(port|host|login)>|  | \.(\s|$)|\(\)|（）|Set \.|请设置 。")
+
+
+@pytest.mark.parametrize("reason", sorted(catalog()))
+def test_no_explanation_has_a_hole(reason):
+    for lang in LANGS:
+        text = explain_text(Match(reason), lang)
+        for part in (text.message, text.remedy):
+            assert part.strip(), (reason, lang)
+            cleaned = re.sub(r"smtplib\.SMTP(_SSL)?\(\)|\{service: undefined\}", "X", part)
+            assert not HOLES.search(cleaned), (reason, lang, part)
