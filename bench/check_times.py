@@ -2,8 +2,9 @@
 
     python bench/check_times.py [N]
 
-Shows the cost of a full passing check, and how soon a silent server or a
-dropped port gets its verdict with --timeout 2 (alternative ports included).
+Shows the cost of a full passing check, of a failure whose fix is verified on
+the wire and re-run, and how soon a silent server or a dropped port gets its
+verdict with --timeout 2 (alternative ports included).
 """
 
 from __future__ import annotations
@@ -43,10 +44,10 @@ def main() -> None:
         ca_file = os.path.join(folder, "ca.pem")
         ca.cert_pem.write_to_path(ca_file)
 
-        def env(port: int) -> str:
-            path = os.path.join(folder, f"{port}.env")
+        def env(port: int, extra: str = "") -> str:
+            path = os.path.join(folder, f"{port}{len(extra)}.env")
             Path(path).write_text(f"SMTP_HOST=localhost\nSMTP_PORT={port}\nSMTP_USER={USER}\n"
-                                  f"SMTP_PASSWORD={PASSWORD}\n")
+                                  f"SMTP_PASSWORD={PASSWORD}\n{extra}")
             return path
 
         with SMTPServer("starttls", context) as good, SilentServer() as silent, \
@@ -54,6 +55,9 @@ def main() -> None:
             cases = {
                 "full check, STARTTLS, passes": ["check", "--env-file", env(good.port),
                                                  "--ca-file", ca_file, "--alt-ports", "none"],
+                "wrong TLS mode: fix verified, checks re-run": [
+                    "check", "--env-file", env(good.port, "SMTP_SECURE=true\n"), "--ca-file",
+                    ca_file, "--alt-ports", "none"],
                 "silent server, --timeout 2": ["check", "--env-file", env(silent.port),
                                                "--timeout", "2", "--alt-ports", "none"],
                 "dropped port + 3 dropped alternatives, --timeout 2": [

@@ -354,3 +354,37 @@ def test_gmail_app_password_with_spaces_is_sent_as_is_and_explains_a_refusal(
     remedy = failure(out)["remedy"]
     assert remedy.startswith("The app password in SMTP_PASSWORD contains spaces")
     assert spaced not in out.stdout
+
+
+# --- every client against the real servers -------------------------------------------------
+
+SMTP_VARS = "SMTP_HOST=localhost\nSMTP_PORT={port}\nSMTP_USER=" + USER + "\nSMTP_PASSWORD=" + PASSWORD + "\n"
+NODE_VARS = "EMAIL_HOST=localhost\nEMAIL_PORT={port}\nEMAIL_USER=" + USER + "\nEMAIL_PASS=" + PASSWORD + "\n"
+
+
+@pytest.mark.parametrize(("client", "env", "mode", "outcome"), [
+    ("smtplib", FLASK + "MAIL_USE_TLS=true\n", "starttls", "STARTTLS"),
+    ("smtplib", FLASK, "starttls", "auth.not_offered"),  # no flag: plaintext, AUTH hidden
+    ("smtplib", FLASK + "MAIL_USE_SSL=true\n", "ssl", "tls.wrong_mode"),
+    ("smtplib-ssl", SMTP_VARS, "ssl", "implicit TLS"),
+    ("smtplib-ssl", SMTP_VARS, "starttls", "tls.wrong_mode"),
+    ("flask-mail", FLASK + "MAIL_USE_SSL=true\n", "ssl", "implicit TLS"),
+    ("django", DJANGO + "EMAIL_USE_TLS=true\n", "starttls", "STARTTLS"),
+    ("laravel", "MAIL_HOST=localhost\nMAIL_PORT={port}\nMAIL_SCHEME=smtps\nMAIL_USERNAME=" + USER +
+     "\nMAIL_PASSWORD=" + PASSWORD + "\n", "ssl", "implicit TLS"),
+    ("nodemailer", NODE_VARS + "EMAIL_SECURE=true\n", "ssl", "implicit TLS"),
+    ("nodemailer", NODE_VARS, "starttls", "STARTTLS"),  # secure unset: STARTTLS when offered
+    ("nodemailer", NODE_VARS + "EMAIL_SECURE=true\n", "starttls", "tls.wrong_mode"),
+    ("aiosmtplib", SMTP_VARS, "starttls", "STARTTLS"),  # start_tls=None upgrades
+    ("aiosmtplib", SMTP_VARS, "ssl", "tls.wrong_mode"),  # use_tls not set: plaintext to 465
+    ("aiosmtplib", SMTP_VARS + "SMTP_SSL=true\n", "ssl", "implicit TLS"),
+])
+def test_each_client_connects_as_its_code_does(check, env_file, good_tls, client, env, mode, outcome):
+    with SMTPServer(mode, good_tls) as server:
+        out = check(env_file(env.format(port=server.port)), "--client", client, timeout="3")
+    assert out.doc["settings"]["client"]["id"] == client
+    if "." in outcome:
+        assert failure(out)["error"]["reason"] == outcome
+    else:
+        assert out.exit_code == 0, out.doc["probes"]
+        assert out.probe("tls")["summary"].startswith(outcome)
