@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
+from smtpdoctor.clients import describe
 from smtpdoctor.document import finding_view, probe_view
 from smtpdoctor.model import Report, Severity, Status
 
@@ -26,17 +27,21 @@ def github_annotations(report: Report, lang: str) -> list[str]:
         level = "error" if finding.severity is Severity.ERROR else "warning"
         title = _escape_property(f"smtpdoctor {finding.reason}")
         lines.append(f"::{level} title={title}::{_escape_data(view['message'] + ' Fix: ' + view['remedy'])}")
-    for probe in report.probes:
-        if probe.status not in (Status.FAIL, Status.WARN):
-            continue
-        view = probe_view(report, probe, lang)
-        level = "error" if probe.status is Status.FAIL else "warning"
-        error = view["error"] or view.get("warning") or {}
-        code = f"{error.get('code', '')} " if error.get("code") else ""
-        title = _escape_property(f"smtpdoctor {probe.name}: {code}{error.get('reason', '')}".strip())
-        reply = f" Server said: {error['reply']}" if error.get("reply") else ""
-        text = f"{error.get('message', probe.summary)}{reply} Fix: {view['remedy']}"
-        lines.append(f"::{level} title={title}::{_escape_data(text)}")
+    # What fails next under each verified fix is a problem of its own: annotate it too.
+    chains = [("", report.probes)] + [(f" (with {describe(f.changes)})", f.probes) for f in report.fixes]
+    for after, probes in chains:
+        for probe in probes:
+            if probe.status not in (Status.FAIL, Status.WARN) or (after and probe.status is Status.WARN):
+                continue
+            view = probe_view(report, probe, lang)
+            level = "error" if probe.status is Status.FAIL else "warning"
+            error = view["error"] or view.get("warning") or {}
+            code = f"{error.get('code', '')} " if error.get("code") else ""
+            title = _escape_property(
+                f"smtpdoctor {probe.name}{after}: {code}{error.get('reason', '')}".strip())
+            reply = f" Server said: {error['reply']}" if error.get("reply") else ""
+            text = f"{error.get('message', probe.summary)}{reply} Fix: {view['remedy']}"
+            lines.append(f"::{level} title={title}::{_escape_data(text)}")
     return lines
 
 

@@ -124,6 +124,25 @@ def smtpdoctor() -> Run:
 
 
 @pytest.fixture
+def check(smtpdoctor: Run, ca_file: str) -> Run:
+    """`check --json` on a dotenv file against loopback servers: the test CA,
+    no alternative ports unless asked, a short limit."""
+
+    def run(env: str, *extra: str, timeout: str = "2", alt_ports: str = "none") -> Outcome:
+        return smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--alt-ports", alt_ports,
+                          "--timeout", timeout, "--json", *extra)
+
+    return run
+
+
+def failure(out: Outcome) -> dict[str, Any]:
+    """The one failed probe of a run."""
+    failed = [p for p in out.doc["probes"] if p["status"] == "fail"]
+    assert len(failed) == 1, out.doc["probes"]
+    return failed[0]
+
+
+@pytest.fixture
 def env_file(tmp_path: Path) -> Callable[..., str]:
     """Write a dotenv file (mode 600, like a careful user) and return its path."""
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.conftest import Outcome
+from tests.conftest import Outcome, failure
 from tests.servers import (
     PASSWORD,
     USER,
@@ -24,25 +24,10 @@ FLASK = ("MAIL_SERVER=localhost\nMAIL_PORT={port}\n{flags}MAIL_USERNAME=" + USER
          "\nMAIL_PASSWORD=" + PASSWORD + "\n")
 
 
-@pytest.fixture
-def check(smtpdoctor, ca_file):
-    def run(env: str, *extra: str, timeout: str = "2", alt_ports: str = "none") -> Outcome:
-        return smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--alt-ports", alt_ports,
-                          "--timeout", timeout, "--json", *extra)
-
-    return run
-
-
 def failed_at(out: Outcome) -> tuple[str, str, str]:
     """(probe, code, reason) of the one failed probe: what the user reads first."""
     probe = failure(out)
     return probe["name"], probe["error"]["code"], probe["error"]["reason"]
-
-
-def failure(out: Outcome) -> dict:
-    failed = [p for p in out.doc["probes"] if p["status"] == "fail"]
-    assert len(failed) == 1, out.doc["probes"]
-    return failed[0]
 
 
 # --- everything works -------------------------------------------------------

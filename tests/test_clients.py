@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Outcome
+from tests.conftest import failure
 from tests.servers import PASSWORD, USER, Recorder, ScriptedServer, SMTPServer, closed_port
 
 FLASK = "MAIL_SERVER=localhost\nMAIL_PORT={port}\nMAIL_USERNAME=" + USER + "\nMAIL_PASSWORD=" + \
@@ -19,21 +19,6 @@ DJANGO = "EMAIL_HOST=localhost\nEMAIL_PORT={port}\nEMAIL_HOST_USER=" + USER + \
 # The Flask app of the seed commit: smtplib.SMTP(host, port), starttls() only if MAIL_USE_TLS.
 SEED_REQUIREMENTS = "Flask==2.3.3\npython-dotenv==1.0.0\nsecure-smtplib==0.1.1\n"
 SEED_PROJECT = '[tool.smtpdoctor]\nclient = "smtplib"\ndefaults = { MAIL_USE_TLS = "true", MAIL_PORT = "587" }\n'
-
-
-@pytest.fixture
-def check(smtpdoctor, ca_file):
-    def run(env: str, *extra: str, alt_ports: str = "none", timeout: str = "2") -> Outcome:
-        return smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--alt-ports", alt_ports,
-                          "--timeout", timeout, "--json", *extra)
-
-    return run
-
-
-def failure(out: Outcome) -> dict:
-    failed = [p for p in out.doc["probes"] if p["status"] == "fail"]
-    assert len(failed) == 1, out.doc["probes"]
-    return failed[0]
 
 
 def statuses(probes: list[dict]) -> list[str]:
@@ -388,3 +373,14 @@ def test_each_client_connects_as_its_code_does(check, env_file, good_tls, client
     else:
         assert out.exit_code == 0, out.doc["probes"]
         assert out.probe("tls")["summary"].startswith(outcome)
+
+
+def test_github_annotations_also_name_what_fails_after_the_fix(smtpdoctor, env_file, good_tls, ca_file):
+    with SMTPServer("starttls", good_tls, password="other") as server:
+        out = smtpdoctor("check", "--env-file", env_file(FLASK.format(port=server.port) +
+                                                          "MAIL_USE_SSL=true\n"),
+                         "--ca-file", ca_file, "--alt-ports", "none", "--format", "github")
+    errors = [line for line in out.stdout.splitlines() if line.startswith("::error ")]
+    assert errors[0].startswith("::error title=smtpdoctor tls%3A ETLS tls.wrong_mode::")
+    assert errors[1].startswith("::error title=smtpdoctor auth (with MAIL_USE_SSL=false%2C "
+                                "MAIL_USE_TLS=true)%3A EAUTH auth.bad_credentials::")
