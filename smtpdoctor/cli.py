@@ -6,21 +6,21 @@ that use them, so ``smtpdoctor --help`` starts at the cost of click alone.
 
 from __future__ import annotations
 
-import io
+import contextlib
 import os
+import signal
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from smtpdoctor import __version__
 from smtpdoctor.clients import CLIENT_IDS
 from smtpdoctor.model import PROBE_ORDER, ExitCode
+from smtpdoctor.output import echo_error, emit_json, is_terminal, make_console, silence_stdout
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from smtpdoctor.model import Report
     from smtpdoctor.preflight import Preflight
 
@@ -74,6 +74,9 @@ def network_options(func: F) -> F:
     decorators = [
         click.option("--timeout", type=click.FloatRange(min=0.1, max=300), default=10.0,
                      show_default=True, help="Limit in seconds for each network step."),
+        click.option("--max-time", type=click.FloatRange(min=0.5, max=86400), default=None,
+                     metavar="SECONDS", help="One deadline for the whole run, retries and their "
+                     "delays included (like curl's --max-time): for boot gates and health checks."),
         click.option("--dns-server", metavar="IP[:PORT]", callback=_validated("parse_dns_server"),
                      help="Resolve with this name server and connect to what it returns."),
         click.option("--ca-file", type=click.Path(exists=True, dir_okay=False),
@@ -104,48 +107,6 @@ def network_options(func: F) -> F:
     return func
 
 
-def make_console(stderr: bool = False) -> Console:
-    from rich.console import Console
-
-    stream = sys.stderr if stderr else sys.stdout
-    terminal = stream.isatty()
-    # Off a terminal (CI logs, pipes, journald) wrap at COLUMNS or a sane width:
-    # wrapped, never cropped, so a fix is always printed whole.
-    if terminal:
-        return Console(file=stream, highlight=False, emoji=False)
-    columns = os.environ.get("COLUMNS", "")
-    width = int(columns) if columns.isdigit() and int(columns) >= 40 else 100
-    # TextIOBase is a text stream; typeshed only says so for IO[str].
-    trimmed = cast("TextIO", TrimmedLines(stream))
-    return Console(file=trimmed, highlight=False, emoji=False, width=width, color_system=None)
-
-
-class TrimmedLines(io.TextIOBase):
-    """A text stream that drops the spaces rich pads lines with, so logs and
-    pipes get no trailing whitespace."""
-
-    def __init__(self, stream: TextIO) -> None:
-        super().__init__()
-        self.stream = stream
-        self.pending = ""
-
-    def write(self, text: str) -> int:
-        self.pending += text
-        *lines, self.pending = self.pending.split("\n")
-        for line in lines:
-            self.stream.write(line.rstrip() + "\n")
-        return len(text)
-
-    def flush(self) -> None:
-        if self.pending.strip():
-            self.stream.write(self.pending.rstrip())
-            self.pending = ""
-        self.stream.flush()
-
-    def isatty(self) -> bool:
-        return False
-
-
 def pick_lang(lang: str | None) -> str:
     """``--lang``, else POSIX order: the first of LC_ALL, LC_MESSAGES, LANG set decides."""
     if lang:
@@ -170,12 +131,6 @@ def resolve_from_options(params: dict[str, Any]) -> Preflight:
         provider=params.get("provider_id"),
     )
     return resolve(params.get("env_file"), os.environ, options, client=params.get("client"))
-
-
-def emit_json(document: dict[str, Any]) -> None:
-    import json
-
-    click.echo(json.dumps(document, ensure_ascii=False, indent=2))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -248,6 +203,16 @@ def run_network_command(command: str, params: dict[str, Any], recipients: tuple[
 
     lang = pick_lang(params["lang"])
     preflight = resolve_from_options(params)
+    problem = output_path_problem(params.get("junit_xml"))
+    if problem:
+        # Found before any probe runs: a report that cannot be written is a usage error.
+        from dataclasses import replace
+
+        from smtpdoctor.model import Finding, Severity, frozen_params
+
+        unwritable = Finding(Severity.ERROR, "config.output_unwritable",
+                             frozen_params({"file": params["junit_xml"], "detail": problem}))
+        preflight = replace(preflight, findings=(*preflight.findings, unwritable))
     options = RunOptions(
         timeout=params["timeout"],
         dns_server=params["dns_server"],
@@ -258,8 +223,11 @@ def run_network_command(command: str, params: dict[str, Any], recipients: tuple[
         retry_delay=params["retry_delay"],
         subject=params.get("subject"),
         body=params.get("body"),
+        max_time=params.get("max_time"),
     )
-    progress = None if params["as_json"] or params["quiet"] else make_console(stderr=True)
+    # A spinner only on a terminal: never in logs, pipes, with --json or --quiet.
+    quiet = params["as_json"] or params["quiet"] or not is_terminal(sys.stderr)
+    progress = None if quiet else make_console(stderr=True)
     report = run_command(command, preflight, recipients, options, progress=progress)
     if params.get("write_fix"):
         from dataclasses import replace
@@ -275,28 +243,54 @@ def run_network_command(command: str, params: dict[str, Any], recipients: tuple[
     finish(report, params, lang)
 
 
+def output_path_problem(path: str | None) -> str | None:
+    """Why a report file cannot be written there, or None."""
+    if not path:
+        return None
+    from pathlib import Path
+
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        return "it is a folder"
+    if not folder.is_dir():
+        return f"the folder {folder} does not exist"
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        return "permission denied"
+    return None
+
+
 def finish(report: Report, params: dict[str, Any], lang: str) -> None:
     """Print the report every way asked for, then exit with its code."""
     from smtpdoctor import ci_output
     from smtpdoctor.document import document
 
     if params.get("junit_xml"):
-        ci_output.write_junit(report, params["junit_xml"], lang)
+        try:
+            ci_output.write_junit(report, params["junit_xml"], lang)
+        except OSError as exc:  # checked before probing; the disk may still fill up
+            echo_error(f"smtpdoctor: could not write {params['junit_xml']}: {exc.strerror or exc}")
     github = params.get("output_format") == "github" or (
         params.get("output_format") is None and os.environ.get("GITHUB_ACTIONS") == "true")
-    if params["as_json"]:
-        emit_json(document(report, lang))
-    else:
-        from smtpdoctor.render import print_report
+    try:
+        if params["as_json"]:
+            emit_json(document(report, lang))
+        else:
+            from smtpdoctor.render import print_report
 
-        print_report(report, make_console(), lang, quiet=params.get("quiet", False),
-                     verbose=params.get("verbose", False))
-    if github:
-        # Annotations go to stdout (where Actions reads workflow commands), but
-        # never into a --json document, which must stay one parseable value.
-        stream = sys.stderr if params["as_json"] else sys.stdout
-        for line in ci_output.github_annotations(report, lang):
-            click.echo(line, file=stream)
+            print_report(report, make_console(), lang, quiet=params.get("quiet", False),
+                         verbose=params.get("verbose", False))
+        if github:
+            # Annotations go to stdout (where Actions reads workflow commands), but
+            # never into a --json document, which must stay one parseable value.
+            stream = sys.stderr if params["as_json"] else sys.stdout
+            for line in ci_output.github_annotations(report, lang):
+                click.echo(line, file=stream)
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError:
+        # A closed pipe (`| grep -q`), a full disk: the verdict still decides the exit code.
+        silence_stdout()
     sys.exit(int(report.exit_code))
 
 
@@ -419,15 +413,68 @@ def explain(code: str, lang: str | None, as_json: bool, env_file: str | None) ->
     print_explain(matches, make_console(), lang, settings, provider)
 
 
+class Stopped(BaseException):
+    """SIGINT (Ctrl-C) or SIGTERM (systemd stopping the unit, docker stop).
+
+    A BaseException of our own, so neither a probe's crash handler nor click's
+    Ctrl-C handling (a blank line, "Aborted!", exit 1) gets in the way."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.code = 128 + signum
+        self.word = "terminated" if signum == signal.SIGTERM else "interrupted"
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
 def main() -> None:
-    """Console-script entry: any crash becomes a message and exit code 3."""
+    """Console-script entry: exit codes that mean one thing, whatever happens.
+
+    0/1/2 are the verdict; 130 and 143 an interrupt or SIGTERM; 3 a crash
+    (a bug). A usage error under --json is still one JSON document."""
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    code: int
     try:
-        cli(prog_name="smtpdoctor")
-    except KeyboardInterrupt:
-        click.echo("smtpdoctor: interrupted", err=True)
-        sys.exit(130)
+        result = cli.main(prog_name="smtpdoctor", standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        _usage_error(exc)
+        code = int(ExitCode.CONFIG_ERROR)
+    except Stopped as stop:
+        echo_error(f"smtpdoctor: {stop.word}")
+        code = stop.code
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        echo_error("smtpdoctor: interrupted")
+        code = 130
+    except OSError as exc:
+        if exc.errno not in (32, 28):  # EPIPE, ENOSPC: output could not be written
+            raise
+        silence_stdout()
+        code = int(ExitCode.OK)
     except Exception as exc:  # the last line of defence: never a bare traceback
-        click.echo(f"smtpdoctor: internal error: {type(exc).__name__}: {exc}\n"
-                   "This is a bug in smtpdoctor; please report it with the command you ran.",
-                   err=True)
-        sys.exit(int(ExitCode.INTERNAL_ERROR))
+        echo_error(f"smtpdoctor: internal error: {type(exc).__name__}: {exc}\n"
+                   "This is a bug in smtpdoctor; please report it with the command you ran.")
+        code = int(ExitCode.INTERNAL_ERROR)
+    sys.exit(code)
+
+
+def _usage_error(exc: click.ClickException) -> None:
+    """Say what is wrong with the command line; under --json, as the document."""
+    message = exc.format_message()
+    if "--json" in sys.argv[1:]:
+        from smtpdoctor.document import usage_document
+
+        command = next((a for a in sys.argv[1:] if a in cli.commands), None)
+        try:
+            emit_json(usage_document(command, message, pick_lang(None)))
+        except OSError:
+            silence_stdout()
+    with contextlib.suppress(OSError):
+        exc.show()

@@ -172,3 +172,13 @@ def document(report: Report, lang: str) -> dict[str, Any]:
     if report.attempts > 1:
         doc["attempts"] = report.attempts
     return doc
+
+
+def usage_document(command: str | None, message: str, lang: str) -> dict[str, Any]:
+    """The document for a command line that could not be used: exit code 2."""
+    text = render("config.usage", {"detail": message.rstrip(".")}, None, None, lang)
+    return {"schema": SCHEMA, "ok": False, "exit_code": 2, "command": command, "provider": None,
+            "settings": None,
+            "findings": [{"severity": "error", "reason": "config.usage", "message": text.message,
+                          "remedy": text.remedy}],
+            "probes": []}

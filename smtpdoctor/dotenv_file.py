@@ -4,6 +4,7 @@ over: unparsable lines, duplicate keys, a BOM, who may read it, git."""
 from __future__ import annotations
 
 import io
+import logging
 import os
 import stat
 import subprocess
@@ -30,6 +31,12 @@ class DotenvFile:
     text: str = ""
 
 
+# A settings file is a few hundred lines; these bounds keep a wrong file (a log,
+# a dump, /dev/zero) from costing memory or minutes before it is refused.
+MAX_BYTES = 512 * 1024
+MAX_LINES = 5000
+
+
 class DotenvError(Exception):
     """The dotenv file cannot be read at all; carries the finding to report."""
 
@@ -47,17 +54,35 @@ def read_dotenv(path: Path, shown_path: str, *, check_git: bool = True) -> Doten
         return DotenvError(Finding(Severity.ERROR, reason, frozen_params({"file": shown_path, **params})))
 
     try:
-        raw = path.read_bytes()
+        # stat first: a FIFO must not block the read, a huge file must not be parsed.
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise fail("config.dotenv_unreadable", detail="it is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise fail("config.dotenv_unreadable",
+                       detail="it is not a regular file (a pipe, a device or a socket)")
+        if info.st_size > MAX_BYTES:
+            raise fail("config.dotenv_unreadable", detail=f"it is {info.st_size:,} bytes, more "
+                       f"than a settings file can be ({MAX_BYTES // 1024} KiB)")
+        raw = path.read_bytes()[:MAX_BYTES + 1]
     except FileNotFoundError:
         raise fail("config.dotenv_missing") from None
-    except IsADirectoryError:
-        raise fail("config.dotenv_unreadable", detail="it is a directory") from None
     except OSError as exc:
         raise fail("config.dotenv_unreadable", detail=exc.strerror or str(exc)) from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise fail("config.dotenv_unreadable", detail="it is UTF-16 (save it as UTF-8)")
+    if b"\x00" in raw:
+        raise fail("config.dotenv_unreadable", detail="it contains NUL bytes: a binary file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise fail("config.dotenv_unreadable", detail=f"not UTF-8 (byte {exc.start})") from None
+    if text.count("\n") > MAX_LINES:
+        # python-dotenv's parser slows quadratically: refuse before it starts.
+        raise fail("config.dotenv_unreadable", detail=f"it has more than {MAX_LINES:,} lines")
+    # python-dotenv logs each unparsable line to stderr; they are a finding of ours.
+    logging.getLogger("dotenv").addHandler(logging.NullHandler())
+    logging.getLogger("dotenv").propagate = False
 
 
     key_lines: dict[str, list[int]] = {}

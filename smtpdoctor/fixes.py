@@ -42,6 +42,7 @@ CREDENTIAL_REASONS = frozenset({
 # Trials after the first verified one, to find a second form of the fix.
 MAX_TRIALS = 4
 MAX_ROUNDS = 4
+MIN_TIME_FOR_TRIALS = 0.5
 
 Runner = Callable[[Settings], Awaitable[tuple[list[ProbeResult], Session]]]
 
@@ -75,6 +76,9 @@ async def follow_fixes(preflight: Preflight, probes: list[ProbeResult], session:
         target = _target(current)
         if target is None:
             break
+        left = session.run_left()
+        if left is not None and left < MIN_TIME_FOR_TRIALS:
+            break  # --max-time: the verdict now, no more trials
         search = await _search(preflight, settings, applied, current[target], session, run)
         current = list(current)
         current[target] = _annotated(current[target], search, settings)
@@ -160,6 +164,9 @@ async def _port_mode_search(preflight: Preflight, s: Settings, applied: dict[str
                                provider is not None and t.port != provider.default_port,
                                t.mode != "ssl", t.port))
     for trial in trials[:MAX_TRIALS]:
+        left = session.run_left()
+        if left is not None and left < MIN_TIME_FOR_TRIALS:
+            break
         trial.probes, trial.session = await run(trial.settings)
         verdict = _login_verdict(trial.probes, trial.settings)
         if verdict is None:
@@ -181,8 +188,10 @@ async def _what_ports_speak(session: Session, ports: list[int]) -> dict[int, str
     host = session.settings.host or address
     unknown = [p for p in ports if p not in known]
     if address and unknown:
-        answers = await asyncio.gather(*(what_port_speaks(address, p, host, session.context,
-                                                          session.timeout) for p in unknown))
+        left = session.run_left()
+        limit = session.timeout if left is None else max(0.01, min(session.timeout, left))
+        answers = await asyncio.gather(*(what_port_speaks(address, p, host, session.context, limit)
+                                         for p in unknown))
         known |= dict(zip(unknown, answers, strict=True))
     return known
 

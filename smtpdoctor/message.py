@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.policy import SMTPUTF8
 from email.utils import format_datetime, make_msgid
 
 from smtpdoctor import __version__
@@ -12,7 +13,8 @@ from smtpdoctor.settings import Settings
 
 
 def build_message(s: Settings, recipients: tuple[str, ...], *, subject: str | None = None,
-                  body: str | None = None, now: datetime | None = None) -> bytes:
+                  body: str | None = None, now: datetime | None = None,
+                  smtputf8: bool = False) -> bytes:
     now = now or datetime.now(UTC).astimezone()
     machine = socket.gethostname()
     message = EmailMessage()
@@ -36,4 +38,5 @@ def build_message(s: Settings, recipients: tuple[str, ...], *, subject: str | No
         f"smtpdoctor {__version__}",
     ]
     message.set_content("\n".join(lines), charset="utf-8")
-    return message.as_bytes()
+    # Non-ASCII addresses travel as UTF-8 headers, which only SMTPUTF8 allows.
+    return message.as_bytes(policy=SMTPUTF8 if smtputf8 else message.policy)

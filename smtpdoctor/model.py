@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
@@ -53,13 +54,34 @@ PROBE_ORDER = ("dns", "tcp", "tls", "smtp", "auth", "envelope")
 SEND_PROBE_ORDER = (*PROBE_ORDER, "send")
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
+# Outside text (server replies, certificate fields, exception messages, values
+# from files) is shown on one line, at most this long.
+MAX_OUTSIDE_TEXT = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_LINE_BREAK = re.compile(r"[\r\n\t]+")
+# A GitHub workflow command is `::name …` at the start of a line; text that
+# wrapping could put there must not be able to forge one (::add-mask::, ::error).
+_WORKFLOW_COMMAND = re.compile(r"(^|\s)::")
+
+
+def printable(text: str) -> str:
+    """``text`` as one printable line: breaks become spaces, other control
+    characters (escape sequences included) visible escapes, workflow-command
+    prefixes defused, and a length that fits a report."""
+    text = _LINE_BREAK.sub(" ", text)
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                        else f"\\u{ord(m.group()):04x}", text)
+    text = _WORKFLOW_COMMAND.sub(lambda m: f"{m.group(1)}: :", text)
+    if len(text) > MAX_OUTSIDE_TEXT:
+        text = f"{text[:MAX_OUTSIDE_TEXT]}… ({len(text) - MAX_OUTSIDE_TEXT} more characters)"
+    return text
 
 
 def frozen_params(params: Mapping[str, object] | None) -> Mapping[str, str]:
-    """Template parameters as an immutable str→str mapping."""
+    """Template parameters as an immutable str→str mapping, each one printable."""
     if not params:
         return _EMPTY
-    return MappingProxyType({k: str(v) for k, v in params.items() if v is not None})
+    return MappingProxyType({k: printable(str(v)) for k, v in params.items() if v is not None})
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,9 @@ async def run_probes(session: Session, names: tuple[str, ...], until: str | None
         for name in names:
             if name in results:
                 continue  # an earlier step already reported this one
+            left = session.run_left()
+            if stop_reason is None and left is not None and left <= 0:
+                stop_reason = "skipped: --max-time reached"
             if stop_reason is not None:
                 results[name] = skipped(name, stop_reason)
                 continue
@@ -59,25 +62,36 @@ async def run_probes(session: Session, names: tuple[str, ...], until: str | None
                 stop_reason = f"skipped: {failure.name} failed"
             elif name == until:
                 stop_reason = f"skipped: --until {until}"
-    finally:
-        await _goodbye(session)
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM, the deadline): no polite QUIT, just close.
+        session.close()
+        raise
+    await _goodbye(session)
     return [results[name] for name in names]
 
 
 async def _run_one(session: Session, name: str) -> list[ProbeResult]:
     session.current = name
-    session.start_step()
+    # The run's deadline has no grace: --max-time is what a supervisor enforces.
+    cut_short = session.start_step()
     started = time.perf_counter()
+    limit = session.remaining()
     try:
-        async with asyncio.timeout(session.timeout + SAFETY_MARGIN):
+        async with asyncio.timeout(limit if cut_short else limit + SAFETY_MARGIN):
             produced = await PROBES[name](session)
     except TimeoutError:
         detail = session.current
-        produced = [failed(name, TIMEOUT_REASONS[name], f"no answer to {detail} within "
-                           f"{session.timeout:g} s", params={"timeout": f"{session.timeout:g}",
-                                                              "detail": detail})]
+        why = f"--max-time reached during {detail}" if cut_short else (
+            f"no answer to {detail} within {session.timeout:g} s")
+        produced = [failed(name, TIMEOUT_REASONS[name], why,
+                           params={"timeout": f"{limit:g}", "detail": detail})]
     except Exception as exc:
-        produced = [_crash_or_disconnect(session, name, exc)]
+        result = _crash_or_disconnect(session, name, exc)
+        if name == "tls" and session.current in ("greeting", "EHLO"):
+            # The greeting and EHLO are read in the tls step, but they are smtp's to report.
+            produced = [skipped("tls", "not reached: the greeting failed"), replace(result, name="smtp")]
+        else:
+            produced = [result]
     elapsed = (time.perf_counter() - started) * 1000
     # Where one step reports two probes, the second gets the time left over.
     return [replace(r, duration_ms=r.duration_ms or (elapsed if i == 0 else 0.0))
@@ -85,8 +99,14 @@ async def _run_one(session: Session, name: str) -> list[ProbeResult]:
 
 
 def _crash_or_disconnect(session: Session, name: str, exc: Exception) -> ProbeResult:
-    from aiosmtplib import SMTPServerDisconnected
+    from aiosmtplib import SMTPResponseException, SMTPServerDisconnected
 
+    if isinstance(exc, SMTPResponseException):
+        # aiosmtplib's "Response too long" / "Malformed SMTP response line" (code -1):
+        # the server broke the protocol; no setting of the user's is to blame.
+        detail = session.redactor.clean(str(exc.message)) or type(exc).__name__
+        return failed(name, "smtp.protocol_error", f"{session.current}: {detail}",
+                      params={"detail": detail})
     if isinstance(exc, SMTPServerDisconnected | ConnectionError):
         return failed(name, "smtp.disconnected", f"connection lost during {session.current}",
                       params={"detail": session.redactor.clean(str(exc)) or type(exc).__name__})
@@ -99,9 +119,11 @@ def _crash_or_disconnect(session: Session, name: str, exc: Exception) -> ProbeRe
 
 async def _goodbye(session: Session) -> None:
     client = session.client
-    if client is not None and client.is_connected:
+    left = session.run_left()
+    if client is not None and client.is_connected and (left is None or left > 0.1):
         with contextlib.suppress(Exception):
             session.record("C", "QUIT")
-            reply = await client.quit(timeout=min(2.0, session.timeout))
+            limit = min(2.0, session.timeout, left if left is not None else 2.0)
+            reply = await client.quit(timeout=limit)
             session.record_reply(reply.code, reply.message)
     session.close()

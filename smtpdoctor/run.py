@@ -46,6 +46,8 @@ class RunOptions:
     retry_delay: float = 5.0
     subject: str | None = None
     body: str | None = None
+    # One deadline for the whole run, retries and their delays included.
+    max_time: float | None = None
 
 
 class BadOption(ValueError):
@@ -84,7 +86,7 @@ def parse_ports(text: str) -> tuple[int, ...]:
 def recipient_problem(recipient: str) -> str | None:
     """Why ``recipient`` is not one plain address (a header-injection attempt,
     a list, a display name), or None."""
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in recipient):
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in recipient):
         return "it contains a line break or control character"
     if "," in recipient or ";" in recipient:
         return "give one address per argument"
@@ -108,6 +110,9 @@ def run_command(
 ) -> Report:
     names = SEND_PROBE_ORDER if command == "send-test" else PROBE_ORDER
     findings = [_relevant(f, options.until) for f in preflight.findings]
+    if options.subject and any(ord(ch) < 32 or ord(ch) == 127 for ch in options.subject):
+        findings.append(Finding(Severity.ERROR, "config.header_control_char",
+                                frozen_params({"option": "--subject"})))
     for recipient in recipients:
         problem = recipient_problem(recipient)
         if problem:
@@ -127,14 +132,18 @@ def run_command(
 
         return Report(command, preflight.settings, preflight.provider, tuple(findings),
                       tuple(skipped(n, "not run: configuration error") for n in names))
+    deadline = time.monotonic() + options.max_time if options.max_time else None
     attempts = 0
     while True:
         attempts += 1
         assert context is not None  # a bad --ca-file returned above as a config error
         report = _attempt(command, preflight, findings, recipients, options, names, context,
-                          progress)
+                          progress, deadline)
         failure = report.failed_probe
-        if failure is None or attempts > options.retries or not _retriable(failure.error):
+        left = deadline - time.monotonic() if deadline else None
+        out_of_time = left is not None and left <= options.retry_delay + 0.5
+        if (failure is None or attempts > options.retries or not _retriable(failure.error)
+                or out_of_time):
             return replace(report, attempts=attempts)
         if progress is not None:
             progress.print(f"[dim]{failure.name} failed ({failure.error.reason if failure.error else ''}); "
@@ -168,21 +177,23 @@ def _retriable(error: object) -> bool:
 
 def _attempt(command: str, preflight: Preflight, findings: list[Finding],
              recipients: tuple[str, ...], options: RunOptions, names: tuple[str, ...],
-             context: ssl.SSLContext, progress: Console | None) -> Report:
+             context: ssl.SSLContext, progress: Console | None, deadline: float | None) -> Report:
     # A spinner only on a terminal: never in logs, pipes or with --json.
     if progress is None or not progress.is_terminal:
-        return asyncio.run(_check(command, preflight, findings, recipients, options, names, context))
+        return asyncio.run(_check(command, preflight, findings, recipients, options, names, context,
+                                  deadline))
     with progress.status("smtpdoctor: starting…") as live:
         def on_step(name: str) -> None:
             live.update(f"smtpdoctor: checking {name}…")
 
         return asyncio.run(_check(command, preflight, findings, recipients, options, names,
-                                  context, on_step))
+                                  context, deadline, on_step))
 
 
 async def _check(command: str, preflight: Preflight, findings: list[Finding],
                  recipients: tuple[str, ...], options: RunOptions, names: tuple[str, ...],
-                 context: ssl.SSLContext, on_step: ProgressHook | None = None) -> Report:
+                 context: ssl.SSLContext, deadline: float | None,
+                 on_step: ProgressHook | None = None) -> Report:
     from smtpdoctor.fixes import follow_fixes
     from smtpdoctor.net import Redactor
     from smtpdoctor.pipeline import run_probes
@@ -201,6 +212,7 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
             recipients=recipients,
             subject=options.subject,
             body=options.body,
+            run_deadline=deadline,
         )
 
     # A trial never sends mail: it stops after the envelope.

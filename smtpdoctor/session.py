@@ -8,7 +8,7 @@ import ssl
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from smtpdoctor.model import ErrorCode, ProbeError, ProbeResult, Status, frozen_params
+from smtpdoctor.model import ErrorCode, ProbeError, ProbeResult, Status, frozen_params, printable
 from smtpdoctor.net import Redactor, classify_mta_reply, classify_reply, decode_reply, enhanced_code
 from smtpdoctor.providers import Provider, ProviderTable
 from smtpdoctor.remedies import code_for
@@ -16,6 +16,10 @@ from smtpdoctor.settings import Settings
 
 if TYPE_CHECKING:
     from aiosmtplib import SMTP
+
+
+# A reply of 10,000 lines (an EHLO flood) is kept in the transcript this far.
+MAX_TRANSCRIPT_LINES = 200
 
 
 @dataclass
@@ -40,32 +44,51 @@ class Session:
     # The command in flight, so a timeout can say what it was waiting for.
     current: str = ""
     deadline: float = 0.0
+    # --max-time: the end of the whole run (time.monotonic, as the loop's clock), or None.
+    run_deadline: float | None = None
     # What each port was seen to speak in this run (None: no answer), for fixes.
     port_modes: dict[int, str | None] = field(default_factory=dict)
 
-    def start_step(self) -> None:
-        self.deadline = asyncio.get_running_loop().time() + self.timeout
+    def start_step(self) -> bool:
+        """Start a step's clock; True when --max-time ends it before --timeout would."""
+        step_end = asyncio.get_running_loop().time() + self.timeout
+        cut_short = self.run_deadline is not None and self.run_deadline < step_end
+        self.deadline = min(step_end, self.run_deadline) if self.run_deadline else step_end
+        return cut_short
 
     def remaining(self) -> float:
         return max(0.01, self.deadline - asyncio.get_running_loop().time())
 
+    def run_left(self) -> float | None:
+        """Seconds until --max-time, or None without one."""
+        if self.run_deadline is None:
+            return None
+        return self.run_deadline - asyncio.get_running_loop().time()
+
     def record(self, direction: str, text: str) -> None:
         for line in text.splitlines() or [""]:
-            self.transcript.append(f"{direction}: {self.redactor.clean(line)}")
+            self.transcript.append(f"{direction}: {printable(self.redactor.clean(line))}")
 
     def record_reply(self, code: int, message: str) -> str:
-        """Log a server reply and return it as one decoded, redacted line."""
+        """Log a server reply and return it as one decoded, redacted, printable line."""
         text = self.redactor.clean(decode_reply(message))
         lines = text.splitlines() or [""]
-        for i, line in enumerate(lines):
-            sep = "-" if i < len(lines) - 1 else " "
-            self.transcript.append(f"S: {code}{sep}{line}")
-        return f"{code} {' '.join(lines)}".strip()
+        shown = lines[:MAX_TRANSCRIPT_LINES]
+        for i, line in enumerate(shown):
+            sep = "-" if i < len(shown) - 1 else " "
+            self.transcript.append(f"S: {code}{sep}{printable(line)}")
+        if len(lines) > len(shown):
+            self.transcript.append(f"S: … {len(lines) - len(shown)} more lines")
+        return printable(f"{code} {' '.join(lines[:MAX_TRANSCRIPT_LINES])}".strip())
 
     def classify(self, code: int, text: str, prefixes: tuple[str, ...],
                  fallback: str) -> tuple[str, str | None]:
         """The reason for a refusal at this step, and the provider whose reply
         text matched; ``fallback`` when no known text matches."""
+        if not 400 <= code <= 599:
+            # A refusal must be a 4xx or 5xx; anything else (999, 2x0 parsed
+            # as -1, a 250 to AUTH) is the server breaking the protocol.
+            return "smtp.protocol_error", None
         match = classify_reply(code, text, self.table, self.provider)
         if match and match[0].startswith(prefixes):
             # A reply names its server; its provider's remedy applies only when the
@@ -94,7 +117,7 @@ def passed(name: str, summary: str, *, warning: str | None = None,
     return ProbeResult(
         name=name,
         status=Status.WARN if warning else Status.PASS,
-        summary=summary,
+        summary=printable(summary),
         warning=warning,
         params=frozen_params(params),
         details=frozen_params(details),
@@ -111,10 +134,10 @@ def failed(name: str, reason: str, summary: str, *, code: ErrorCode | None = Non
         reason=reason,
         reply_code=reply_code,
         enhanced_code=enhanced_code(reply) if reply else None,
-        reply=reply,
+        reply=printable(reply) if reply else None,
         provider=provider,
     )
-    return ProbeResult(name=name, status=Status.FAIL, summary=summary, error=error,
+    return ProbeResult(name=name, status=Status.FAIL, summary=printable(summary), error=error,
                        params=frozen_params(params), duration_ms=duration_ms)
 
 

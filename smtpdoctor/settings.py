@@ -282,8 +282,8 @@ def load_settings(
         if value is not None:
             values[key] = RawValue(flag, value, Origin(Source.OPTION, flag))
 
-    for raw in values.values():
-        _hygiene(raw, add)
+    for setting, raw in values.items():
+        _hygiene(setting, raw, add)
 
     if options.provider:
         provider = table.by_name(options.provider)
@@ -630,11 +630,19 @@ def _where(origin: Origin) -> str:
             Source.OPTION: "option"}.get(origin.source, origin.describe())
 
 
-def _hygiene(raw: RawValue, add: _Add) -> None:
+# A line break in these goes into an SMTP command or a header: never a warning.
+INJECTABLE = frozenset({"host", "username", "sender"})
+
+
+def _hygiene(setting: str, raw: RawValue, add: _Add) -> None:
     value = raw.value
     where = _where(raw.origin)
     if any(ch in value for ch in "\r\n\t\x00") or any(ord(ch) < 32 for ch in value):
-        add(Severity.WARNING, "config.value_control_char", variable=raw.name, where=where)
+        # A trailing \r from a Windows editor is stripped before use; one inside the
+        # value would split the MAIL FROM command or the From header.
+        inside = any(ord(ch) < 32 or ch == "\x7f" for ch in value.strip())
+        severity = Severity.ERROR if setting in INJECTABLE and inside else Severity.WARNING
+        add(severity, "config.value_control_char", variable=raw.name, where=where)
     elif value != value.strip():
         add(Severity.WARNING, "config.value_whitespace", variable=raw.name, where=where)
     stripped = value.strip()

@@ -23,7 +23,7 @@ KNOWN_PLACEHOLDERS = {
     "other_family", "differences", "ssl_variable", "tls_variable", "configured", "expected",
     "actual", "ports", "user_provider", "host_provider", "literal", "length", "recipient",
     "timeout", "suggestion_text", "symptom", "days", "before_tls", "mechanisms", "service",
-    "client",
+    "client", "option", "addresses",
 }
 
 

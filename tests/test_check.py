@@ -481,7 +481,7 @@ def test_a_crash_outside_the_probes_exits_3_with_a_message(monkeypatch, capsys):
     def explode(**kwargs):
         raise ValueError("unexpected")
 
-    monkeypatch.setattr(cli_module, "cli", explode)
+    monkeypatch.setattr(cli_module.cli, "main", explode)
     with pytest.raises(SystemExit) as stopped:
         cli_module.main()
     assert stopped.value.code == 3

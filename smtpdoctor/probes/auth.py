@@ -3,7 +3,7 @@ sides support. The password goes on the wire here and nowhere else."""
 
 from __future__ import annotations
 
-from smtpdoctor.model import ErrorCode, ProbeResult
+from smtpdoctor.model import ProbeResult
 from smtpdoctor.session import Session, failed, passed
 
 # PLAIN and LOGIN are what mail libraries use over TLS; without TLS CRAM-MD5
@@ -50,8 +50,7 @@ async def probe_auth(session: Session) -> list[ProbeResult]:
                                             auth_reason_by_code(exc.code, text))
         params: dict[str, object] = {}
         return [failed("auth", reason, f"AUTH {mechanism.upper()} refused: {text[:80]}",
-                       code=ErrorCode.EAUTH, reply=text, reply_code=exc.code, params=params,
-                       provider=provider)]
+                       reply=text, reply_code=exc.code, params=params, provider=provider)]
     session.record_reply(reply.code, reply.message)
     return [passed("auth", f"AUTH {mechanism.upper()} accepted for {s.username}")]
 

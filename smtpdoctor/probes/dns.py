@@ -35,9 +35,9 @@ async def probe_dns(session: Session) -> list[ProbeResult]:
         if session.dns_server:
             server, port = session.dns_server
             via = f" (via {server}:{port})"
-            addresses = await resolve_with_server(host, server, port, session.timeout)
+            addresses = await resolve_with_server(host, server, port, session.remaining())
         else:
-            addresses = await resolve_system(host, session.timeout)
+            addresses = await resolve_system(host, session.remaining())
     except LookupFailed as exc:
         params: dict[str, object] = {"detail": exc.detail, "timeout": f"{session.timeout:g}"}
         suggestion = nearest_host(host, session.table.all_hosts())

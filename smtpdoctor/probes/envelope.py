@@ -3,6 +3,7 @@ nothing is sent. This is where "sender must equal login" shows up."""
 
 from __future__ import annotations
 
+from smtpdoctor.addresses import wire_address
 from smtpdoctor.model import ErrorCode, ProbeResult
 from smtpdoctor.session import Session, failed, passed
 
@@ -17,17 +18,24 @@ def sender_reason_by_code(code: int, text: str) -> str:
 async def probe_envelope(session: Session) -> list[ProbeResult]:
     from aiosmtplib import SMTPResponseException
 
+    from smtpdoctor.probes.send import smtputf8_refusal
+
     client = session.client
-    sender = session.settings.sender or ""
+    configured = session.settings.sender or ""
     assert client is not None
+    sender, utf8 = wire_address(configured)
+    if utf8 and not client.supports_extension("smtputf8"):
+        return [smtputf8_refusal("envelope", session, [configured])]
+    encoding = "utf-8" if utf8 else "ascii"
     steps = (("MAIL FROM", client.mail, sender_reason_by_code),
              ("RCPT TO", client.rcpt, lambda code, text: "envelope.recipient_rejected"))
     replies = []
     for verb, send, fallback in steps:
         session.current = verb
         session.record("C", f"{verb}:<{sender}>")
+        options = ["SMTPUTF8"] if utf8 and verb == "MAIL FROM" else None
         try:
-            reply = await send(sender, timeout=session.remaining())
+            reply = await send(sender, options=options, encoding=encoding, timeout=session.remaining())
         except SMTPResponseException as exc:
             text = session.record_reply(exc.code, exc.message)
             reason, provider = session.classify(exc.code, text, ("envelope.", "message."),

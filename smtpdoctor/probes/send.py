@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import time
 
+from smtpdoctor.addresses import wire_address
 from smtpdoctor.message import build_message
 from smtpdoctor.model import ErrorCode, ProbeResult
 from smtpdoctor.session import Session, failed, passed
+
+
+def smtputf8_refusal(name: str, session: Session, addresses: list[str]) -> ProbeResult:
+    """A non-ASCII address where the server cannot take one: say so before sending."""
+    return failed(name, "message.smtputf8_unsupported",
+                  f"{', '.join(addresses)} needs SMTPUTF8, which EHLO does not list",
+                  params={"addresses": ", ".join(addresses)})
 
 
 async def probe_send(session: Session) -> list[ProbeResult]:
@@ -15,20 +23,29 @@ async def probe_send(session: Session) -> list[ProbeResult]:
     client = session.client
     s = session.settings
     assert client is not None and s.sender is not None
-    message = build_message(s, session.recipients, subject=session.subject, body=session.body)
+    sender, utf8 = wire_address(s.sender)
+    wired = [wire_address(r) for r in session.recipients]
+    utf8 = utf8 or any(needs for _, needs in wired)
+    if utf8 and not client.supports_extension("smtputf8"):
+        return [smtputf8_refusal("send", session, [a for a in (s.sender, *session.recipients)
+                                                   if not wire_address(a)[0].isascii()])]
+    encoding = "utf-8" if utf8 else "ascii"
+    message = build_message(s, session.recipients, subject=session.subject, body=session.body,
+                            smtputf8=utf8)
     started = time.perf_counter()
     stage = "MAIL FROM"
     try:
         session.current = stage
-        session.record("C", f"MAIL FROM:<{s.sender}>")
-        reply = await client.mail(s.sender, timeout=session.remaining())
+        session.record("C", f"MAIL FROM:<{sender}>" + (" SMTPUTF8" if utf8 else ""))
+        reply = await client.mail(sender, options=["SMTPUTF8"] if utf8 else None,
+                                  encoding=encoding, timeout=session.remaining())
         session.record_reply(reply.code, reply.message)
         refused: list[str] = []
-        for recipient in session.recipients:
+        for recipient, (wire, _) in zip(session.recipients, wired, strict=True):
             stage = session.current = "RCPT TO"
-            session.record("C", f"RCPT TO:<{recipient}>")
+            session.record("C", f"RCPT TO:<{wire}>")
             try:
-                reply = await client.rcpt(recipient, timeout=session.remaining())
+                reply = await client.rcpt(wire, encoding=encoding, timeout=session.remaining())
                 session.record_reply(reply.code, reply.message)
             except SMTPResponseException as exc:
                 text = session.record_reply(exc.code, exc.message)

@@ -21,8 +21,8 @@ async def say_ehlo(session: Session) -> ProbeResult | None:
         reply = await client.ehlo(timeout=session.remaining())
     except SMTPHeloError as exc:
         text = session.record_reply(exc.code, exc.message)
-        return failed("smtp", "smtp.ehlo_rejected", f"EHLO refused: {text}",
-                      reply=text, reply_code=exc.code)
+        reason, _ = session.classify(exc.code, text, ("smtp.",), "smtp.ehlo_rejected")
+        return failed("smtp", reason, f"EHLO refused: {text}", reply=text, reply_code=exc.code)
     session.record_reply(reply.code, reply.message)
     return None
 

@@ -1,0 +1,152 @@
+"""Where the words go: consoles for a terminal, a pipe, a CI log or journald,
+in any output encoding, with no text lost and no crash.
+
+Off a terminal, lines wrap at ``COLUMNS`` (else 100) and are never cropped;
+trailing spaces and colour codes are dropped. A character the stream cannot
+encode degrades (``✓`` → ``OK``, other text → ``\\uXXXX`` escapes) rather than
+raising, so a GBK or cp1252 console never turns a verdict into a crash.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+import sys
+from typing import IO, TYPE_CHECKING, Any, TextIO, cast
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+DEFAULT_WIDTH = 100
+# Symbols the report uses, and what they become where they cannot be encoded.
+FALLBACKS = {"✓": "OK", "✗": "FAIL", "→": "->", "←": "<-", "·": "-", "—": "-", "–": "-",
+             "…": "...", "“": '"', "”": '"', "‘": "'", "’": "'", "•": "*"}
+
+
+class SafeStream(io.TextIOBase):
+    """A text stream over ``stream`` that never raises for an unencodable
+    character and, off a terminal, drops the spaces rich pads lines with."""
+
+    def __init__(self, stream: TextIO, *, trim: bool) -> None:
+        super().__init__()
+        self.stream = stream
+        self.trim = trim
+        self.pending = ""
+        self._encoding = getattr(stream, "encoding", None) or "utf-8"
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self._encoding
+
+    def write(self, text: str) -> int:
+        if not self.trim:
+            self.stream.write(encodable(text, self._encoding))
+            return len(text)
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            self.stream.write(encodable(line.rstrip(), self._encoding) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending.strip():
+            self.stream.write(encodable(self.pending.rstrip(), self._encoding))
+        self.pending = ""
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(self.stream.isatty())
+
+
+def encodable(text: str, encoding: str) -> str:
+    """``text`` with what ``encoding`` cannot hold degraded, never an error."""
+    try:
+        text.encode(encoding)
+        return text
+    except (UnicodeEncodeError, LookupError):
+        pass
+    for symbol, plain in FALLBACKS.items():
+        if symbol in text:
+            try:
+                symbol.encode(encoding)
+            except (UnicodeEncodeError, LookupError):
+                text = text.replace(symbol, plain)
+    try:
+        return text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:
+        return text.encode("ascii", "backslashreplace").decode("ascii")
+
+
+class NullStream(io.TextIOBase):
+    """Where output goes when stdout is closed (``>&-``)."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def make_console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    class VerdictConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's own handling exits 1; the caller keeps the verdict's code instead.
+            raise BrokenPipeError(errno.EPIPE, "the reader closed the pipe")
+
+    stream: TextIO | None = sys.stderr if stderr else sys.stdout
+    if stream is None:
+        return VerdictConsole(file=cast(TextIO, NullStream()), color_system=None)
+    # FORCE_COLOR and TTY_COMPATIBLE cannot make a pipe a terminal here: rich
+    # would put escape codes into logs.
+    terminal = stream.isatty()
+    if terminal:
+        return VerdictConsole(file=cast(TextIO, SafeStream(stream, trim=False)), highlight=False,
+                       emoji=False, force_terminal=True)
+    columns = os.environ.get("COLUMNS", "")
+    width = int(columns) if columns.isdigit() and int(columns) >= 40 else DEFAULT_WIDTH
+    return VerdictConsole(file=cast(TextIO, SafeStream(stream, trim=True)), highlight=False, emoji=False,
+                   width=width, color_system=None, force_terminal=False, force_interactive=False)
+
+
+def is_terminal(stream: IO[str] | None) -> bool:
+    return stream is not None and stream.isatty()
+
+
+def emit_json(document: dict[str, Any]) -> None:
+    """One JSON document on stdout; escaped wherever the encoding needs it."""
+    stream = sys.stdout
+    if stream is None:
+        return
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    if encodable(text, encoding) != text:
+        text = json.dumps(document, ensure_ascii=True, indent=2)
+    stream.write(text + "\n")
+    stream.flush()
+
+
+def echo_error(message: str) -> None:
+    """A line on stderr that no encoding can turn into a crash."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(encodable(message, getattr(stream, "encoding", None) or "utf-8") + "\n")
+        stream.flush()
+    except OSError:
+        pass
+
+
+def silence_stdout() -> None:
+    """After a broken pipe or a full disk: point fd 1 at /dev/null, so the
+    interpreter's last flush cannot fail and change the exit code."""
+    stream = sys.stdout
+    if stream is None:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        sys.stdout = None
