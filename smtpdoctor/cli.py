@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from smtpdoctor import __version__
-from smtpdoctor.clients import CLIENT_IDS
-from smtpdoctor.model import PROBE_ORDER, ExitCode
+from smtpdoctor.codes import CLIENT_IDS, PROBE_ORDER, ExitCode
 from smtpdoctor.output import echo_error, emit_json, is_terminal, make_console, silence_stdout
 
 if TYPE_CHECKING:
@@ -352,9 +351,10 @@ def providers(lang: str | None, as_json: bool) -> None:
             for p in table.providers
         ]})
         return
-    from smtpdoctor.render import print_providers
+    from smtpdoctor.output import write_lines
+    from smtpdoctor.providers import table_lines
 
-    print_providers(table, make_console(), lang)
+    write_lines(table_lines(table, lang))
 
 
 @cli.command()
@@ -398,8 +398,8 @@ def explain(code: str, lang: str | None, as_json: bool, env_file: str | None) ->
     if as_json:
         from dataclasses import asdict
 
+        from smtpdoctor.explain import explain_text
         from smtpdoctor.remedies import code_for
-        from smtpdoctor.render import explain_text
 
         emit_json({"schema": 1, "query": code, "matches": [
             {"reason": m.reason, "code": code_for(m.reason).value,
@@ -408,9 +408,10 @@ def explain(code: str, lang: str | None, as_json: bool, env_file: str | None) ->
             for m in matches
         ]})
         return
-    from smtpdoctor.render import print_explain
+    from smtpdoctor.explain import explain_lines
+    from smtpdoctor.output import width_for, write_lines
 
-    print_explain(matches, make_console(), lang, settings, provider)
+    write_lines(explain_lines(matches, lang, width_for(sys.stdout), settings, provider))
 
 
 class Stopped(BaseException):

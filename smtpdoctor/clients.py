@@ -14,15 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from smtpdoctor.codes import CLIENT_IDS
 from smtpdoctor.families import FAMILY_BY_ID, URL_KEYS, pick
+
+__all__ = ["CLIENT_IDS"]
 
 if TYPE_CHECKING:
     from smtpdoctor.settings import Settings
 
-# Every --client value but auto. ``generic`` is what smtpdoctor assumes when
-# neither a manifest nor the family names a client: the settings' own words.
-CLIENT_IDS = ("smtplib", "smtplib-ssl", "flask-mail", "django", "laravel", "nodemailer",
-              "aiosmtplib", "generic")
 CLIENT_NAMES = {
     "smtplib": "Python smtplib.SMTP()",
     "smtplib-ssl": "Python smtplib.SMTP_SSL()",

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from smtpdoctor.model import ErrorCode
-from smtpdoctor.net import classify_mta_reply, decode_reply
-from smtpdoctor.probes.dns import nearest_host
+from smtpdoctor.output import wrap
 from smtpdoctor.providers import Provider, ProviderTable
-from smtpdoctor.remedies import catalog
+from smtpdoctor.remedies import Text, catalog, code_for, phrase, render
+from smtpdoctor.replies import classify_mta_reply, decode_reply
+
+if TYPE_CHECKING:
+    from smtpdoctor.settings import Settings
 
 # Texts users paste from their logs (Python smtplib and ssl, nodemailer,
 # PHPMailer, aiosmtplib, OpenSSL), lower case with "_" read as a space, mapped
@@ -123,6 +126,8 @@ def server_reply(text: str) -> tuple[int | None, str]:
     reply code in a library's message."""
     match = PYTHON_REPLY.search(text)
     if match:
+        import ast
+
         try:
             literal = ast.literal_eval(match.group(2))
         except (ValueError, SyntaxError):
@@ -184,5 +189,53 @@ def _hints(reason: str, words: str, table: ProviderTable) -> dict[str, str]:
         return {}
     match = NOT_FOUND_HOST.search(words)
     host = (match.group(1) or match.group(2)).rstrip(".") if match else ""
-    suggestion = nearest_host(host, table.all_hosts()) if host else None
+    suggestion = table.nearest_host(host) if host else None
     return {"host": host, "suggestion": suggestion} if suggestion else ({"host": host} if host else {})
+
+
+VARIABLE_NAMES = ("host_var", "port_var", "user_var", "password_var", "sender_var")
+# Words for explain when no settings are at hand: generic SMTP_* variable names.
+EXPLAIN_CONTEXT = {
+    "en": {"host_var": "SMTP_HOST", "port_var": "SMTP_PORT", "user_var": "SMTP_USER",
+           "password_var": "SMTP_PASSWORD", "sender_var": "SMTP_FROM", "username": "the login",
+           "sender": "the sender", "host": "the server", "provider": "the provider"},
+    "zh": {"host_var": "SMTP_HOST", "port_var": "SMTP_PORT", "user_var": "SMTP_USER",
+           "password_var": "SMTP_PASSWORD", "sender_var": "SMTP_FROM", "username": "登录账号",
+           "sender": "发件人", "host": "该服务器", "provider": "服务商"},
+}
+
+
+def explain_text(match: Match, lang: str, settings: Settings | None = None,
+                 provider: Provider | None = None) -> Text:
+    """A match's text; with the user's settings, in the user's own variables."""
+    params: dict[str, str] = {} if settings is not None else dict(EXPLAIN_CONTEXT[lang])
+    if settings is None and match.provider is not None:
+        del params["provider"]
+    params |= match.params
+    # The instance's own message when the pasted text gave what it needs (the
+    # host of an ENOTFOUND), else the reason's general wording.
+    known = match.provider or provider
+    given = {*match.params, *VARIABLE_NAMES,
+             *(("provider", "credential_url", "help_url") if known else ())}
+    if settings is not None:
+        given |= {"host", "port", "username", "sender"}
+    return render(match.reason, params, settings, match.provider or provider, lang,
+                  explaining=frozenset(given))
+
+
+def explain_lines(matches: Sequence[Match], lang: str, width: int,
+                  settings: Settings | None = None, provider: Provider | None = None) -> list[str]:
+    """What `smtpdoctor explain` prints: per match, its code and reason, the
+    meaning, and the fix, wrapped at ``width`` with their indentation kept."""
+    lines: list[str] = []
+    for match in matches:
+        text = explain_text(match, lang, settings, provider)
+        title = f"{code_for(match.reason).value} {match.reason}"
+        if match.provider:
+            title += f"  ({match.provider.display_name(lang)})"
+        lines.append(title)
+        lines += wrap(text.message, width, "  ", "  ")
+        lines += wrap(text.remedy, width, "  → ", "    ")
+    if settings is None:
+        lines += wrap(phrase("explain.generic_names", lang), width, "", "")
+    return lines

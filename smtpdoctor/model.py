@@ -5,22 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING
+
+from smtpdoctor.codes import PROBE_ORDER, SEND_PROBE_ORDER, ExitCode
+
+__all__ = ["PROBE_ORDER", "SEND_PROBE_ORDER", "ExitCode"]
 
 if TYPE_CHECKING:
     from smtpdoctor.providers import Provider
     from smtpdoctor.settings import Settings
-
-
-class ExitCode(IntEnum):
-    """Process exit statuses; the first three are a contract (DESIGN.md)."""
-
-    OK = 0
-    PROBE_FAILED = 1
-    CONFIG_ERROR = 2
-    INTERNAL_ERROR = 3  # a bug in smtpdoctor, never a verdict on the settings
 
 
 class Status(StrEnum):
@@ -50,8 +45,6 @@ class ErrorCode(StrEnum):
     EMESSAGE = "EMESSAGE"
 
 
-PROBE_ORDER = ("dns", "tcp", "tls", "smtp", "auth", "envelope")
-SEND_PROBE_ORDER = (*PROBE_ORDER, "send")
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 # Outside text (server replies, certificate fields, exception messages, values

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 import io
-import json
 import os
 import sys
 from typing import IO, TYPE_CHECKING, Any, TextIO, cast
@@ -115,6 +114,8 @@ def is_terminal(stream: IO[str] | None) -> bool:
 
 def emit_json(document: dict[str, Any]) -> None:
     """One JSON document on stdout; escaped wherever the encoding needs it."""
+    import json
+
     stream = sys.stdout
     if stream is None:
         return
@@ -124,6 +125,60 @@ def emit_json(document: dict[str, Any]) -> None:
         text = json.dumps(document, ensure_ascii=True, indent=2)
     stream.write(text + "\n")
     stream.flush()
+
+
+def width_for(stream: IO[str] | None) -> int:
+    """The width to wrap at: the terminal's, else COLUMNS, else a sane default."""
+    if is_terminal(stream):
+        import shutil
+
+        return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) >= 40 else DEFAULT_WIDTH
+
+
+def cells(text: str) -> int:
+    """Columns ``text`` takes on a terminal: CJK characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+# A word; or one CJK character (with the punctuation that must follow it),
+# since CJK text breaks between characters, not at spaces.
+TOKEN = r"[\u2e80-\u9fff\uf900-\ufaff][，。；：、）」』】！？]*|[^\s\u2e80-\u9fff\uf900-\ufaff]+|\s+"
+
+
+def wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+    """``text`` in lines of at most ``width`` columns, never cut inside a word
+    (a word longer than a line, a URL say, gets a line of its own)."""
+    import re
+
+    lines: list[str] = []
+    line, used, start = first, cells(first), len(first)
+    for token in re.findall(TOKEN, text):
+        if token.isspace():
+            if len(line) > start:
+                line, used = line + " ", used + 1
+            continue
+        size = cells(token)
+        if used + size > width and len(line) > start:
+            lines.append(line.rstrip())
+            line, used, start = rest, cells(rest), len(rest)
+        line, used = line + token, used + size
+    lines.append(line.rstrip())
+    return lines
+
+
+def write_lines(lines: list[str]) -> None:
+    """Plain lines on stdout, for output that needs no layout (and no rich)."""
+    stream = sys.stdout
+    if stream is None:
+        return
+    out = SafeStream(stream, trim=True)
+    for line in lines:
+        out.write(line + "\n")
+    out.flush()
 
 
 def echo_error(message: str) -> None:

@@ -7,7 +7,6 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +92,16 @@ class ProviderTable:
     def all_hosts(self) -> list[str]:
         return [h for p in self.providers for h in p.hosts]
 
+    def nearest_host(self, host: str) -> str | None:
+        """The provider host a typo is closest to (smtp.qq.cm → smtp.qq.com), or None."""
+        import difflib
+
+        known = self.all_hosts()
+        if host.lower() in known:
+            return None
+        match = difflib.get_close_matches(host.lower(), known, n=1, cutoff=0.8)
+        return match[0] if match else None
+
     def reply_rules(self, first: Provider | None, *, every: bool = False
                     ) -> list[tuple[Provider, ReplyRule]]:
         """The reply texts that apply: all of ``first``'s, then the ones that
@@ -142,11 +151,12 @@ def _provider_from_toml(provider_id: str, raw: Mapping[str, Any], table: Mapping
 
 
 def _table_text() -> str:
-    packaged = resources.files("smtpdoctor").joinpath("providers.toml")
+    here = Path(__file__).resolve().parent
+    packaged = here / "providers.toml"  # the wheel puts it beside this module
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
     # A source checkout (editable install): the table sits at the repository root.
-    return (Path(__file__).resolve().parent.parent / "providers.toml").read_text(encoding="utf-8")
+    return (here.parent / "providers.toml").read_text(encoding="utf-8")
 
 
 def parse_table(text: str) -> ProviderTable:
@@ -157,3 +167,19 @@ def parse_table(text: str) -> ProviderTable:
 @cache
 def load_providers() -> ProviderTable:
     return parse_table(_table_text())
+
+
+def table_lines(table: ProviderTable, lang: str) -> list[str]:
+    """`smtpdoctor providers` as text: a block per provider, readable at 80
+    columns, each fact on a line of its own for grep."""
+    lines = []
+    for p in table.providers:
+        ports = " ".join(f"{port}/{mode}" for port, mode in sorted(p.ports.items()))
+        user = p.username_literal if p.username == "literal" else p.username
+        lines.append(f"{p.id}  {p.display_name(lang)}")
+        lines.append(f"    host    {p.primary_host}")
+        lines.append(f"    ports   {ports}")
+        lines.append(f"    login   username {user}, password: {p.password_kind.replace('_', ' ')}")
+        if p.credential_url:
+            lines.append(f"    get it  {p.credential_url}")
+    return lines

@@ -7,7 +7,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smtpdoctor.model import ErrorCode
@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from smtpdoctor.providers import Provider
     from smtpdoctor.settings import Settings
 
+# The catalogues sit beside this module, in a checkout and in the installed wheel alike.
+PACKAGE = Path(__file__).resolve().parent
 LANGS = ("en", "zh")
 MODE_NAMES = {
     "en": {"ssl": "implicit TLS (SSL)", "starttls": "STARTTLS", "plain": "no TLS"},
@@ -32,13 +34,13 @@ class Text:
 
 @cache
 def catalog() -> Mapping[str, Mapping[str, Any]]:
-    text = resources.files("smtpdoctor").joinpath("reasons.toml").read_text(encoding="utf-8")
+    text = (PACKAGE / "reasons.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 
 @cache
 def phrases() -> Mapping[str, Mapping[str, str]]:
-    text = resources.files("smtpdoctor").joinpath("phrases.toml").read_text(encoding="utf-8")
+    text = (PACKAGE / "phrases.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 
@@ -142,5 +144,5 @@ def render(
     remedy = remedy.replace("{nofix}", entry.get("nofix", "").format_map(values)).strip()
     link = values.get("credential_url") if reason.startswith("auth.") else ""
     if link and link not in remedy:
-        remedy += f" ({link})"
+        remedy += f"（{link}）" if lang == "zh" else f" ({link})"
     return Text(message, remedy)

@@ -11,14 +11,10 @@ from rich.text import Text
 from smtpdoctor.document import probe_text
 from smtpdoctor.model import ExitCode, Finding, ProbeResult, Report, Severity, Status
 from smtpdoctor.remedies import MODE_NAMES, phrase, render
-from smtpdoctor.remedies import Text as Text_
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from smtpdoctor.explain import Match
-    from smtpdoctor.providers import Provider, ProviderTable
-    from smtpdoctor.settings import Settings
 
 STATUS_MARK = {
     Status.PASS: ("✓", "green"),
@@ -209,62 +205,3 @@ def print_config(report: Report, console: Console, lang: str) -> None:
             line.append(f"  ← {source}", style="dim")
         console.print(_indented(line))
     print_report(report, console, lang)
-
-
-def print_providers(table: ProviderTable, console: Console, lang: str) -> None:
-    """A block per provider: readable at 80 columns, and grep finds a whole line."""
-    for p in table.providers:
-        ports = " ".join(f"{port}/{mode}" for port, mode in sorted(p.ports.items()))
-        user = p.username_literal if p.username == "literal" else p.username
-        console.print(Text(f"{p.id}  {p.display_name(lang)}", style="bold"))
-        for label, value in (("host", f"{p.primary_host}  ports {ports}"),
-                             ("login", f"username {user}, password: {p.password_kind.replace('_', ' ')}"),
-                             ("get it", p.credential_url or "")):
-            if value:
-                console.print(_indented(Text(f"    {label:<7} {value}")))
-
-
-VARIABLE_NAMES = ("host_var", "port_var", "user_var", "password_var", "sender_var")
-# Words for explain when no settings are at hand: generic SMTP_* variable names.
-EXPLAIN_CONTEXT = {
-    "en": {"host_var": "SMTP_HOST", "port_var": "SMTP_PORT", "user_var": "SMTP_USER",
-           "password_var": "SMTP_PASSWORD", "sender_var": "SMTP_FROM", "username": "the login",
-           "sender": "the sender", "host": "the server", "provider": "the provider"},
-    "zh": {"host_var": "SMTP_HOST", "port_var": "SMTP_PORT", "user_var": "SMTP_USER",
-           "password_var": "SMTP_PASSWORD", "sender_var": "SMTP_FROM", "username": "登录账号",
-           "sender": "发件人", "host": "该服务器", "provider": "服务商"},
-}
-
-
-def explain_text(match: Match, lang: str, settings: Settings | None = None,
-                 provider: Provider | None = None) -> Text_:
-    """A match's text; with the user's settings, in the user's own variables."""
-    params: dict[str, str] = {} if settings is not None else dict(EXPLAIN_CONTEXT[lang])
-    if settings is None and match.provider is not None:
-        del params["provider"]
-    params |= match.params
-    # The instance's own message when the pasted text gave what it needs (the
-    # host of an ENOTFOUND), else the reason's general wording.
-    known = match.provider or provider
-    given = {*match.params, *VARIABLE_NAMES,
-             *(("provider", "credential_url", "help_url") if known else ())}
-    if settings is not None:
-        given |= {"host", "port", "username", "sender"}
-    return render(match.reason, params, settings, match.provider or provider, lang,
-                  explaining=frozenset(given))
-
-
-def print_explain(matches: Sequence[Match], console: Console, lang: str,
-                  settings: Settings | None = None, provider: Provider | None = None) -> None:
-    from smtpdoctor.remedies import code_for
-
-    for match in matches:
-        text = explain_text(match, lang, settings, provider)
-        title = Text(f"{code_for(match.reason).value} {match.reason}", style="bold")
-        if match.provider:
-            title.append(f"  ({match.provider.display_name(lang)})", style="cyan")
-        console.print(title)
-        console.print(_indented(Text(f"  {text.message}")))
-        console.print(_indented(Text(f"  → {text.remedy}")))
-    if settings is None:
-        console.print(Text(phrase("explain.generic_names", lang), style="dim"))

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from smtpdoctor.model import ErrorCode, ProbeError, ProbeResult, Status, frozen_params, printable
-from smtpdoctor.net import Redactor, classify_mta_reply, classify_reply, decode_reply, enhanced_code
+from smtpdoctor.net import Redactor, classify_reply, enhanced_code
 from smtpdoctor.providers import Provider, ProviderTable
 from smtpdoctor.remedies import code_for
+from smtpdoctor.replies import classify_mta_reply, decode_reply
 from smtpdoctor.settings import Settings
 
 if TYPE_CHECKING:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import difflib
 import ipaddress
 import socket
 
@@ -40,20 +39,13 @@ async def probe_dns(session: Session) -> list[ProbeResult]:
             addresses = await resolve_system(host, session.remaining())
     except LookupFailed as exc:
         params: dict[str, object] = {"detail": exc.detail, "timeout": f"{session.timeout:g}"}
-        suggestion = nearest_host(host, session.table.all_hosts())
+        suggestion = session.table.nearest_host(host)
         if suggestion:
             params["suggestion"] = suggestion
         return [failed("dns", exc.reason, f"{host}: {exc.reason.split('.')[1]}{via}", params=params)]
     session.addresses = addresses[:MAX_ADDRESSES]
     return [passed("dns", f"{host} → {', '.join(session.addresses)}{via}",
                    details={"addresses": ", ".join(addresses)})]
-
-
-def nearest_host(host: str, known: list[str]) -> str | None:
-    if host.lower() in known:
-        return None
-    match = difflib.get_close_matches(host.lower(), known, n=1, cutoff=0.8)
-    return match[0] if match else None
 
 
 async def resolve_system(host: str, limit: float) -> list[str]:
