@@ -1,11 +1,12 @@
 // pm2: check the mail settings before every start and every deploy.
 // `pm2 start ecosystem.config.js` runs start.sh (below), which checks first;
 // `pm2 deploy production` checks on the server before reloading.
+// smtpdoctor on the server: pipx install path/to/smtpdoctor (a checkout of its repository).
 module.exports = {
   apps: [
     {
       name: "web",
-      // start.sh: smtpdoctor check --env-file .env --quiet --retries 5 && exec node server.js
+      // start.sh: smtpdoctor check --env-file .env --quiet ... --max-time 60 && exec node server.js
       script: "./start.sh",
       cwd: "/srv/app/current",
       autorestart: true,
@@ -20,8 +21,11 @@ module.exports = {
       ref: "origin/main",
       repo: "git@git.example.com:team/app.git",
       path: "/srv/app",
+      // post-deploy runs in /srv/app/current. The .env lives in shared/ (it is not in git);
+      // link it first, so this check, start.sh and the app all read the same file.
       "post-deploy":
-        "smtpdoctor check --env-file /srv/app/shared/.env --quiet && " +
+        "ln -sfn /srv/app/shared/.env .env && " +
+        "smtpdoctor check --env-file .env --quiet --max-time 60 && " +
         "npm ci --omit=dev && pm2 reload ecosystem.config.js --env production",
     },
   },

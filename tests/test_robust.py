@@ -7,65 +7,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import signal
 import socket
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.console import PEAK_RSS_LIMIT_MB, SCRIPT, no_traceback, run
 from tests.servers import PASSWORD, USER, DroppingPort, SMTPServer, TCPServer, closed_port
-
-SCRIPT = str(Path(sys.executable).parent / "smtpdoctor")
-PEAK_RSS_LIMIT_MB = 120
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-    seconds: float
-    peak_mb: float
-
-    @property
-    def doc(self) -> dict:
-        return json.loads(self.stdout)
-
-
-def run(*args: str, env: dict[str, str] | None = None, stdout: int | None = subprocess.PIPE,
-        shell_redirect: str = "", timeout: float = 60) -> Run:
-    """The console script in a subprocess: exit code, output, wall time, peak RSS."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "MAIL_", "EMAIL_"))}
-    environ |= {"LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"} | (env or {})
-    environ.pop("COLUMNS", None) if "COLUMNS" not in (env or {}) else None
-    argv = [SCRIPT, *args]
-    if shell_redirect:
-        argv = ["sh", "-c", " ".join(shlex.quote(a) for a in argv) + " " + shell_redirect]
-    # A wrapper waits for the command and reports its peak RSS (children included).
-    measure = ("import resource, subprocess, sys\n"
-               "code = subprocess.call(sys.argv[2:])\n"
-               "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
-               "sys.exit(code)\n")
-    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
-        started = time.monotonic()
-        proc = subprocess.run([sys.executable, "-c", measure, rss.name, *argv], stdout=stdout,
-                              stderr=subprocess.PIPE, env=environ, timeout=timeout, check=False)
-        took = time.monotonic() - started
-        peak = int(rss.read() or 0) / 1024
-    return Run(proc.returncode, (proc.stdout or b"").decode("utf-8", "replace"),
-               proc.stderr.decode("utf-8", "replace"), took, peak)
-
-
-def no_traceback(result: Run) -> None:
-    assert "Traceback" not in result.stderr and "Task exception" not in result.stderr, result.stderr
 
 
 @pytest.fixture
