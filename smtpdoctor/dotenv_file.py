@@ -83,18 +83,20 @@ def read_dotenv(path: Path, shown_path: str, *, check_git: bool = True) -> Doten
     # python-dotenv logs each unparsable line to stderr; they are a finding of ours.
     logging.getLogger("dotenv").addHandler(logging.NullHandler())
     logging.getLogger("dotenv").propagate = False
-
+    # python-dotenv skips a byte-order mark only since 1.2.3: skip it here, so the same file reads
+    # the same on every version the dependency floor allows (the BOM is still reported).
+    body = text.removeprefix("\ufeff")
 
     key_lines: dict[str, list[int]] = {}
     unparsable: list[int] = []
-    for binding in parse_stream(io.StringIO(text)):
+    for binding in parse_stream(io.StringIO(body)):
         line = binding.original.line
         if binding.error:
             unparsable.append(line)
         elif binding.key is not None:
             key_lines.setdefault(binding.key, []).append(line)
     # interpolate=True is python-dotenv's default, and so what the app sees.
-    values = {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
+    values = {k: v for k, v in dotenv_values(stream=io.StringIO(body)).items() if v is not None}
     mode = path.stat().st_mode
     return DotenvFile(
         shown_path=shown_path,

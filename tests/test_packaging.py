@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import email
+import re
 import subprocess
 import sys
 import sysconfig
+import tomllib
 import zipfile
 from pathlib import Path
+
+import smtpdoctor
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,8 +21,15 @@ def test_wheel_installs_into_a_fresh_venv_and_finds_its_provider_table(tmp_path)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                     "-q", "-w", str(dist), str(ROOT)], check=True, timeout=300)
     [wheel] = dist.glob("smtpdoctor-*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
+    archive = zipfile.ZipFile(wheel)
+    names = archive.namelist()
     assert "smtpdoctor/providers.toml" in names and "smtpdoctor/reasons.toml" in names
+    assert "smtpdoctor/py.typed" in names  # type checkers use the package's own hints
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    metadata = email.message_from_bytes(archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))))
+    # One source for the version: the wheel, --version and the X-Mailer header agree.
+    assert metadata["Version"] == smtpdoctor.__version__ and wheel.name.startswith(f"smtpdoctor-{smtpdoctor.__version__}-")
+    assert metadata["License-Expression"] == "MIT" and "Typing :: Typed" in metadata.get_all("Classifier")
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
@@ -38,3 +50,35 @@ def test_wheel_installs_into_a_fresh_venv_and_finds_its_provider_table(tmp_path)
     where = subprocess.run([str(python), "-c", "import smtpdoctor; print(smtpdoctor.__file__)"],
                            cwd=elsewhere, capture_output=True, text=True, check=True).stdout
     assert str(venv) in where  # the installed copy, not this checkout
+    version = subprocess.run([str(venv / "bin" / "smtpdoctor"), "--version"], capture_output=True, text=True,
+                             check=True).stdout
+    assert version.split() == ["smtpdoctor,", "version", smtpdoctor.__version__]
+
+
+def floors() -> dict[str, str]:
+    """``name>=X`` of every runtime dependency in pyproject.toml."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    found = {}
+    for requirement in project["dependencies"]:
+        name, floor = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9.]+)(,<[0-9.]+)?", requirement).group(1, 2)  # type: ignore[union-attr]
+        found[name.lower()] = floor
+    return found
+
+
+def release(version: str) -> tuple[int, ...]:
+    """8.1 and 8.1.0 are the same release."""
+    parts = [int(p) for p in version.split(".")]
+    while parts and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+def test_the_lowest_versions_ci_tests_are_the_floors_pyproject_allows():
+    pinned = {}
+    for line in (ROOT / ".ci" / "lowest.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pinned[name.lower()] = version
+    assert {name: release(v) for name, v in pinned.items()} == {name: release(v) for name, v in floors().items()}
+    run = (ROOT / ".ci" / "run").read_text()
+    assert "-c .ci/lowest.txt" in run and run.count("python -m pytest") == 2
