@@ -52,15 +52,16 @@ def load_app_profile(folder: Path, client_option: str | None, family_hint: str |
     project, project_file = read_project_file(folder)
     choice: ClientChoice | None = None
     if client_option and client_option != "auto":
-        choice = ClientChoice(client_option, "--client", "given on the command line")
+        choice = ClientChoice(client_option, "--client", "why.option")
     elif "client" in project:
-        choice = ClientChoice(project["client"], project_file or PROJECT_FILE,
-                              f"client = \"{project['client']}\" in {project_file}")
+        choice = ClientChoice(project["client"], project_file or PROJECT_FILE, "why.project_file",
+                              (("client", project["client"]), ("file", str(project_file))))
     else:
         found = detect_clients(folder)
         if found:
             pick = next((d for d in found if d.client == family_hint), found[0])
-            choice = ClientChoice(pick.client, pick.file, f"{pick.file} lists {pick.library}")
+            facts = (("file", pick.file), ("library", pick.library))
+            choice = ClientChoice(pick.client, pick.file, "why.manifest", facts)
     return AppProfile(client=choice, defaults=project.get("defaults", {}),
                       names=project.get("variables", {}), file=project_file)
 

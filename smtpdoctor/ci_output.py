@@ -7,6 +7,7 @@ from xml.etree import ElementTree as ET
 from smtpdoctor.clients import describe
 from smtpdoctor.document import finding_view, probe_view
 from smtpdoctor.model import Report, Severity, Status
+from smtpdoctor.remedies import join_text, phrase
 
 
 def _escape_data(text: str) -> str:
@@ -26,7 +27,8 @@ def github_annotations(report: Report, lang: str) -> list[str]:
         view = finding_view(report, finding, lang)
         level = "error" if finding.severity is Severity.ERROR else "warning"
         title = _escape_property(f"smtpdoctor {finding.reason}")
-        lines.append(f"::{level} title={title}::{_escape_data(view['message'] + ' Fix: ' + view['remedy'])}")
+        text = join_text(view["message"], phrase("label.fix", lang, text=view["remedy"]))
+        lines.append(f"::{level} title={title}::{_escape_data(text)}")
     # What fails next under each verified fix is a problem of its own: annotate it too.
     chains = [("", report.probes)] + [(f" (with {describe(f.changes)})", f.probes) for f in report.fixes]
     for after, probes in chains:
@@ -39,10 +41,15 @@ def github_annotations(report: Report, lang: str) -> list[str]:
             code = f"{error.get('code', '')} " if error.get("code") else ""
             title = _escape_property(
                 f"smtpdoctor {probe.name}{after}: {code}{error.get('reason', '')}".strip())
-            reply = f" Server said: {error['reply']}" if error.get("reply") else ""
-            text = f"{error.get('message', probe.summary)}{reply} Fix: {view['remedy']}"
+            said = [phrase("label.server_said", lang, text=error["reply"])] if error.get("reply") else []
+            fix = phrase("label.fix", lang, text=view["remedy"])
+            text = join_text(error.get("message", view["summary"]), *said, fix)
             lines.append(f"::{level} title={title}::{_escape_data(text)}")
     return lines
+
+
+def _fix(remedy: str, lang: str) -> str:
+    return phrase("label.fix", lang, text=remedy)
 
 
 def junit_tree(report: Report, lang: str) -> ET.ElementTree:
@@ -59,7 +66,8 @@ def junit_tree(report: Report, lang: str) -> ET.ElementTree:
                 if f.severity is Severity.ERROR]
     if problems:
         node = ET.SubElement(settings_case, "error", {"type": "ECONFIG", "message": problems[0]["message"]})
-        node.text = "\n".join(f"{p['reason']}: {p['message']} Fix: {p['remedy']}" for p in problems)
+        node.text = "\n".join(f"{p['reason']}: " + join_text(p["message"], _fix(p["remedy"], lang))
+                              for p in problems)
     for probe in report.probes:
         view = probe_view(report, probe, lang)
         case = ET.SubElement(suite, "testcase", {
@@ -69,14 +77,14 @@ def junit_tree(report: Report, lang: str) -> ET.ElementTree:
             error = view["error"]
             node = ET.SubElement(case, "failure", {"type": error["code"], "message": error["message"]})
             node.text = "\n".join(filter(None, [
-                f"reason: {error['reason']}",
-                f"server said: {error['reply']}" if error["reply"] else "",
-                f"fix: {view['remedy']}",
+                phrase("label.reason", lang, text=error["reason"]),
+                phrase("label.server_said", lang, text=error["reply"]) if error["reply"] else "",
+                phrase("label.fix", lang, text=view["remedy"]),
             ]))
         elif probe.status is Status.SKIP:
-            ET.SubElement(case, "skipped", {"message": probe.summary})
+            ET.SubElement(case, "skipped", {"message": view["summary"]})
         else:
-            ET.SubElement(case, "system-out").text = probe.summary
+            ET.SubElement(case, "system-out").text = view["summary"]
     return ET.ElementTree(suite)
 
 

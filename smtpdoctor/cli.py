@@ -107,14 +107,17 @@ def network_options(func: F) -> F:
 
 
 def pick_lang(lang: str | None) -> str:
-    """``--lang``, else POSIX order: the first of LC_ALL, LC_MESSAGES, LANG set decides."""
+    """``--lang``, else as gettext picks a message language: LANGUAGE (a list such as
+    ``fr:zh_CN:en``, its first supported entry wins) unless the locale is C/POSIX, then the
+    first of LC_ALL, LC_MESSAGES, LANG that is set."""
     if lang:
         return lang
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+    locale = next((os.environ[n] for n in ("LC_ALL", "LC_MESSAGES", "LANG") if os.environ.get(n)), "C")
+    if locale not in ("C", "POSIX") and not locale.startswith("C."):
+        for entry in os.environ.get("LANGUAGE", "").split(":"):
+            if entry[:2].lower() in ("en", "zh"):
+                return entry[:2].lower()
+    return "zh" if locale.lower().startswith("zh") else "en"
 
 
 def resolve_from_options(params: dict[str, Any]) -> Preflight:
@@ -223,6 +226,7 @@ def run_network_command(command: str, params: dict[str, Any], recipients: tuple[
         subject=params.get("subject"),
         body=params.get("body"),
         max_time=params.get("max_time"),
+        lang=lang,
     )
     # A spinner only on a terminal: never in logs, pipes, with --json or --quiet.
     quiet = params["as_json"] or params["quiet"] or not is_terminal(sys.stderr)

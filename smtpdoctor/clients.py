@@ -41,15 +41,31 @@ PORT_MODES = {465: "ssl", 587: "starttls", 25: "starttls", 2525: "starttls"}
 @dataclass(frozen=True)
 class ClientChoice:
     """Which client was chosen, from where (``--client``, ``pyproject.toml``,
-    ``requirements.txt``, ``family``…), and a sentence of why."""
+    ``requirements.txt``, ``family``…), and why: a "why.*" phrase and what fills it."""
 
     id: str
     source: str
-    why: str = ""
+    reason: str = ""
+    facts: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:
         return CLIENT_NAMES[self.id]
+
+    def name_in(self, lang: str) -> str:
+        from smtpdoctor.remedies import phrase
+
+        return phrase("client.generic", lang) if self.id == "generic" else self.name
+
+    @property
+    def param(self) -> str:
+        """The name as a finding's parameter: shown in the report's language."""
+        return "§client.generic" if self.id == "generic" else self.name
+
+    def why(self, lang: str = "en") -> str:
+        from smtpdoctor.remedies import phrase
+
+        return phrase(self.reason, lang, **dict(self.facts)) if self.reason else ""
 
 
 @dataclass(frozen=True)

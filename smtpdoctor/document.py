@@ -6,7 +6,7 @@ from typing import Any
 
 from smtpdoctor.model import Finding, ProbeError, ProbeResult, Report, Severity
 from smtpdoctor.providers import Provider
-from smtpdoctor.remedies import Text, render
+from smtpdoctor.remedies import Text, render, summary_in
 
 SCHEMA = 1
 
@@ -45,7 +45,7 @@ MESSAGE_ONLY = frozenset({"config.tls_flags_missing", "config.mode_port_mismatch
                           "config.port_25_blocked"})
 
 
-def settings_view(report: Report) -> dict[str, Any] | None:
+def settings_view(report: Report, lang: str) -> dict[str, Any] | None:
     s = report.settings
     if s is None:
         return None
@@ -57,7 +57,7 @@ def settings_view(report: Report) -> dict[str, Any] | None:
         "password": {"set": s.password is not None, "length": len(s.password) if s.password else 0},
         "sender": s.sender,
         "family": s.family,
-        "client": {"id": s.client.id, "source": s.client.source, "why": s.client.why}
+        "client": {"id": s.client.id, "source": s.client.source, "why": s.client.why(lang)}
         if s.client else None,
         "sources": {k: v.describe() for k, v in sorted(s.origins.items())},
     }
@@ -128,7 +128,7 @@ def probe_view(report: Report, probe: ProbeResult, lang: str) -> dict[str, Any]:
         "name": probe.name,
         "status": probe.status.value,
         "duration_ms": round(probe.duration_ms, 1),
-        "summary": probe.summary,
+        "summary": summary_in(probe, lang),
         "error": error,
         "remedy": remedy,
     }
@@ -156,7 +156,7 @@ def document(report: Report, lang: str) -> dict[str, Any]:
         "exit_code": int(report.exit_code),
         "command": report.command,
         "provider": {"id": provider.id, "name": provider.display_name(lang)} if provider else None,
-        "settings": settings_view(report),
+        "settings": settings_view(report, lang),
         "findings": [finding_view(report, f, lang) for f in report.findings],
         "probes": [probe_view(report, p, lang) for p in report.probes],
     }

@@ -232,7 +232,7 @@ def explain_lines(matches: Sequence[Match], lang: str, width: int,
         text = explain_text(match, lang, settings, provider)
         title = f"{code_for(match.reason).value} {match.reason}"
         if match.provider:
-            title += f"  ({match.provider.display_name(lang)})"
+            title += phrase("explain.provider", lang, provider=match.provider.display_name(lang))
         lines.append(title)
         lines += wrap(text.message, width, "  ", "  ")
         lines += wrap(text.remedy, width, "  → ", "    ")

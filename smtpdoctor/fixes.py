@@ -244,10 +244,10 @@ def _fix_text(search: Search, s: Settings, lang: str) -> str:
              if port else _what(key, params, s, lang) for port, key, params in search.tried]
     tried = phrase("fix.tried", lang, items=", " .join(items) if lang == "en" else "、".join(items)) \
         if items else ""
-    return phrase("fix.none", lang, client=s.client.name if s.client else "", tried=tried,
+    return phrase("fix.none", lang, client=s.client.name_in(lang) if s.client else "", tried=tried,
                   hint="{nofix}")
 
 
 def _what(key: str, params: Mapping[str, str], s: Settings, lang: str) -> str:
     filled = {k: phrase(v[1:], lang) if v.startswith("§") else v for k, v in params.items()}
-    return phrase(key, lang, client=s.client.name if s.client else "", **filled)
+    return phrase(key, lang, client=s.client.name_in(lang) if s.client else "", **filled)

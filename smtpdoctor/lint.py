@@ -49,7 +49,7 @@ def lint_settings(s: Settings, provider: Provider | None, table: ProviderTable) 
     if s.client and s.client.id == "smtplib" and s.tls_words.ssl:
         ssl_var = next((v for v in s.tls_variables if "SSL" in v or "SECURE" in v), "the SSL flag")
         add(Severity.WARNING, "config.flag_not_read", variable=s.app_variables.get(ssl_var, ssl_var),
-            client=s.client.name)
+            client=s.client.param)
 
     if s.host and s.username:
         host_provider = table.by_host(s.host)

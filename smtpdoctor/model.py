@@ -109,6 +109,8 @@ class ProbeResult:
     name: str
     status: Status
     duration_ms: float = 0.0
+    # The English line (the JSON's when the report is in English); summary_key and
+    # summary_params make it again in any language (phrases.toml, "said.*").
     summary: str = ""
     error: ProbeError | None = None
     # A pass can still carry a warning reason (a certificate about to expire,
@@ -116,6 +118,8 @@ class ProbeResult:
     warning: str | None = None
     params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     details: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    summary_key: str = ""
+    summary_params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from smtpdoctor.probes.send import probe_send
 from smtpdoctor.probes.smtp import probe_smtp
 from smtpdoctor.probes.tcp import probe_tcp
 from smtpdoctor.probes.tls import probe_tls
-from smtpdoctor.session import Session, failed, skipped
+from smtpdoctor.session import Said, Session, failed, say, skipped
 
 Probe = Callable[[Session], Awaitable[list[ProbeResult]]]
 PROBES: dict[str, Probe] = {
@@ -42,14 +42,14 @@ ProgressHook = Callable[[str], None]
 async def run_probes(session: Session, names: tuple[str, ...], until: str | None = None,
                      on_step: ProgressHook | None = None) -> list[ProbeResult]:
     results: dict[str, ProbeResult] = {}
-    stop_reason: str | None = None
+    stop_reason: Said | None = None
     try:
         for name in names:
             if name in results:
                 continue  # an earlier step already reported this one
             left = session.run_left()
             if stop_reason is None and left is not None and left <= 0:
-                stop_reason = "skipped: --max-time reached"
+                stop_reason = say("skip.max_time")
             if stop_reason is not None:
                 results[name] = skipped(name, stop_reason)
                 continue
@@ -59,9 +59,9 @@ async def run_probes(session: Session, names: tuple[str, ...], until: str | None
                 results.setdefault(result.name, result)
             if any(r.status is Status.FAIL for r in results.values()):
                 failure = next(r for r in results.values() if r.status is Status.FAIL)
-                stop_reason = f"skipped: {failure.name} failed"
+                stop_reason = say("skip.failed", probe=failure.name)
             elif name == until:
-                stop_reason = f"skipped: --until {until}"
+                stop_reason = say("skip.until", probe=until)
     except BaseException:
         # Interrupted (Ctrl-C, SIGTERM, the deadline): no polite QUIT, just close.
         session.close()
@@ -81,15 +81,15 @@ async def _run_one(session: Session, name: str) -> list[ProbeResult]:
             produced = await PROBES[name](session)
     except TimeoutError:
         detail = session.current
-        why = f"--max-time reached during {detail}" if cut_short else (
-            f"no answer to {detail} within {session.timeout:g} s")
+        why = say("step.max_time" if cut_short else "step.timeout", step=detail,
+                  timeout=f"{session.timeout:g}")
         produced = [failed(name, TIMEOUT_REASONS[name], why,
                            params={"timeout": f"{limit:g}", "detail": detail})]
     except Exception as exc:
         result = _crash_or_disconnect(session, name, exc)
         if name == "tls" and session.current in ("greeting", "EHLO"):
             # The greeting and EHLO are read in the tls step, but they are smtp's to report.
-            produced = [skipped("tls", "not reached: the greeting failed"), replace(result, name="smtp")]
+            produced = [skipped("tls", say("skip.greeting_failed")), replace(result, name="smtp")]
         else:
             produced = [result]
     elapsed = (time.perf_counter() - started) * 1000
@@ -105,15 +105,18 @@ def _crash_or_disconnect(session: Session, name: str, exc: Exception) -> ProbeRe
         # aiosmtplib's "Response too long" / "Malformed SMTP response line" (code -1):
         # the server broke the protocol; no setting of the user's is to blame.
         detail = session.redactor.clean(str(exc.message)) or type(exc).__name__
-        return failed(name, "smtp.protocol_error", f"{session.current}: {detail}",
+        return failed(name, "smtp.protocol_error",
+                      say("step.protocol_error", step=session.current, detail=detail),
                       params={"detail": detail})
     if isinstance(exc, SMTPServerDisconnected | ConnectionError):
-        return failed(name, "smtp.disconnected", f"connection lost during {session.current}",
+        return failed(name, "smtp.disconnected", say("step.connection_lost", step=session.current),
                       params={"detail": session.redactor.clean(str(exc)) or type(exc).__name__})
     if isinstance(exc, OSError):
-        return failed(name, "smtp.disconnected", f"{session.current}: {exc}",
-                      params={"detail": session.redactor.clean(str(exc))})
-    return failed(name, "internal.crash", f"smtpdoctor crashed: {type(exc).__name__}",
+        detail = session.redactor.clean(str(exc))
+        return failed(name, "smtp.disconnected",
+                      say("step.protocol_error", step=session.current, detail=detail),
+                      params={"detail": detail})
+    return failed(name, "internal.crash", say("crash", detail=type(exc).__name__),
                   params={"detail": session.redactor.clean(f"{type(exc).__name__}: {exc}")})
 
 

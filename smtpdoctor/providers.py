@@ -172,14 +172,25 @@ def load_providers() -> ProviderTable:
 def table_lines(table: ProviderTable, lang: str) -> list[str]:
     """`smtpdoctor providers` as text: a block per provider, readable at 80
     columns, each fact on a line of its own for grep."""
+    from smtpdoctor.output import cells
+    from smtpdoctor.remedies import phrase
+
+    labels = {key: phrase(f"providers.{key}", lang) for key in ("host", "ports", "login", "get_it")}
+    width = max(cells(label) for label in labels.values()) + 2
+
+    def fact(key: str, value: str) -> str:
+        return f"    {labels[key]}{' ' * (width - cells(labels[key]))}{value}"
+
     lines = []
     for p in table.providers:
         ports = " ".join(f"{port}/{mode}" for port, mode in sorted(p.ports.items()))
-        user = p.username_literal if p.username == "literal" else p.username
+        user = (p.username_literal if p.username == "literal"
+                else phrase(f"providers.username.{p.username}", lang))
+        password = phrase(f"providers.password.{p.password_kind}", lang)
         lines.append(f"{p.id}  {p.display_name(lang)}")
-        lines.append(f"    host    {p.primary_host}")
-        lines.append(f"    ports   {ports}")
-        lines.append(f"    login   username {user}, password: {p.password_kind.replace('_', ' ')}")
+        lines.append(fact("host", p.primary_host))
+        lines.append(fact("ports", ports))
+        lines.append(fact("login", phrase("providers.login_line", lang, user=user, password=password)))
         if p.credential_url:
-            lines.append(f"    get it  {p.credential_url}")
+            lines.append(fact("get_it", p.credential_url))
     return lines

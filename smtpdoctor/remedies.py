@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 import tomllib
 from collections.abc import Mapping
@@ -10,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from smtpdoctor.model import ErrorCode
+from smtpdoctor.model import ErrorCode, ProbeResult, printable
 
 if TYPE_CHECKING:
     from smtpdoctor.providers import Provider
@@ -51,6 +52,39 @@ def phrase(key: str, lang: str, **params: object) -> str:
 
 # A parameter whose value starts with this names a phrase, shown in the report's language.
 PHRASE_MARK = "§"
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def join_text(*parts: str) -> str:
+    """Sentences side by side: a space between them, except where Chinese meets Chinese
+    (a space after "。" or before "修复" is a stray one)."""
+    out = ""
+    for part in filter(None, parts):
+        if out and not (_CJK.match(out[-1]) and _CJK.match(part[0])):
+            out += " "
+        out += part
+    return out
+
+
+def said_text(key: str, params: Mapping[str, str], lang: str) -> str:
+    """A probe summary in ``lang``: § params name phrases, protocol steps are translated."""
+    table = phrases()
+    values = dict(params)
+    for name, value in params.items():
+        if value.startswith(PHRASE_MARK):
+            values[name] = phrase(value[1:], lang, **params)
+        elif name == "step" and f"step.{value}" in table:
+            values[name] = table[f"step.{value}"][lang]
+    return printable(phrase(key, lang, **values))
+
+
+def summary_in(probe: ProbeResult, lang: str) -> str:
+    """What a probe says, in ``lang`` (results made before the catalogue keep their text)."""
+    if not probe.summary_key:
+        return probe.summary
+    return said_text(probe.summary_key, probe.summary_params, lang)
 
 
 def code_for(reason: str) -> ErrorCode:

@@ -10,7 +10,8 @@ from rich.text import Text
 
 from smtpdoctor.document import probe_text
 from smtpdoctor.model import ExitCode, Finding, ProbeResult, Report, Severity, Status
-from smtpdoctor.remedies import MODE_NAMES, phrase, render
+from smtpdoctor.output import cells
+from smtpdoctor.remedies import MODE_NAMES, phrase, render, summary_in
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,24 +28,6 @@ SEVERITY_MARK = {
     Severity.WARNING: ("!", "yellow"),
     Severity.INFO: ("i", "cyan"),
 }
-WORDS = {
-    "en": {
-        "findings": "Settings", "probes": "Checks", "fix": "fix", "reply": "server said",
-        "ok": "All checks passed", "config_error": "Configuration error: nothing was probed",
-        "failed_at": "Failed at", "exit": "exit", "transcript": "SMTP transcript (credentials redacted)",
-        "no_findings": "no problems found in the settings", "sending_as": "as",
-        "client": "client",
-    },
-    "zh": {
-        "findings": "配置", "probes": "检查", "fix": "修复", "reply": "服务器回复",
-        "ok": "全部检查通过", "config_error": "配置错误：未进行网络检查",
-        "failed_at": "失败于", "exit": "退出码", "transcript": "SMTP 会话记录（凭据已隐去）",
-        "no_findings": "配置中未发现问题", "sending_as": "账号",
-        "client": "客户端",
-    },
-}
-
-
 def _headline(report: Report, lang: str) -> Text:
     s = report.settings
     line = Text(f"smtpdoctor {report.command}", style="bold")
@@ -54,13 +37,14 @@ def _headline(report: Report, lang: str) -> Text:
         if mode:
             line.append(f" · {mode}")
         if s.username:
-            line.append(f" · {WORDS[lang]['sending_as']} {s.username}")
+            line.append(f" · {phrase('word.sending_as', lang, username=s.username)}")
     if report.provider:
         line.append(f"  · {report.provider.display_name(lang)}", style="cyan")
     if s and s.family:
         line.append(f"  · {s.family}", style="dim")
     if s and s.client:
-        line.append(f"  · {WORDS[lang]['client']}: {s.client.name} ({s.client.why})", style="dim")
+        client = phrase("word.client", lang, client=s.client.name_in(lang), why=s.client.why(lang))
+        line.append(f"  · {client}", style="dim")
     return line
 
 
@@ -92,16 +76,15 @@ def _probe_lines(report: Report, probe: ProbeResult, lang: str) -> list[Text]:
     line = Text(f"  {mark} ", style=style)
     line.append(f"{probe.name:<9}", style=style)
     line.append(f"{ms}  ", style="dim")
-    line.append(probe.summary)
+    line.append(summary_in(probe, lang))
     lines = [line]
-    w = WORDS[lang]
     if probe.error is not None:
         e = probe.error
         text = probe_text(report, probe, lang)
         lines.append(Text(f"      {e.code.value} {e.reason}: {text.message}", style="red"))
         if e.reply:
-            lines.append(Text(f"      {w['reply']}: {e.reply}", style="dim"))
-        lines.append(Text(f"      → {w['fix']}: {text.remedy}", style="bold"))
+            lines.append(Text(f"      {phrase('line.reply', lang, text=e.reply)}", style="dim"))
+        lines.append(Text(f"      → {phrase('line.fix', lang, text=text.remedy)}", style="bold"))
     elif probe.warning is not None:
         text = probe_text(report, probe, lang)
         lines.append(Text(f"      {text.message}", style="yellow"))
@@ -125,23 +108,22 @@ def _fix_lines(report: Report, lang: str) -> list[Text]:
 
 
 def verdict(report: Report, lang: str) -> Text:
-    w = WORDS[lang]
     code = report.exit_code
     if code is ExitCode.OK:
-        return Text(f"✓ {w['ok']}", style="bold green")
+        return Text(f"✓ {phrase('verdict.ok', lang)}", style="bold green")
     if code is ExitCode.CONFIG_ERROR:
-        return Text(f"✗ {w['config_error']} ({w['exit']} 2)", style="bold red")
+        return Text(f"✗ {phrase('verdict.config_error', lang)}", style="bold red")
     failed = report.failed_probe
-    where = f"{failed.name}: {failed.error.code.value} ({failed.error.reason})" if (
-        failed and failed.error) else "?"
-    return Text(f"✗ {w['failed_at']} {where} ({w['exit']} {int(code)})", style="bold red")
+    error = failed.error if failed else None
+    said = phrase("verdict.failed", lang, probe=failed.name if failed else "?", exit=int(code),
+                  code=error.code.value if error else "?", reason=error.reason if error else "?")
+    return Text(f"✗ {said}", style="bold red")
 
 
 def print_report(report: Report, console: Console, lang: str, *, quiet: bool = False,
                  verbose: bool = False) -> None:
     """The report of ``check``/``send-test``/``config``. ``quiet``: nothing on
     success; on failure only what failed and its remedy."""
-    w = WORDS[lang]
     if report.written:
         written = report.written
         console.print(Text(phrase("fix.written", lang, file=written["file"], backup=written["backup"]),
@@ -162,21 +144,21 @@ def print_report(report: Report, console: Console, lang: str, *, quiet: bool = F
         console.print(verdict(report, lang))
         return
     console.print(_headline(report, lang))
-    console.print(Text(w["findings"], style="bold underline"))
+    console.print(Text(phrase("word.findings", lang), style="bold underline"))
     if report.findings:
         for line in _finding_lines(report, report.findings, lang):
             console.print(_indented(line))
     else:
-        console.print(Text(f"  ✓ {w['no_findings']}", style="green"))
+        console.print(Text(f"  ✓ {phrase('word.no_findings', lang)}", style="green"))
     if report.probes:
-        console.print(Text(w["probes"], style="bold underline"))
+        console.print(Text(phrase("word.probes", lang), style="bold underline"))
         for probe in report.probes:
             for line in _probe_lines(report, probe, lang):
                 console.print(_indented(line))
         for line in _fix_lines(report, lang):
             console.print(_indented(line))
     if verbose and report.transcript:
-        console.print(Text(w["transcript"], style="bold underline"))
+        console.print(Text(phrase("word.transcript", lang), style="bold underline"))
         for entry in report.transcript:
             console.print(Text(f"  {entry}", style="dim"))
     if report.command != "config":
@@ -188,18 +170,23 @@ def print_config(report: Report, console: Console, lang: str) -> None:
     s = report.settings
     rows: list[tuple[str, str, str]] = []
     if s is not None:
-        password = f"set ({len(s.password)} characters)" if s.password else "not set"
+        password = (phrase("field.password_set", lang, length=len(s.password)) if s.password
+                    else phrase("field.password_not_set", lang))
         for name, value in (("host", s.host), ("port", s.port), ("security", s.security),
                             ("username", s.username), ("password", password), ("sender", s.sender)):
             origin = s.origins.get(name)
-            rows.append((name, str(value if value is not None else "—"),
-                         origin.describe() if origin else ""))
+            shown = str(value if value is not None else "—")
+            rows.append((name, shown, origin.describe(lang) if origin else ""))
         rows.append(("family", s.family or "—", ""))
         if s.client:
-            rows.append(("client", s.client.name, f"{s.client.source}: {s.client.why}"))
+            why = phrase("field.client_source", lang, source=s.client.source, why=s.client.why(lang))
+            rows.append(("client", s.client.name_in(lang), why))
     rows.append(("provider", report.provider.display_name(lang) if report.provider else "—", ""))
+    labels = {name: phrase(f"field.{name}", lang) for name, _, _ in rows}
+    width = max(cells(label) for label in labels.values())
     for name, value, source in rows:
-        line = Text(f"  {name:<9} ", style="bold")
+        label = labels[name]
+        line = Text(f"  {label}{' ' * (width - cells(label))} ", style="bold")
         line.append(value)
         if source:
             line.append(f"  ← {source}", style="dim")

@@ -20,6 +20,7 @@ from smtpdoctor.model import (
     frozen_params,
 )
 from smtpdoctor.preflight import Preflight
+from smtpdoctor.remedies import phrase
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -48,6 +49,7 @@ class RunOptions:
     body: str | None = None
     # One deadline for the whole run, retries and their delays included.
     max_time: float | None = None
+    lang: str = "en"
 
 
 class BadOption(ValueError):
@@ -128,10 +130,10 @@ def run_command(
             {"file": options.ca_file, "detail": getattr(exc, "reason", None) or str(exc)})))
     base = Report(command, preflight.settings, preflight.provider, tuple(findings))
     if base.exit_code == 2:
-        from smtpdoctor.session import skipped
+        from smtpdoctor.session import say, skipped
 
         return Report(command, preflight.settings, preflight.provider, tuple(findings),
-                      tuple(skipped(n, "not run: configuration error") for n in names))
+                      tuple(skipped(n, say("skip.config_error")) for n in names))
     deadline = time.monotonic() + options.max_time if options.max_time else None
     attempts = 0
     while True:
@@ -146,8 +148,12 @@ def run_command(
                 or out_of_time):
             return replace(report, attempts=attempts)
         if progress is not None:
-            progress.print(f"[dim]{failure.name} failed ({failure.error.reason if failure.error else ''}); "
-                           f"retry {attempts}/{options.retries} in {options.retry_delay:g} s[/dim]")
+            said = phrase("progress.retry", options.lang, probe=failure.name, attempt=attempts,
+                          reason=failure.error.reason if failure.error else "", retries=options.retries,
+                          delay=f"{options.retry_delay:g}")
+            from rich.text import Text
+
+            progress.print(Text(said, style="dim"))
         time.sleep(options.retry_delay)
 
 
@@ -182,9 +188,9 @@ def _attempt(command: str, preflight: Preflight, findings: list[Finding],
     if progress is None or not progress.is_terminal:
         return asyncio.run(_check(command, preflight, findings, recipients, options, names, context,
                                   deadline))
-    with progress.status("smtpdoctor: starting…") as live:
+    with progress.status(phrase("progress.starting", options.lang)) as live:
         def on_step(name: str) -> None:
-            live.update(f"smtpdoctor: checking {name}…")
+            live.update(phrase("progress.checking", options.lang, probe=name))
 
         return asyncio.run(_check(command, preflight, findings, recipients, options, names,
                                   context, deadline, on_step))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from smtpdoctor.model import ErrorCode, ProbeError, ProbeResult, Status, frozen_params, printable
 from smtpdoctor.net import Redactor, classify_reply, enhanced_code
 from smtpdoctor.providers import Provider, ProviderTable
-from smtpdoctor.remedies import code_for
+from smtpdoctor.remedies import code_for, said_text
 from smtpdoctor.replies import classify_mta_reply, decode_reply
 from smtpdoctor.settings import Settings
 
@@ -112,21 +112,38 @@ class Session:
             self.sock = None
 
 
-def passed(name: str, summary: str, *, warning: str | None = None,
+@dataclass(frozen=True)
+class Said:
+    """A probe's one-line summary: a "said.*" phrase and what fills it."""
+
+    key: str
+    params: dict[str, object]
+
+
+def say(key: str, **params: object) -> Said:
+    return Said(f"said.{key}", params)
+
+
+def _summary(said: Said) -> dict[str, object]:
+    params = frozen_params(said.params)
+    return {"summary": said_text(said.key, params, "en"), "summary_key": said.key, "summary_params": params}
+
+
+def passed(name: str, summary: Said, *, warning: str | None = None,
            params: dict[str, object] | None = None, details: dict[str, object] | None = None,
            duration_ms: float = 0.0) -> ProbeResult:
     return ProbeResult(
         name=name,
         status=Status.WARN if warning else Status.PASS,
-        summary=printable(summary),
         warning=warning,
         params=frozen_params(params),
         details=frozen_params(details),
         duration_ms=duration_ms,
+        **_summary(summary),  # type: ignore[arg-type]
     )
 
 
-def failed(name: str, reason: str, summary: str, *, code: ErrorCode | None = None,
+def failed(name: str, reason: str, summary: Said, *, code: ErrorCode | None = None,
            reply: str | None = None, reply_code: int | None = None,
            params: dict[str, object] | None = None, duration_ms: float = 0.0,
            provider: str | None = None) -> ProbeResult:
@@ -138,9 +155,9 @@ def failed(name: str, reason: str, summary: str, *, code: ErrorCode | None = Non
         reply=printable(reply) if reply else None,
         provider=provider,
     )
-    return ProbeResult(name=name, status=Status.FAIL, summary=printable(summary), error=error,
-                       params=frozen_params(params), duration_ms=duration_ms)
+    return ProbeResult(name=name, status=Status.FAIL, error=error, params=frozen_params(params),
+                       duration_ms=duration_ms, **_summary(summary))  # type: ignore[arg-type]
 
 
-def skipped(name: str, why: str) -> ProbeResult:
-    return ProbeResult(name=name, status=Status.SKIP, summary=why)
+def skipped(name: str, why: Said) -> ProbeResult:
+    return ProbeResult(name=name, status=Status.SKIP, **_summary(why))  # type: ignore[arg-type]

@@ -65,25 +65,10 @@ class Origin:
     variable: str | None = None
     file: str | None = None
 
-    def describe(self) -> str:
-        match self.source:
-            case Source.DOTENV:
-                return f"{self.variable} ({self.file})"
-            case Source.ENVIRONMENT:
-                return f"{self.variable} (environment)"
-            case Source.OPTION:
-                return f"{self.variable} (option)"
-            case Source.PROVIDER:
-                return f"provider {self.variable} default"
-            case Source.DEFAULT:
-                return f"{self.variable} default"
-            case Source.DERIVED:
-                return f"derived from {self.variable}"
-            case Source.APP_DEFAULT:
-                return f"{self.variable} (app default in {self.file})"
-            case Source.TRIAL:
-                return f"{self.variable} (trial change)"
-        return str(self.variable)
+    def describe(self, lang: str = "en") -> str:
+        from smtpdoctor.remedies import phrase
+
+        return phrase(f"origin.{self.source.value}", lang, variable=self.variable, file=self.file or "")
 
 
 @dataclass(frozen=True)
@@ -264,12 +249,12 @@ def load_settings(
     tls_variables = primary.tls_variables if primary else ()
     client = app.client or ClientChoice(
         FAMILY_CLIENTS.get(family.id, "generic") if family else "generic", "family",
-        f"the {family.name} variables" if family else "no settings family")
+        "why.family" if family else "why.no_family", (("family", family.name),) if family else ())
 
     if primary and primary.conflict and client.id in ("flask-mail", "django", "aiosmtplib", "generic"):
         # These read both flags and refuse (Django, aiosmtplib) or break (Flask-Mail) on both.
         add(Severity.ERROR, "config.tls_flags_conflict", ssl_variable=primary.conflict[0],
-            tls_variable=primary.conflict[1], family=client.name)
+            tls_variable=primary.conflict[1], family=client.param)
 
     # Options beat everything.
     option_values = {
@@ -334,7 +319,7 @@ def load_settings(
         conventional = (provider.ports.get(port) if provider else None) or PORT_MODES.get(port)
         if (security == "plain" and not words.said and client.id in ("flask-mail", "django", "smtplib")
                 and (conventional in ("ssl", "starttls") or "password" in values)):
-            add(Severity.WARNING, "config.tls_flags_missing", family=client.name, port=port)
+            add(Severity.WARNING, "config.tls_flags_missing", family=client.param, port=port)
 
     sender_raw = values["sender"].value.strip() if "sender" in values else None
     sender = parseaddr(sender_raw)[1] if sender_raw else None

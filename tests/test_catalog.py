@@ -9,11 +9,12 @@ import pytest
 
 from smtpdoctor.model import ErrorCode
 from smtpdoctor.providers import load_providers
-from smtpdoctor.remedies import LANGS, catalog, placeholders
+from smtpdoctor.remedies import LANGS, catalog, phrases, placeholders
 
 PACKAGE = Path(__file__).resolve().parent.parent / "smtpdoctor"
+# say("tls.failed", …) names a summary phrase ("said.tls.failed"), not a reason.
 REASON_LITERAL = re.compile(
-    r"[\"']((?:config|dns|tcp|tls|smtp|auth|envelope|message|internal)\.[a-z0-9_]+)[\"']")
+    r"(?<!say\()[\"']((?:config|dns|tcp|tls|smtp|auth|envelope|message|internal)\.[a-z0-9_]+)[\"']")
 # Everything a template may name: the user's settings (remedies.context) and
 # the parameters the code passes.
 KNOWN_PLACEHOLDERS = {
@@ -51,6 +52,37 @@ def test_reason_entry_is_complete(reason):
         # A remedy that waits for a verified fix says what to check when none was found.
         assert ("{fix}" in entry[lang]["remedy"]) == ("nofix" in entry[lang]), lang
     assert placeholders(entry["en"]["remedy"]) == placeholders(entry["zh"]["remedy"])
+
+
+SAID_LITERAL = re.compile(r"say\(\s*[\"']([a-z0-9_.]+)[\"']")
+
+
+def test_every_summary_the_code_says_is_in_both_languages_with_the_same_placeholders():
+    said = set()
+    for path in PACKAGE.rglob("*.py"):
+        said |= {f"said.{key}" for key in SAID_LITERAL.findall(path.read_text(encoding="utf-8"))}
+    assert len(said) > 40
+    table = phrases()
+    assert said <= set(table), said - set(table)
+    for key, texts in table.items():
+        assert set(texts) == set(LANGS), key
+        assert placeholders(texts["en"]) == placeholders(texts["zh"]), key
+
+
+CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+
+
+def test_chinese_text_has_no_stray_spaces_between_chinese_characters():
+    """"而 QQ 邮箱 不允许": a space belongs between Chinese and Latin text, never between two
+    Chinese characters or next to full-width punctuation."""
+    stray = re.compile(f"{CJK} +{CJK}")
+    texts = [t["zh"] for t in phrases().values()]
+    for entry in catalog().values():
+        texts += [v for v in entry["zh"].values() if isinstance(v, str)]
+    for provider in load_providers().providers:
+        texts += [t["zh"] for t in provider.remedies.values()]
+    bad = [t for t in texts if stray.search(t)]
+    assert not bad, bad[:5]
 
 
 def test_every_provider_override_names_a_real_reason_in_both_languages():

@@ -160,9 +160,19 @@ def test_explain_qq_login_fail_names_the_authorization_code_in_both_languages(sm
     assert "生成授权码" in zh and "QQ 邮箱" in zh
 
 
-def test_explain_language_follows_the_locale(smtpdoctor):
-    out = smtpdoctor("explain", "DT:SPM", env={"LANG": "zh_CN.UTF-8"})
-    assert "垃圾邮件" in out.stdout
+@pytest.mark.parametrize(("environ", "chinese"), [
+    ({"LANG": "zh_CN.UTF-8"}, True),
+    ({"LANG": "en_US.UTF-8", "LC_ALL": "zh_TW.UTF-8"}, True),  # LC_ALL wins over LANG
+    ({"LANG": "en_US.UTF-8", "LANGUAGE": "zh_CN:en"}, True),  # LANGUAGE wins over the locale…
+    ({"LANG": "zh_CN.UTF-8", "LANGUAGE": "fr:en"}, False),  # …its first entry we speak
+    ({"LANG": "zh_CN.UTF-8", "LANGUAGE": "fr:de"}, True),  # none: the locale decides
+    ({"LANG": "C", "LANGUAGE": "zh_CN"}, False),  # gettext ignores LANGUAGE in the C locale
+    ({"LANGUAGE": "zh_CN"}, False),  # no locale at all is the C locale
+])
+def test_explain_language_follows_the_locale_as_gettext_does(smtpdoctor, environ, chinese):
+    unset = dict.fromkeys(("LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE"))
+    out = smtpdoctor("explain", "DT:SPM", env=unset | environ)
+    assert ("垃圾邮件" in out.stdout) is chinese, out.stdout
 
 
 def test_explain_unknown_is_exit_2(smtpdoctor):

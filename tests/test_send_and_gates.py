@@ -163,7 +163,7 @@ def test_junit_report_has_one_case_per_probe(smtpdoctor, account, good_tls, ca_f
     failure = cases["auth"].find("failure")
     assert failure is not None and failure.get("type") == "EAUTH"
     assert "reason: auth.bad_credentials" in (failure.text or "")
-    assert "fix: Check SMTP_USER" in (failure.text or "")
+    assert "Fix: Check SMTP_USER" in (failure.text or "")
     assert cases["envelope"].find("skipped") is not None
     assert cases["dns"].find("failure") is None
 

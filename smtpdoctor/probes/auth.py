@@ -4,7 +4,7 @@ sides support. The password goes on the wire here and nowhere else."""
 from __future__ import annotations
 
 from smtpdoctor.model import ProbeResult
-from smtpdoctor.session import Session, failed, passed
+from smtpdoctor.session import Session, failed, passed, say
 
 # PLAIN and LOGIN are what mail libraries use over TLS; without TLS CRAM-MD5
 # at least keeps the password itself off the wire.
@@ -37,7 +37,7 @@ async def probe_auth(session: Session) -> list[ProbeResult]:
     mechanism = choose_mechanism(offered, tls)
     if mechanism is None:
         listed = " ".join(m.upper() for m in offered)
-        return [failed("auth", "auth.no_shared_mechanism", f"server offers only AUTH {listed}",
+        return [failed("auth", "auth.no_shared_mechanism", say("auth.no_shared_mechanism", mechanisms=listed),
                        params={"mechanisms": listed})]
     session.current = f"AUTH {mechanism.upper()}"
     session.record("C", f"AUTH {mechanism.upper()} <credentials redacted>")
@@ -49,10 +49,10 @@ async def probe_auth(session: Session) -> list[ProbeResult]:
         reason, provider = session.classify(exc.code, text, ("auth.",),
                                             auth_reason_by_code(exc.code, text))
         params: dict[str, object] = {}
-        return [failed("auth", reason, f"AUTH {mechanism.upper()} refused: {text[:80]}",
+        return [failed("auth", reason, say("auth.refused", mechanism=mechanism.upper(), reply=text[:80]),
                        reply=text, reply_code=exc.code, params=params, provider=provider)]
     session.record_reply(reply.code, reply.message)
-    return [passed("auth", f"AUTH {mechanism.upper()} accepted for {s.username}")]
+    return [passed("auth", say("auth.passed", mechanism=mechanism.upper(), username=s.username))]
 
 
 def _not_offered(session: Session, tls: bool) -> ProbeResult:
@@ -60,5 +60,5 @@ def _not_offered(session: Session, tls: bool) -> ProbeResult:
     assert client is not None
     # Before TLS, a server that offers STARTTLS usually lists AUTH only after it.
     hidden = not tls and client.supports_extension("starttls")
-    return failed("auth", "auth.not_offered", "EHLO lists no AUTH",
+    return failed("auth", "auth.not_offered", say("auth.not_offered"),
                   params={"before_tls": "§auth.before_tls" if hidden else ""})

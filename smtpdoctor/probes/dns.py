@@ -8,7 +8,7 @@ import socket
 
 from smtpdoctor.model import ProbeResult
 from smtpdoctor.net import in_daemon_thread
-from smtpdoctor.session import Session, failed, passed
+from smtpdoctor.session import Session, failed, passed, say
 
 MAX_ADDRESSES = 4
 
@@ -28,12 +28,12 @@ async def probe_dns(session: Session) -> list[ProbeResult]:
         pass
     else:
         session.addresses = [host]
-        return [passed("dns", f"{host} is an IP address; no lookup")]
-    via = ""
+        return [passed("dns", say("dns.ip", host=host))]
+    via: str | None = None
     try:
         if session.dns_server:
             server, port = session.dns_server
-            via = f" (via {server}:{port})"
+            via = f"{server}:{port}"
             addresses = await resolve_with_server(host, server, port, session.remaining())
         else:
             addresses = await resolve_system(host, session.remaining())
@@ -42,10 +42,18 @@ async def probe_dns(session: Session) -> list[ProbeResult]:
         suggestion = session.table.nearest_host(host)
         if suggestion:
             params["suggestion"] = suggestion
-        return [failed("dns", exc.reason, f"{host}: {exc.reason.split('.')[1]}{via}", params=params)]
+        what = f"§dns.what.{exc.reason.split('.')[1]}"
+        summary = say("dns.failed", host=host, what=what, **_via(via))
+        return [failed("dns", exc.reason, summary, params=params)]
     session.addresses = addresses[:MAX_ADDRESSES]
-    return [passed("dns", f"{host} → {', '.join(session.addresses)}{via}",
+    shown = ", ".join(session.addresses)
+    return [passed("dns", say("dns.resolved", host=host, addresses=shown, **_via(via)),
                    details={"addresses": ", ".join(addresses)})]
+
+
+def _via(server: str | None) -> dict[str, object]:
+    """" (via 127.0.0.1:53)" in a summary, when --dns-server is used."""
+    return {"via": "§via.server", "server": server} if server else {}
 
 
 async def resolve_system(host: str, limit: float) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from smtpdoctor.addresses import wire_address
 from smtpdoctor.model import ErrorCode, ProbeResult
-from smtpdoctor.session import Session, failed, passed
+from smtpdoctor.session import Session, failed, passed, say
 
 
 def sender_reason_by_code(code: int, text: str) -> str:
@@ -40,7 +40,8 @@ async def probe_envelope(session: Session) -> list[ProbeResult]:
             text = session.record_reply(exc.code, exc.message)
             reason, provider = session.classify(exc.code, text, ("envelope.", "message."),
                                                 fallback(exc.code, text))
-            return [failed("envelope", reason, f"{verb}:<{sender}> refused: {text[:80]}",
+            summary = say("envelope.refused", verb=verb, address=sender, reply=text[:80])
+            return [failed("envelope", reason, summary,
                            code=ErrorCode.EENVELOPE, reply=text, reply_code=exc.code,
                            params={"recipient": sender}, provider=provider)]
         session.record_reply(reply.code, reply.message)
@@ -49,4 +50,4 @@ async def probe_envelope(session: Session) -> list[ProbeResult]:
     session.record("C", "RSET")
     reset = await client.rset(timeout=session.remaining())
     session.record_reply(reset.code, reset.message)
-    return [passed("envelope", f"{', '.join(replies)} for <{sender}>; RSET — nothing sent")]
+    return [passed("envelope", say("envelope.passed", replies=", ".join(replies), sender=sender))]

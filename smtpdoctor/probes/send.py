@@ -7,13 +7,13 @@ import time
 from smtpdoctor.addresses import wire_address
 from smtpdoctor.message import build_message
 from smtpdoctor.model import ErrorCode, ProbeResult
-from smtpdoctor.session import Session, failed, passed
+from smtpdoctor.session import Session, failed, passed, say
 
 
 def smtputf8_refusal(name: str, session: Session, addresses: list[str]) -> ProbeResult:
     """A non-ASCII address where the server cannot take one: say so before sending."""
     return failed(name, "message.smtputf8_unsupported",
-                  f"{', '.join(addresses)} needs SMTPUTF8, which EHLO does not list",
+                  say("smtputf8_unsupported", addresses=", ".join(addresses)),
                   params={"addresses": ", ".join(addresses)})
 
 
@@ -53,7 +53,7 @@ async def probe_send(session: Session) -> list[ProbeResult]:
                 if len(refused) == len(session.recipients):
                     reason, provider = session.classify(exc.code, text, ("envelope.", "message."),
                                                         "envelope.recipient_rejected")
-                    return [failed("send", reason, f"every recipient refused: {text[:80]}",
+                    return [failed("send", reason, say("send.all_refused", reply=text[:80]),
                                    code=ErrorCode.EMESSAGE, reply=text, reply_code=exc.code,
                                    params={"recipient": recipient}, provider=provider)]
         stage = session.current = "DATA"
@@ -63,18 +63,19 @@ async def probe_send(session: Session) -> list[ProbeResult]:
         text = session.record_reply(exc.code, exc.message)
         reason, provider = session.classify(exc.code, text, ("envelope.", "message."),
                                             "message.rejected")
-        return [failed("send", reason, f"{stage} refused: {text[:80]}", code=ErrorCode.EMESSAGE,
+        return [failed("send", reason, say("send.refused", step=stage, reply=text[:80]),
+                       code=ErrorCode.EMESSAGE,
                        reply=text, reply_code=exc.code, provider=provider,
                        params={"recipient": ", ".join(session.recipients)})]
     queued = session.record_reply(reply.code, reply.message)
     took = (time.perf_counter() - started) * 1000
     accepted = len(session.recipients) - len(refused)
-    summary = f"accepted for {accepted} recipient(s) in {took:.0f} ms: {queued}"
+    facts = {"count": accepted, "ms": f"{took:.0f}", "reply": queued}
     details: dict[str, object] = {"reply": queued, "bytes": len(message)}
     if refused:
         details["refused"] = "; ".join(refused)
-        return [passed("send", summary + f"; refused: {'; '.join(refused)}",
+        return [passed("send", say("send.passed_some_refused", **facts, refused="; ".join(refused)),
                        warning="envelope.recipient_rejected",
                        params={"recipient": ", ".join(r.split('>')[0][1:] for r in refused)},
                        details=details)]
-    return [passed("send", summary, details=details)]
+    return [passed("send", say("send.passed", **facts), details=details)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from smtpdoctor.model import ProbeResult
-from smtpdoctor.session import Session, failed, passed
+from smtpdoctor.session import Session, failed, passed, say
 
 SHOWN_EXTENSIONS = ("size", "8bitmime", "smtputf8", "pipeline", "pipelining", "chunking",
                     "enhancedstatuscodes", "starttls")
@@ -22,7 +22,7 @@ async def say_ehlo(session: Session) -> ProbeResult | None:
     except SMTPHeloError as exc:
         text = session.record_reply(exc.code, exc.message)
         reason, _ = session.classify(exc.code, text, ("smtp.",), "smtp.ehlo_rejected")
-        return failed("smtp", reason, f"EHLO refused: {text}", reply=text, reply_code=exc.code)
+        return failed("smtp", reason, say("smtp.ehlo_refused", reply=text), reply=text, reply_code=exc.code)
     session.record_reply(reply.code, reply.message)
     return None
 
@@ -40,7 +40,10 @@ async def probe_smtp(session: Session) -> list[ProbeResult]:
         f"{name.upper()} {extensions[name]}".strip() for name in SHOWN_EXTENSIONS if name in extensions
     ]
     greeting = session.greeting[:60]
-    summary = f"{greeting}; AUTH {auth}" + (f"; {', '.join(shown)}" if shown else "")
+    if shown:
+        summary = say("smtp.passed_extensions", greeting=greeting, auth=auth, extensions=", ".join(shown))
+    else:
+        summary = say("smtp.passed", greeting=greeting, auth=auth)
     return [passed("smtp", summary, details={
         "greeting": session.greeting,
         "auth_mechanisms": auth,

@@ -11,7 +11,7 @@ import socket
 from smtpdoctor.model import ProbeResult
 from smtpdoctor.net import open_socket
 from smtpdoctor.probes.sniff import what_port_speaks
-from smtpdoctor.session import Session, failed, passed
+from smtpdoctor.session import Session, failed, passed, say
 
 # A healthy connect is done well within this; only a port still silent after it
 # (or one that failed) makes us knock on the other ports — never on every check.
@@ -38,7 +38,7 @@ async def probe_tcp(session: Session) -> list[ProbeResult]:
         for task in alternatives.values():
             task.cancel()
     session.sock, session.address = sock, address
-    return [passed("tcp", f"{_where(address, port)} accepted the connection")]
+    return [passed("tcp", say("tcp.accepted", where=_where(address, port)))]
 
 
 def _where(address: str, port: int) -> str:
@@ -91,5 +91,6 @@ def _failure(session: Session, port: int, exc: BaseException, answered: dict[int
     # What the other ports said is the fix engine's to use: it tries them.
     session.port_modes.update({p: answered.get(p) for p in session.alt_ports if p != port})
     session.port_modes[port] = None
-    return failed("tcp", reason, f"{host}:{port}: {what}",
+    summary = say(reason, host=host, port=port, timeout=f"{session.timeout:g}", detail=what)
+    return failed("tcp", reason, summary,
                   params={"timeout": f"{session.timeout:g}", "detail": what})

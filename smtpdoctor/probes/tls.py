@@ -16,7 +16,7 @@ from smtpdoctor.model import ProbeResult
 from smtpdoctor.net import local_hostname
 from smtpdoctor.probes.smtp import say_ehlo
 from smtpdoctor.probes.sniff import plaintext_mode, speaks_implicit_tls
-from smtpdoctor.session import Session, failed, passed, skipped
+from smtpdoctor.session import Said, Session, failed, passed, say, skipped
 
 EXPIRY_WARNING_DAYS = 21
 # How long a plaintext greeting may take before we also ask, on a second
@@ -28,6 +28,9 @@ VERIFY_REASONS = {
     62: "tls.cert_name_mismatch",
     64: "tls.cert_name_mismatch",
 }
+
+
+HANDSHAKE_DONE = say("tls.handshake_completed")
 
 
 async def probe_tls(session: Session) -> list[ProbeResult]:
@@ -57,11 +60,13 @@ async def _implicit(session: Session) -> list[ProbeResult]:
     try:
         response = await session.client.connect(timeout=session.remaining())
     except SMTPConnectResponseError as exc:
-        return [passed("tls", "handshake completed"), _greeting_refused(session, exc.code, exc.message)]
+        return [passed("tls", HANDSHAKE_DONE), _greeting_refused(session, exc.code, exc.message)]
     except SMTPConnectTimeoutError as exc:
         if isinstance(exc.__cause__, SMTPReadTimeoutError):
-            return [passed("tls", "handshake completed"), _greeting_timeout(session)]
-        return [await _not_tls(session, "tls.timeout", "no handshake")]
+            return [passed("tls", HANDSHAKE_DONE), _greeting_timeout(session)]
+        s = session.settings
+        summary = say("tls.no_handshake", host=s.host, port=s.port)
+        return [await _not_tls(session, "tls.timeout", "no handshake", summary)]
     except SMTPConnectError as exc:
         return [await _handshake_error(session, exc.__cause__ or exc)]
     session.greeting = session.record_reply(response.code, response.message)
@@ -80,17 +85,17 @@ def _ssl_words(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-async def _not_tls(session: Session, reason: str, detail: str) -> ProbeResult:
+async def _not_tls(session: Session, reason: str, detail: str, summary: Said | None = None) -> ProbeResult:
     """The handshake failed: if the port greets in plaintext, the real fault is
     the mode, and we can say exactly which setting to change."""
     s = session.settings
     actual = await plaintext_mode(session.address or "", s.port or 0, session.remaining())
     session.port_modes[s.port or 0] = actual
     if actual is not None:
-        return failed("tls", "tls.wrong_mode", f"port {s.port} answers in plaintext, not TLS",
+        return failed("tls", "tls.wrong_mode", say("tls.plaintext_not_tls", port=s.port),
                       params={"configured": "ssl", "actual": actual, "symptom": "§symptom.wrong_version"})
-    return failed("tls", reason, f"{s.host}:{s.port}: {detail}",
-                  params={"detail": detail, "timeout": f"{session.timeout:g}"})
+    summary = summary or say("tls.failed", host=s.host, port=s.port, detail=detail)
+    return failed("tls", reason, summary, params={"detail": detail, "timeout": f"{session.timeout:g}"})
 
 
 async def _starttls(session: Session) -> list[ProbeResult]:
@@ -110,9 +115,9 @@ async def _starttls(session: Session) -> list[ProbeResult]:
     connect = asyncio.create_task(client.connect(timeout=session.remaining()))
     if await _implicit_tls_instead(session, connect):
         session.port_modes[s.port or 0] = "ssl"
-        return [failed("tls", "tls.wrong_mode", f"port {s.port} waits for a TLS handshake",
+        return [failed("tls", "tls.wrong_mode", say("tls.waits_for_tls", port=s.port),
                        params={"configured": s.security, "actual": "ssl", "symptom": "§symptom.no_greeting"})]
-    not_reached = "not reached: the greeting failed"
+    not_reached = say("skip.greeting_failed")
     try:
         response = await connect
     except SMTPConnectResponseError as exc:
@@ -122,27 +127,27 @@ async def _starttls(session: Session) -> list[ProbeResult]:
     except SMTPConnectError as exc:
         detail = str(exc.__cause__ or exc)
         return [skipped("tls", not_reached),
-                failed("smtp", "smtp.disconnected", "closed before the greeting",
+                failed("smtp", "smtp.disconnected", say("smtp.closed_before_greeting"),
                        params={"detail": detail})]
     session.greeting = session.record_reply(response.code, response.message)
 
     refused = await say_ehlo(session)
     if refused is not None:
-        return [skipped("tls", "not reached: EHLO failed"), refused]
+        return [skipped("tls", say("skip.ehlo_failed")), refused]
 
     offered = client.supports_extension("starttls")
     if s.security == "plain" or (not offered and s.starttls_optional):
         # What the app does too: Flask-Mail without a flag never asks, an
         # opportunistic client (nodemailer, Laravel) goes on in clear.
-        summary = ("no TLS (plain, as the settings say)" if s.security == "plain"
-                   else f"no STARTTLS offered on port {s.port}; the client goes on without TLS")
-        if offered:
-            summary += "; the server offers STARTTLS"
+        if s.security != "plain":
+            summary = say("tls.goes_on_plain", port=s.port)
+        else:
+            summary = say("tls.plain_offered") if offered else say("tls.plain")
         if s.password:
             return [passed("tls", summary, warning="tls.not_encrypted")]
         return [passed("tls", summary)]
     if not offered:
-        return [failed("tls", "tls.starttls_not_offered", f"EHLO on port {s.port} lists no STARTTLS")]
+        return [failed("tls", "tls.starttls_not_offered", say("tls.starttls_not_offered", port=s.port))]
 
     session.current = "STARTTLS"
     session.record("C", "STARTTLS")
@@ -152,16 +157,17 @@ async def _starttls(session: Session) -> list[ProbeResult]:
         return [_certificate_failure(session, exc)]
     except SMTPResponseException as exc:
         text = session.record_reply(exc.code, exc.message)
-        return [failed("tls", "tls.handshake_failed", f"STARTTLS refused: {text}",
+        return [failed("tls", "tls.handshake_failed", say("tls.starttls_refused", reply=text),
                        reply=text, reply_code=exc.code, params={"detail": text})]
     except (SMTPTimeoutError, TimeoutError):
-        return [failed("tls", "tls.timeout", "STARTTLS handshake timed out",
+        return [failed("tls", "tls.timeout", say("tls.starttls_timeout"),
                        params={"timeout": f"{session.timeout:g}"})]
     except (ssl.SSLError, SMTPException, OSError) as exc:
         detail = _ssl_words(exc)
-        return [failed("tls", "tls.handshake_failed", f"STARTTLS: {detail}", params={"detail": detail})]
+        summary = say("tls.starttls_failed", detail=detail)
+        return [failed("tls", "tls.handshake_failed", summary, params={"detail": detail})]
     session.record_reply(reply.code, reply.message)
-    return [_tls_passed(session, via="STARTTLS")]
+    return [_tls_passed(session, via="§via.starttls")]
 
 
 async def _implicit_tls_instead(session: Session, connect: asyncio.Task[object]) -> bool:
@@ -189,39 +195,41 @@ async def _implicit_tls_instead(session: Session, connect: asyncio.Task[object])
 
 def _greeting_timeout(session: Session) -> ProbeResult:
     return failed("smtp", "smtp.greeting_timeout",
-                  f"no 220 greeting within {session.timeout:g} s",
+                  say("smtp.greeting_timeout", timeout=f"{session.timeout:g}"),
                   params={"timeout": f"{session.timeout:g}"})
 
 
 def _greeting_refused(session: Session, code: int, message: str) -> ProbeResult:
     text = session.record_reply(code, message)
     reason, provider = session.classify(code, text, ("smtp.",), "smtp.greeting_rejected")
-    return failed("smtp", reason, f"greeting: {text}", reply=text, reply_code=code, provider=provider)
+    return failed("smtp", reason, say("smtp.greeting_refused", reply=text), reply=text, reply_code=code,
+                  provider=provider)
 
 
 def _certificate_failure(session: Session, exc: ssl.SSLCertVerificationError) -> ProbeResult:
     reason = VERIFY_REASONS.get(exc.verify_code, "tls.cert_untrusted")
     detail = exc.verify_message or str(exc)
-    return failed("tls", reason, f"certificate rejected: {detail}", params={"detail": detail})
+    return failed("tls", reason, say("tls.cert_rejected", detail=detail), params={"detail": detail})
 
 
-def _tls_passed(session: Session, via: str = "implicit TLS") -> ProbeResult:
+def _tls_passed(session: Session, via: str = "§via.ssl") -> ProbeResult:
     assert session.client is not None
     sslobj = session.client.get_transport_info("ssl_object")
     if sslobj is None:
-        return passed("tls", f"{via}: handshake completed")
+        return passed("tls", say("tls.via_handshake_completed", via=via))
     cipher = (sslobj.cipher() or ("?",))[0]
     cert = sslobj.getpeercert() or {}
     subject = _name(cert.get("subject", ()))
     issuer = _name(cert.get("issuer", ()))
-    summary = f"{via}, {sslobj.version()} {cipher}; certificate {subject} from {issuer}"
+    facts = {"via": via, "protocol": sslobj.version(), "cipher": cipher, "subject": subject, "issuer": issuer}
+    summary = say("tls.passed", **facts)
     details: dict[str, object] = {"protocol": sslobj.version(), "cipher": cipher,
                                   "subject": subject, "issuer": issuer}
     if "notAfter" in cert:
         expires = ssl.cert_time_to_seconds(cert["notAfter"])
         days = int((expires - time.time()) // 86400)
         details |= {"expires": time.strftime("%Y-%m-%d", time.gmtime(expires)), "days_left": days}
-        summary += f", expires in {days} days"
+        summary = say("tls.passed_expires", **facts, days=days)
         if days < EXPIRY_WARNING_DAYS:
             return passed("tls", summary, warning="tls.cert_expiring", params={"days": days},
                           details=details)

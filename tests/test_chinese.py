@@ -1,0 +1,85 @@
+"""With --lang zh the whole report is Chinese: summaries, skips, headings, labels, `config`,
+`providers`, JSON and JUnit; and no stray space sits between two Chinese characters."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.servers import SMTPServer
+
+CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+STRAY_SPACE = re.compile(f"{CJK} +{CJK}")
+# English a Chinese report used to show; none of these may be left.
+ENGLISH = re.compile(r"\b([Ss]kipped|not reached|accepted|refused|failed|handshake|certificate|"
+                     r"Settings|Checks|[Ff]ix:|[Ss]erver said|All checks|exit \d|nothing sent|"
+                     r"host |ports |login |get it|not set|characters|provider default|environment)")
+
+
+def english_left(text: str) -> list[str]:
+    """English words outside what the server said and outside links."""
+    found = []
+    for line in text.splitlines():
+        said = re.sub(r"https?://\S+", "", line.split("服务器回复：")[0])
+        # The server's reply quoted in a summary ("被拒绝：535 …") is the server's own English.
+        said = re.sub(r"(被拒绝：|：)\d{3}[ -].*", "", said)
+        found += [m.group() for m in ENGLISH.finditer(said)]
+    return found
+
+
+def test_a_failing_check_reads_in_chinese(good_tls, smtpdoctor, account, ca_file):
+    with SMTPServer("starttls", good_tls, password="something-else") as server:
+        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
+                         "--alt-ports", "none", "--lang", "zh")
+    assert out.exit_code == 1
+    text = out.stdout
+    for expected in ("配置", "检查", "接受了连接", "证书", "被拒绝：535", "已跳过：auth 失败",
+                     "修复：", "服务器回复：", "失败于 auth：EAUTH（auth.bad_credentials）（退出码 1）"):
+        assert expected in text, expected
+    assert english_left(text) == [], text
+    assert not STRAY_SPACE.search(text), STRAY_SPACE.findall(text)
+
+
+def test_a_passing_check_reads_in_chinese(good_tls, smtpdoctor, account, ca_file):
+    with SMTPServer("starttls", good_tls) as server:
+        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
+                         "--alt-ports", "none", "--lang", "zh", "--until", "tls")
+    assert out.exit_code == 0
+    assert "已跳过：--until tls" in out.stdout and "全部检查通过" in out.stdout
+    assert english_left(out.stdout) == [], out.stdout
+
+
+def test_json_and_junit_follow_the_language(good_tls, check, account, tmp_path):
+    junit = tmp_path / "report.xml"
+    with SMTPServer("starttls", good_tls, password="something-else") as server:
+        out = check(account(server.port), "--lang", "zh", "--junit-xml", str(junit))
+    summaries = {p["name"]: p["summary"] for p in out.doc["probes"]}
+    assert summaries["tcp"].endswith("接受了连接") and summaries["envelope"] == "已跳过：auth 失败"
+    assert out.doc["settings"]["client"]["why"] == "使用 generic SMTP_* 的变量"
+    cases = {c.get("name"): c for c in ET.parse(junit).getroot()}
+    failure = cases["auth"].find("failure")
+    assert failure is not None and "原因：auth.bad_credentials" in (failure.text or "")
+    assert "修复：检查 SMTP_USER" in (failure.text or "")
+    assert cases["envelope"].find("skipped").get("message") == "已跳过：auth 失败"  # type: ignore[union-attr]
+
+
+def test_config_labels_are_chinese(smtpdoctor, account):
+    out = smtpdoctor("config", "--env-file", account(2525), "--lang", "zh")
+    lines = out.stdout.splitlines()
+    for label in ("主机", "端口", "加密", "用户名", "密码", "发件人", "客户端", "服务商"):
+        assert any(line.strip().startswith(label) for line in lines), label
+    assert "已设置（16 个字符）" in out.stdout and "SMTP_HOST（" in out.stdout
+    assert english_left(out.stdout) == [], out.stdout
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_providers_labels_follow_the_language(smtpdoctor, lang):
+    out = smtpdoctor("providers", "--lang", lang)
+    qq = out.stdout.split("\n\n")[0].split("gmail")[0]
+    if lang == "zh":
+        assert "用户名：完整邮箱地址，密码：授权码" in qq and "主机" in qq
+        assert english_left(out.stdout) == []
+    else:
+        assert "username address, password: authorization code" in qq
