@@ -83,19 +83,25 @@ async def _run_one(session: Session, name: str) -> list[ProbeResult]:
         detail = session.current
         why = say("step.max_time" if cut_short else "step.timeout", step=detail,
                   timeout=f"{session.timeout:g}")
-        produced = [failed(name, TIMEOUT_REASONS[name], why,
-                           params={"timeout": f"{limit:g}", "detail": detail})]
+        result = failed(name, TIMEOUT_REASONS[name], why, params={"timeout": f"{limit:g}", "detail": detail})
+        produced = _smtp_owns_the_greeting(session, name, result)
     except Exception as exc:
-        result = _crash_or_disconnect(session, name, exc)
-        if name == "tls" and session.current in ("greeting", "EHLO"):
-            # The greeting and EHLO are read in the tls step, but they are smtp's to report.
-            produced = [skipped("tls", say("skip.greeting_failed")), replace(result, name="smtp")]
-        else:
-            produced = [result]
+        produced = _smtp_owns_the_greeting(session, name, _crash_or_disconnect(session, name, exc))
     elapsed = (time.perf_counter() - started) * 1000
     # Where one step reports two probes, the second gets the time left over.
     return [replace(r, duration_ms=r.duration_ms or (elapsed if i == 0 else 0.0))
             for i, r in enumerate(produced)]
+
+
+def _smtp_owns_the_greeting(session: Session, name: str, result: ProbeResult) -> list[ProbeResult]:
+    """The greeting and EHLO are read in the tls step (STARTTLS needs them), but a failure
+    there is smtp's to report, whether it timed out, broke the protocol or hung up."""
+    if name != "tls" or session.current not in ("greeting", "EHLO"):
+        return [result]
+    if result.error is not None and result.error.reason == "tls.timeout":
+        reason = "smtp.greeting_timeout" if session.current == "greeting" else "smtp.timeout"
+        result = replace(result, error=replace(result.error, reason=reason))
+    return [skipped("tls", say("skip.greeting_failed")), replace(result, name="smtp")]
 
 
 def _crash_or_disconnect(session: Session, name: str, exc: Exception) -> ProbeResult:
