@@ -5,6 +5,7 @@ every problem. Each scenario here was a false green or a wrong fix before."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -197,7 +198,7 @@ def test_a_silent_server_gets_no_guessed_port(check, account):
     with SilentServer() as silent:
         out = check(account(silent.port), alt_ports=f"{closed_port()}", timeout="1")
     remedy = failure(out)["remedy"]
-    assert "465" not in remedy and "Set " not in remedy
+    assert not re.search(r"\b465\b", remedy) and "Set " not in remedy  # (the port may contain 465)
     assert "No change that" in remedy and "(no answer)" in remedy
     assert out.doc["fixes"] == []
 
