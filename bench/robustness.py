@@ -61,6 +61,22 @@ def main() -> None:
             r = run("check", "--env-file", env_file(folder, server.port), "--security", "plain",
                     "--timeout", "3", "--max-time", "8", "--alt-ports", "none", "--json")
         row(f"server: {case}", r.code, r.seconds, r.peak_mb, failed_reason(r.stdout))
+    from tests.test_robust import answering, by_verb, close_mid_handshake
+
+    ehlo = b"250-h\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n"
+    tls_cases = {
+        "close mid-TLS-handshake": (close_mid_handshake, "SMTP_SECURE=true\n"),
+        "STARTTLS answered 454": (answering(by_verb(EHLO=ehlo, STARTTLS=b"454 4.7.0 TLS not available\r\n")),
+                                  "SMTP_TLS=true\n"),
+        "STARTTLS answered in plaintext": (answering(by_verb(EHLO=ehlo, STARTTLS=b"220 go\r\nno TLS\r\n")),
+                                           "SMTP_TLS=true\n"),
+    }
+    for case, (script, flag) in tls_cases.items():
+        with Hostile(script) as server:
+            path = env_file(folder, server.port)
+            Path(path).write_text(Path(path).read_text() + flag)
+            r = run("check", "--env-file", path, "--timeout", "3", "--alt-ports", "none", "--json")
+        row(f"server: {case}", r.code, r.seconds, r.peak_mb, failed_reason(r.stdout))
     for limits in (["--timeout", "30", "--max-time", "2"], ["--timeout", "2"]):
         with Dripping() as server:
             r = run("check", "--env-file", env_file(folder, server.port), *limits, "--alt-ports", "none",

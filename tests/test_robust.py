@@ -228,6 +228,18 @@ def test_max_time_bounds_a_dripping_server(smtp_env):
     no_traceback(result)
 
 
+def test_timeout_alone_bounds_a_dripping_server(smtp_env):
+    """Each byte arrives in time, but the greeting line does not: --timeout bounds the step."""
+    with Dripping() as server:
+        result = run("check", "--env-file", smtp_env(server.port), "--timeout", "2", "--alt-ports", "none",
+                     "--json")
+    assert result.code == 1
+    assert result.seconds < 2 + 1.0
+    failed = next(p for p in result.doc["probes"] if p["status"] == "fail")
+    assert (failed["name"], failed["error"]["reason"]) == ("smtp", "smtp.greeting_timeout")
+    no_traceback(result)
+
+
 def test_max_time_includes_retries_and_their_delays(smtp_env):
     with DroppingPort() as dropped:
         result = run("check", "--env-file", smtp_env(dropped.port), "--timeout", "1", "--retries", "10",
