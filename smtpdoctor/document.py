@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from smtpdoctor.model import Finding, ProbeError, ProbeResult, Report, Severity
+from smtpdoctor.oauth import OAuth2
 from smtpdoctor.providers import Provider
 from smtpdoctor.remedies import Text, render, summary_in
 
@@ -29,6 +30,10 @@ VALUE_FINDINGS = frozenset({"config.env_overrides_dotenv", "config.value_quoted"
 # Findings that explain failures whatever variable they name. Those whose own
 # remedy only points at `check` lend their message, not their remedy.
 EXPLAINS = {
+    "config.oauth2_client_cannot": frozenset({"auth.basic_auth_disabled", "auth.bad_credentials"}),
+    "config.oauth2_token_expired": frozenset({"auth.oauth2_rejected"}),
+    "config.oauth2_token_expiring": frozenset({"auth.oauth2_rejected"}),
+    "config.oauth2_token_scope": frozenset({"auth.oauth2_rejected"}),
     "config.app_password_spaces": CREDENTIALS,
     "config.password_not_authorization_code": CREDENTIALS,
     "config.password_not_app_password": CREDENTIALS,
@@ -43,6 +48,16 @@ EXPLAINS = {
 }
 MESSAGE_ONLY = frozenset({"config.tls_flags_missing", "config.mode_port_mismatch",
                           "config.port_25_blocked"})
+
+
+def _oauth2_view(oauth2: OAuth2) -> dict[str, Any]:
+    """What is set, never a value: the token forms are secrets like the password."""
+    return {
+        "flow": "refresh_token" if oauth2.refresh_flow else "access_token",
+        "token_url": oauth2.token_url,
+        "client_id": oauth2.client_id,
+        "variables": dict(oauth2.variables),
+    }
 
 
 def settings_view(report: Report, lang: str) -> dict[str, Any] | None:
@@ -60,6 +75,8 @@ def settings_view(report: Report, lang: str) -> dict[str, Any] | None:
         "client": {"id": s.client.id, "source": s.client.source, "why": s.client.why(lang)}
         if s.client else None,
         "sources": {k: v.describe() for k, v in sorted(s.origins.items())},
+        "login": s.login,
+        "oauth2": _oauth2_view(s.oauth2) if s.oauth2 else None,
     }
 
 

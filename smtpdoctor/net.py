@@ -8,7 +8,7 @@ import re
 import socket
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from smtpdoctor.providers import Provider, ProviderTable
@@ -99,8 +99,9 @@ class Redactor:
     """Scrubs the password, and every form of it that goes on the wire, from
     text before it is stored: a server may echo what it received."""
 
-    def __init__(self, username: str | None, password: Secret | None) -> None:
+    def __init__(self, username: str | None, password: Secret | None, others: Iterable[str] = ()) -> None:
         self._needles: list[str] = []
+        forms: list[str] = []
         if password:
             secret = password.reveal()
             user = username or ""
@@ -110,8 +111,15 @@ class Redactor:
                 _b64(f"\0{user}\0{secret}"),
                 _b64(f"{user}\0{user}\0{secret}"),
             ]
-            # Longest first, so a form that contains another is replaced whole.
-            self._needles = sorted({f for f in forms if len(f) >= 3}, key=len, reverse=True)
+        self.add(*forms, *others)
+
+    def add(self, *secrets: str) -> None:
+        """Also scrub these (OAuth2 tokens, client secrets, SASL strings) and their base64."""
+        forms = set(self._needles)
+        for secret in secrets:
+            forms |= {secret, _b64(secret)}
+        # Longest first, so a form that contains another is replaced whole.
+        self._needles = sorted((f for f in forms if len(f) >= 3), key=len, reverse=True)
 
     def clean(self, text: str) -> str:
         for needle in self._needles:

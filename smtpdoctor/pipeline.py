@@ -13,6 +13,7 @@ from smtpdoctor.model import ProbeResult, Status
 from smtpdoctor.probes.auth import probe_auth
 from smtpdoctor.probes.dns import probe_dns
 from smtpdoctor.probes.envelope import probe_envelope
+from smtpdoctor.probes.oauth import probe_oauth
 from smtpdoctor.probes.send import probe_send
 from smtpdoctor.probes.smtp import probe_smtp
 from smtpdoctor.probes.tcp import probe_tcp
@@ -25,6 +26,7 @@ PROBES: dict[str, Probe] = {
     "tcp": probe_tcp,
     "tls": probe_tls,
     "smtp": probe_smtp,
+    "oauth": probe_oauth,
     "auth": probe_auth,
     "envelope": probe_envelope,
     "send": probe_send,
@@ -34,7 +36,8 @@ PROBES: dict[str, Probe] = {
 SAFETY_MARGIN = 0.5
 TIMEOUT_REASONS = {
     "dns": "dns.timeout", "tcp": "tcp.timeout", "tls": "tls.timeout", "smtp": "smtp.timeout",
-    "auth": "auth.timeout", "envelope": "envelope.timeout", "send": "message.timeout",
+    "oauth": "oauth.timeout", "auth": "auth.timeout", "envelope": "envelope.timeout",
+    "send": "message.timeout",
 }
 ProgressHook = Callable[[str], None]
 

@@ -30,6 +30,19 @@ class ReplyRule:
 
 
 @dataclass(frozen=True)
+class OAuth2Endpoint:
+    """Where a provider's OAuth2 tokens come from, and the scope an SMTP login needs.
+    ``{tenant}`` in the URL is filled from the tenant variable, else ``tenant``."""
+
+    token_url: str
+    scope: str
+    tenant: str | None = None
+
+    def url(self, tenant: str | None) -> str:
+        return self.token_url.replace("{tenant}", tenant or self.tenant or "common")
+
+
+@dataclass(frozen=True)
 class Provider:
     id: str
     name: str
@@ -51,6 +64,7 @@ class Provider:
     notes: str | None = None
     replies: tuple[ReplyRule, ...] = ()
     remedies: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    oauth2: OAuth2Endpoint | None = None
 
     @property
     def primary_host(self) -> str:
@@ -147,6 +161,8 @@ def _provider_from_toml(provider_id: str, raw: Mapping[str, Any], table: Mapping
             for r in replies_raw
         ),
         remedies=remedies,
+        oauth2=OAuth2Endpoint(raw["oauth2"]["token_url"], raw["oauth2"]["scope"], raw["oauth2"].get("tenant"))
+        if "oauth2" in raw else None,
     )
 
 

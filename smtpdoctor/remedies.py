@@ -115,6 +115,8 @@ def context(settings: Settings | None, provider: Provider | None, lang: str) -> 
             "user_var": settings.variable("username"),
             "password_var": settings.variable("password"),
             "sender_var": settings.variable("sender"),
+            # Where the app's OAuth2 variables go: beside its password variable.
+            "oauth_prefix": _oauth_prefix(settings),
         }
     if provider is not None:
         out |= {
@@ -123,6 +125,15 @@ def context(settings: Settings | None, provider: Provider | None, lang: str) -> 
             "help_url": provider.help_url or provider.credential_url or "",
         }
     return out
+
+
+def _oauth_prefix(settings: Settings) -> str:
+    if settings.oauth2 is not None:
+        return settings.oauth2.variable("X").removesuffix("OAUTH2_X")
+    from smtpdoctor.oauth import PREFIXES
+
+    password_var = settings.variable("password")
+    return next((p for p in PREFIXES if password_var.startswith(p)), "SMTP_")
 
 
 def render(
@@ -150,7 +161,7 @@ def render(
         if key.endswith(suffix):
             values[key[: -len(suffix)]] = value
         elif value.startswith(PHRASE_MARK):
-            values[key] = phrase(value[1:], lang)
+            values[key] = phrase(value[1:], lang, **params)
     if values.get("suggestion") and reason.startswith("dns."):
         values["suggestion_text"] = phrase("fix.suggest_host", lang, suggestion=values["suggestion"],
                                            host_var=values.get("host_var") or "SMTP_HOST")

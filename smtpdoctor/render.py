@@ -177,6 +177,11 @@ def print_config(report: Report, console: Console, lang: str) -> None:
             origin = s.origins.get(name)
             shown = str(value if value is not None else "—")
             rows.append((name, shown, origin.describe(lang) if origin else ""))
+        if s.oauth2 is not None:
+            flow = "field.oauth2_refresh" if s.oauth2.refresh_flow else "field.oauth2_access"
+            variable = s.oauth2.variable("REFRESH_TOKEN" if s.oauth2.refresh_flow else "ACCESS_TOKEN")
+            login = phrase(flow, lang, url=s.oauth2.token_url or "?", client_id=s.oauth2.client_id or "?")
+            rows.append(("login", login, variable))
         rows.append(("family", s.family or "—", ""))
         if s.client:
             why = phrase("field.client_source", lang, source=s.client.source, why=s.client.why(lang))

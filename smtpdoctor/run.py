@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from smtpdoctor.model import ProbeResult
+    from smtpdoctor.oauth import TokenAnswer
     from smtpdoctor.pipeline import ProgressHook
     from smtpdoctor.session import Session
     from smtpdoctor.settings import Settings
@@ -110,7 +111,12 @@ def run_command(
     options: RunOptions,
     progress: Console | None = None,
 ) -> Report:
-    names = SEND_PROBE_ORDER if command == "send-test" else PROBE_ORDER
+    names: tuple[str, ...] = SEND_PROBE_ORDER if command == "send-test" else PROBE_ORDER
+    oauth2 = preflight.settings.oauth2 if preflight.settings else None
+    if oauth2 is not None and oauth2.refresh_flow:
+        # The token request comes before the login that uses it.
+        at = names.index("auth")
+        names = (*names[:at], "oauth", *names[at:])
     findings = [_relevant(f, options.until) for f in preflight.findings]
     if options.subject and any(ord(ch) < 32 or ord(ch) == 127 for ch in options.subject):
         findings.append(Finding(Severity.ERROR, "config.header_control_char",
@@ -205,14 +211,17 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
     from smtpdoctor.pipeline import run_probes
     from smtpdoctor.session import Session
 
+    tokens: dict[tuple[str, str | None, str], TokenAnswer] = {}
+
     def session_for(s: Settings, alt_ports: tuple[int, ...]) -> Session:
         return Session(
+            tokens=tokens,
             settings=s,
             provider=preflight.provider,
             table=preflight.table,
             timeout=options.timeout,
             context=context,
-            redactor=Redactor(s.username, s.password),
+            redactor=Redactor(s.username, s.password, s.oauth2.secrets() if s.oauth2 else ()),
             alt_ports=alt_ports,
             dns_server=parse_dns_server(options.dns_server) if options.dns_server else None,
             recipients=recipients,

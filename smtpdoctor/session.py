@@ -13,10 +13,13 @@ from smtpdoctor.net import Redactor, classify_reply, enhanced_code
 from smtpdoctor.providers import Provider, ProviderTable
 from smtpdoctor.remedies import code_for, said_text
 from smtpdoctor.replies import classify_mta_reply, decode_reply
+from smtpdoctor.secret import Secret
 from smtpdoctor.settings import Settings
 
 if TYPE_CHECKING:
     from aiosmtplib import SMTP
+
+    from smtpdoctor.oauth import TokenAnswer
 
 
 # A reply of 10,000 lines (an EHLO flood) is kept in the transcript this far.
@@ -49,6 +52,10 @@ class Session:
     run_deadline: float | None = None
     # What each port was seen to speak in this run (None: no answer), for fixes.
     port_modes: dict[int, str | None] = field(default_factory=dict)
+    # The access token the oauth probe fetched for this run's login, and the token
+    # endpoint's answers, shared by the fix trials of the same run.
+    access_token: Secret | None = None
+    tokens: dict[tuple[str, str | None, str], TokenAnswer] = field(default_factory=dict)
 
     def start_step(self) -> bool:
         """Start a step's clock; True when --max-time ends it before --timeout would."""

@@ -39,6 +39,7 @@ from smtpdoctor.families import (
     port_for,
 )
 from smtpdoctor.model import Finding, Severity, frozen_params
+from smtpdoctor.oauth import OAuth2, read_oauth2
 from smtpdoctor.providers import Provider, ProviderTable
 from smtpdoctor.secret import Secret
 
@@ -122,6 +123,13 @@ class Settings:
     client: ClientChoice | None = None
     # The app's own names for known variables, from the project file.
     app_variables: Mapping[str, str] = field(default_factory=dict)
+    # An OAuth2 login the app's client will use instead of the password.
+    oauth2: OAuth2 | None = None
+
+    @property
+    def login(self) -> str:
+        """``oauth2`` or ``password``: what the auth step sends."""
+        return "oauth2" if self.oauth2 is not None else "password"
 
     def variable(self, setting: str) -> str:
         """The name to tell the user to change for ``setting``: the variable
@@ -332,6 +340,7 @@ def load_settings(
         origins["sender"] = Origin(Source.DERIVED, values["username"].name)
 
     password_raw = values.get("password")
+    oauth2 = _oauth2_login(merged, family.id if family else None, client, provider, add)
     settings = Settings(
         host=host or None,
         port=port,
@@ -348,11 +357,12 @@ def load_settings(
         starttls_optional=starttls_optional,
         client=client,
         app_variables=dict(app.names),
+        oauth2=oauth2,
     )
     for needed, reason in (
         (settings.host, "config.missing_host"),
         (settings.username, "config.missing_username"),
-        (settings.password, "config.missing_password"),
+        (settings.password or settings.oauth2, "config.missing_password"),
         (settings.sender, "config.missing_sender"),
     ):
         if not needed and not (reason == "config.missing_host" and any(
@@ -360,6 +370,54 @@ def load_settings(
             add(Severity.ERROR, reason, variable=settings.variable(reason.rsplit("_", 1)[1]),
                 family=family.name if family else "")
     return LoadResult(settings, provider, tuple(findings))
+
+
+# Clients that can log in with an OAuth2 token: nodemailer (auth.type "OAuth2"), aiosmtplib
+# (oauth_token_generator, 5.1+), Symfony Mailer's XOAuth2Authenticator (Laravel), and the
+# generic reading. Flask-Mail, Django's SMTP backend and smtplib send a password only.
+OAUTH2_CLIENTS = frozenset({"nodemailer", "aiosmtplib", "laravel", "generic"})
+
+
+def _oauth2_login(merged: Mapping[str, RawValue], family: str | None, client: ClientChoice,
+                  provider: Provider | None, add: _Add) -> OAuth2 | None:
+    """The OAuth2 login the client will use, with what cannot work flagged first."""
+    from smtpdoctor.oauth import is_loopback, jwt_claims, lacks_smtp_scope, seconds_left, token_scopes
+
+    oauth2 = read_oauth2({name: raw.value for name, raw in merged.items()}, family)
+    if oauth2 is None:
+        return None
+    first = next(iter(oauth2.variables.values()))
+    if client.id not in OAUTH2_CLIENTS:
+        add(Severity.WARNING, "config.oauth2_client_cannot", client=client.param, variable=first)
+        return None
+    endpoint = provider.oauth2 if provider else None
+    if oauth2.refresh_flow:
+        if not oauth2.client_id:
+            add(Severity.ERROR, "config.oauth2_incomplete", variable=oauth2.variable("CLIENT_ID"),
+                other=oauth2.variable("REFRESH_TOKEN"))
+        if oauth2.token_url:
+            if urlsplit(oauth2.token_url).scheme != "https" and not is_loopback(oauth2.token_url):
+                add(Severity.ERROR, "config.oauth2_insecure_token_url", variable=oauth2.variable("TOKEN_URL"),
+                    value=oauth2.token_url)
+        elif endpoint is None:
+            add(Severity.ERROR, "config.oauth2_no_token_url", variable=oauth2.variable("TOKEN_URL"))
+        if endpoint is not None:
+            from dataclasses import replace
+
+            oauth2 = replace(oauth2, token_url=oauth2.token_url or endpoint.url(oauth2.tenant),
+                             scope=endpoint.scope)
+    elif oauth2.access_token is not None:
+        # A JWT says when it ends and what it may do; decoded here, sent nowhere else.
+        claims = jwt_claims(oauth2.access_token.reveal())
+        left = seconds_left(claims) if claims else None
+        variable = oauth2.variable("ACCESS_TOKEN")
+        if left is not None and left <= 0:
+            add(Severity.WARNING, "config.oauth2_token_expired", variable=variable, minutes=-left // 60)
+        elif left is not None and left < 15 * 60:
+            add(Severity.WARNING, "config.oauth2_token_expiring", variable=variable, minutes=left // 60)
+        if claims and lacks_smtp_scope(token_scopes(claims)):
+            add(Severity.WARNING, "config.oauth2_token_scope", variable=variable, scopes=token_scopes(claims))
+    return oauth2
 
 
 def _with_password(overlay: Mapping[str, str] | None, dotenv: DotenvFile | None,
@@ -590,7 +648,7 @@ def _typo_findings(
 ) -> None:
     known = sorted(KNOWN_KEYS)
     for name, raw in merged.items():
-        if name in KNOWN_KEYS or not name.startswith(MAIL_PREFIXES):
+        if name in KNOWN_KEYS or not name.startswith(MAIL_PREFIXES) or "_OAUTH2_" in name:
             continue
         # A cut-short name is the likeliest typo (MAIL_USER → MAIL_USERNAME); otherwise the
         # closest spelling with the same prefix (MAIL_USER is not EMAIL_USER).

@@ -64,7 +64,8 @@ class SMTPServer:
     def __init__(self, mode: str = "starttls", context: ssl.SSLContext | None = None, *,
                  auth_reply: str | None = None, auth_before_tls: bool = False,
                  handler: Recorder | None = None,
-                 password: str = PASSWORD, port: int | None = None, smtputf8: bool = False) -> None:
+                 password: str = PASSWORD, port: int | None = None, smtputf8: bool = False,
+                 auth_exclude: tuple[str, ...] = ()) -> None:
         self.mode = mode
         self.handler = handler or Recorder()
         self.auth_reply = auth_reply
@@ -80,6 +81,7 @@ class SMTPServer:
             kwargs["auth_require_tls"] = False
         kwargs["authenticator"] = self._authenticate
         kwargs["enable_SMTPUTF8"] = smtputf8
+        kwargs["auth_exclude_mechanism"] = list(auth_exclude)
         self.port = port or free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
                                      server_hostname="smtp.test", **kwargs)

@@ -40,6 +40,8 @@ def test_config_json_is_the_whole_documented_document(smtpdoctor, env_file):
                 "sender": "derived from MAIL_USERNAME",
                 "username": f"MAIL_USERNAME ({path})",
             },
+            "login": "password",
+            "oauth2": None,
         },
         "findings": [],
         "probes": [],

@@ -4,6 +4,7 @@ sides support. The password goes on the wire here and nowhere else."""
 from __future__ import annotations
 
 from smtpdoctor.model import ProbeResult
+from smtpdoctor.oauth import challenge_json, oauthbearer, xoauth2
 from smtpdoctor.session import Session, failed, passed, say
 
 # PLAIN and LOGIN are what mail libraries use over TLS; without TLS CRAM-MD5
@@ -29,10 +30,12 @@ async def probe_auth(session: Session) -> list[ProbeResult]:
 
     s = session.settings
     client = session.client
-    assert client is not None and s.username is not None and s.password is not None
     tls = session.tls_active()
-    if not client.supports_extension("auth"):
+    if not client or not client.supports_extension("auth"):
         return [_not_offered(session, tls)]
+    if s.login == "oauth2":
+        return [await _oauth2(session)]
+    assert s.username is not None and s.password is not None
     offered = client.server_auth_methods
     mechanism = choose_mechanism(offered, tls)
     if mechanism is None:
@@ -53,6 +56,61 @@ async def probe_auth(session: Session) -> list[ProbeResult]:
                        reply=text, reply_code=exc.code, params=params, provider=provider)]
     session.record_reply(reply.code, reply.message)
     return [passed("auth", say("auth.passed", mechanism=mechanism.upper(), username=s.username))]
+
+
+# XOAUTH2 first where both are offered: it is what Google, Microsoft and the mail
+# libraries speak; OAUTHBEARER (RFC 7628) is the standard form of the same thing.
+OAUTH2_MECHANISMS = ("xoauth2", "oauthbearer")
+# What a refused token is called, whatever a password refusal with the same text would mean.
+KEPT_FOR_TOKENS = frozenset({"auth.smtp_auth_disabled", "auth.temporary", "auth.too_many_failures",
+                             "auth.tls_required", "auth.oauth2_rejected"})
+
+
+async def _oauth2(session: Session) -> ProbeResult:
+    """AUTH XOAUTH2 / OAUTHBEARER with the initial response; a refused token gets a
+    334 JSON challenge (Google, RFC 7628), answered with an empty line (XOAUTH2) or
+    ^A (OAUTHBEARER) to get the final reply."""
+    s = session.settings
+    client = session.client
+    oauth = s.oauth2
+    assert client is not None and oauth is not None and s.username is not None
+    token = session.access_token or oauth.access_token
+    assert token is not None
+    offered = client.server_auth_methods
+    mechanism = next((m for m in OAUTH2_MECHANISMS if m in offered), None)
+    if mechanism is None:
+        listed = " ".join(m.upper() for m in offered)
+        return failed("auth", "auth.oauth2_not_offered", say("auth.oauth2_not_offered", mechanisms=listed),
+                      params={"mechanisms": listed})
+    name = mechanism.upper()
+    initial = (xoauth2(s.username, token.reveal()) if mechanism == "xoauth2"
+               else oauthbearer(s.username, s.host or "", s.port or 0, token.reveal()))
+    session.redactor.add(initial)
+    session.current = f"AUTH {name}"
+    session.record("C", f"AUTH {name} <credentials redacted>")
+    limit = session.remaining()
+    reply = await client.execute_command(b"AUTH", name.encode(), initial.encode(), timeout=limit)
+    challenge: dict[str, object] = {}
+    if reply.code == 334:
+        session.record_reply(reply.code, reply.message)
+        challenge = challenge_json(reply.message)
+        answer = b"" if mechanism == "xoauth2" else b"AQ=="  # base64 of ^A
+        session.record("C", answer.decode() or "<empty line>")
+        reply = await client.execute_command(answer, timeout=session.remaining())
+    text = session.record_reply(reply.code, reply.message)
+    if reply.code == 235:
+        return passed("auth", say("auth.passed_oauth2", mechanism=name, username=s.username))
+    reason, provider = session.classify(reply.code, text, ("auth.",), auth_reason_by_code(reply.code, text))
+    if reason not in KEPT_FOR_TOKENS:
+        # "535 5.7.3 Authentication unsuccessful" or "5.7.8 Username and Password not accepted"
+        # after a token says the token was refused, not that passwords are off.
+        reason = "auth.oauth2_rejected" if reply.code >= 500 else "auth.temporary"
+    params: dict[str, object] = {"scope": oauth.scope or "https://outlook.office.com/SMTP.Send or https://mail.google.com/"}
+    if challenge:
+        params |= {"challenge": "§auth.challenge", "status": challenge.get("status", "?"),
+                   "challenge_scope": challenge.get("scope", "?")}
+    return failed("auth", reason, say("auth.refused", mechanism=name, reply=text[:80]), reply=text,
+                  reply_code=reply.code, params=params, provider=provider)
 
 
 def _not_offered(session: Session, tls: bool) -> ProbeResult:
