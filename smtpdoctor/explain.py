@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from smtpdoctor.model import ErrorCode
+from smtpdoctor.oauth import AADSTS_REASONS
 from smtpdoctor.output import wrap
 from smtpdoctor.providers import Provider, ProviderTable
 from smtpdoctor.remedies import Text, catalog, code_for, phrase, render
@@ -20,6 +21,12 @@ if TYPE_CHECKING:
 # PHPMailer, aiosmtplib, OpenSSL), lower case with "_" read as a space, mapped
 # to the reasons that explain them, the likeliest first.
 CLIENT_TEXTS: tuple[tuple[str, str], ...] = (
+    # OAuth2 token endpoints (RFC 6749 §5.2, with "_" read as a space) and Microsoft's codes.
+    ("invalid grant", "oauth.invalid_grant"),
+    ("invalid client", "oauth.invalid_client"),
+    ("unauthorized client", "oauth.unauthorized_client"),
+    ("invalid scope", "oauth.missing_scope"),
+    *((code.casefold(), reason) for code, reason in AADSTS_REASONS.items()),
     ("wrong version number", "tls.wrong_mode"),
     ("record layer failure", "tls.wrong_mode"),
     ("unknown protocol", "tls.wrong_mode"),
@@ -102,7 +109,7 @@ REPLY_CODES: dict[str, tuple[str, ...]] = {
 }
 ENHANCED_CODES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "5.7.0": (("auth.tls_required", None),),
-    "5.7.3": (("auth.basic_auth_disabled", "outlook"),),
+    "5.7.3": (("auth.basic_auth_disabled", "outlook"), ("auth.oauth2_rejected", None)),
     "5.7.8": (("auth.bad_credentials", "gmail"),),
     "5.7.9": (("auth.app_password_required", "gmail"),),
     "5.7.30": (("auth.basic_auth_disabled", "office365"),),
@@ -161,10 +168,6 @@ def explain(query: str, table: ProviderTable) -> list[Match]:
         for reason, entry in catalog().items():
             if entry["code"] == text.upper():
                 add(reason)
-    for enhanced, pairs in ENHANCED_CODES.items():
-        if re.search(rf"(?<![\d.]){re.escape(enhanced)}(?![\d.])", text):
-            for reason, provider_id in pairs:
-                add(reason, table.get(provider_id) if provider_id else None)
     if len(folded) >= 3:
         for provider, rule in table.reply_rules(None, every=True):
             needle = rule.contains.casefold()
@@ -177,6 +180,12 @@ def explain(query: str, table: ProviderTable) -> list[Match]:
         for needle, reason in CLIENT_TEXTS:
             if needle in words:
                 add(reason, None, _hints(reason, words, table))
+    # A reply text names its meaning more exactly than its enhanced code does
+    # (5.7.139 is basic auth off, or SMTP AUTH off for the tenant: the text says which).
+    for enhanced, pairs in ENHANCED_CODES.items():
+        if re.search(rf"(?<![\d.]){re.escape(enhanced)}(?![\d.])", text):
+            for reason, provider_id in pairs:
+                add(reason, table.get(provider_id) if provider_id else None)
     if code is not None:
         for reason in REPLY_CODES.get(str(code), ()):
             add(reason)

@@ -9,13 +9,16 @@ from __future__ import annotations
 import base64
 import ipaddress
 import json
-import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from smtpdoctor.secret import Secret
+
+if TYPE_CHECKING:
+    import ssl
 
 # The family's prefix first (nodemailer and Django apps say EMAIL_, Flask and
 # Laravel MAIL_), then the others, as an app's own code might.

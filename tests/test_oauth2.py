@@ -281,3 +281,38 @@ def test_no_token_form_appears_in_any_output(good_tls, ca_file, refresh_env, tmp
     transcript = json.loads(runs[1].stdout)["transcript"]
     assert any("AUTH XOAUTH2 <credentials redacted>" in line for line in transcript)
     ET.fromstring(outputs[-1])  # and the report still parses
+
+
+def test_check_fix_writes_the_verified_tls_change_and_never_a_token(good_tls, smtpdoctor, ca_file, tmp_path):
+    """A STARTTLS port configured as implicit TLS, with an OAuth2 login: the fix is verified with the
+    token (the fetched one logs in), written, and no token form reaches the file's diff or the output."""
+    handler = OAuthRecorder()
+    with TokenEndpoint() as endpoint, SMTPServer("starttls", good_tls, handler=handler) as server:
+        env = tmp_path / ".env"
+        original = (f"SMTP_HOST=localhost\nSMTP_PORT={server.port}\nSMTP_SECURE=true\nSMTP_USER={USER}\n"
+                    f"SMTP_OAUTH2_CLIENT_ID={CLIENT_ID}\nSMTP_OAUTH2_REFRESH_TOKEN={REFRESH_TOKEN}\n"
+                    f"SMTP_OAUTH2_TOKEN_URL={endpoint.url}\n")
+        env.write_text(original)
+        env.chmod(0o600)
+        out = smtpdoctor("check", "--fix", "--env-file", str(env), "--ca-file", ca_file, "--alt-ports", "none", "-v")
+    assert out.exit_code == 0, out.stdout
+    assert env.read_text() == original.replace("SMTP_SECURE=true", "SMTP_SECURE=false")
+    # One token per run: the check, then the check again on the written file. The fix trial in
+    # between reused the first run's token.
+    assert len(endpoint.requests) == 2
+    for form in (REFRESH_TOKEN, ACCESS_TOKEN, CLIENT_SECRET):
+        assert form not in out.stdout + out.stderr
+
+
+@pytest.mark.parametrize(("pasted", "reason"), [
+    ("invalid_grant", "oauth.invalid_grant"),
+    ('{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}',
+     "oauth.invalid_client"),
+    ("AADSTS90002: Tenant 'contoso.onmicrosft.com' not found.", "oauth.endpoint"),
+    ("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.",
+     "auth.smtp_auth_disabled"),
+])
+def test_explain_knows_the_token_flow_errors(smtpdoctor, pasted, reason):
+    out = smtpdoctor("explain", pasted)
+    assert out.exit_code == 0
+    assert out.stdout.splitlines()[0].split()[1] == reason
