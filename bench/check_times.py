@@ -21,6 +21,7 @@ from pathlib import Path
 import trustme
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.oauth_servers import CLIENT_SECRET, REFRESH_TOKEN, OAuthRecorder, TokenEndpoint
 from tests.servers import PASSWORD, USER, DroppingPort, SilentServer, SMTPServer
 
 SCRIPT = Path(sys.executable).parent / "smtpdoctor"
@@ -50,8 +51,18 @@ def main() -> None:
                                   f"SMTP_PASSWORD={PASSWORD}\n{extra}")
             return path
 
+        def oauth_env(port: int, url: str) -> str:
+            endpoint_port = url.rsplit(":", 1)[1].split("/")[0]
+            path = os.path.join(folder, f"oauth{port}-{endpoint_port}.env")
+            Path(path).write_text(f"SMTP_HOST=localhost\nSMTP_PORT={port}\nSMTP_USER={USER}\n"
+                                  f"SMTP_OAUTH2_CLIENT_ID=bench\nSMTP_OAUTH2_CLIENT_SECRET={CLIENT_SECRET}\n"
+                                  f"SMTP_OAUTH2_REFRESH_TOKEN={REFRESH_TOKEN}\nSMTP_OAUTH2_TOKEN_URL={url}\n")
+            return path
+
         with SMTPServer("starttls", context) as good, SilentServer() as silent, \
-                DroppingPort() as dropped, DroppingPort() as alt1, DroppingPort() as alt2:
+                DroppingPort() as dropped, DroppingPort() as alt1, DroppingPort() as alt2, \
+                SMTPServer("starttls", context, handler=OAuthRecorder()) as oauth, \
+                TokenEndpoint() as endpoint:
             cases = {
                 "full check, STARTTLS, passes": ["check", "--env-file", env(good.port),
                                                  "--ca-file", ca_file, "--alt-ports", "none"],
@@ -63,6 +74,12 @@ def main() -> None:
                 "dropped port + 3 dropped alternatives, --timeout 2": [
                     "check", "--env-file", env(dropped.port), "--timeout", "2",
                     "--alt-ports", f"{alt1.port},{alt2.port},{good.port}"],
+                "OAuth2 refresh flow + XOAUTH2, passes": [
+                    "check", "--env-file", oauth_env(oauth.port, endpoint.url), "--ca-file", ca_file,
+                    "--alt-ports", "none"],
+                "OAuth2, silent token endpoint, --timeout 2": [
+                    "check", "--env-file", oauth_env(oauth.port, f"http://127.0.0.1:{silent.port}/token"),
+                    "--ca-file", ca_file, "--alt-ports", "none", "--timeout", "2"],
             }
             print(f"median of {runs} runs")
             for name, args in cases.items():
