@@ -110,6 +110,8 @@ def connection(client: str, words: TlsWords, port: int, family: str | None,
     """How ``client`` connects to ``port`` given the user's TLS words.
     ``port_mode`` is what the port conventionally speaks (provider table)."""
     ssl, starttls = bool(words.ssl), bool(words.starttls)
+    if family == "tenant":
+        return _tenant_connection(client, words, port, port_mode)
     match client:
         case "smtplib":
             # SMTP(host, port), then starttls() only when a TLS flag is true.
@@ -144,6 +146,38 @@ def connection(client: str, words: TlsWords, port: int, family: str | None,
     return Connection(port_mode or PORT_MODES.get(port, "starttls"))
 
 
+# security_protocol as each client reads it. The multi-tenant API's own code is
+# aiosmtplib.SMTP(use_tls=security_protocol == "TLS"): TLS is implicit TLS there, and
+# anything else (SSL included) is a plain connect that upgrades with STARTTLS when offered.
+TENANT_WORDS = {"SSL": "ssl", "STARTTLS": "starttls", "NONE": "plain"}
+
+
+def _tenant_connection(client: str, words: TlsWords, port: int, port_mode: str | None) -> Connection:
+    word = (words.scheme or "").removeprefix("protocol:")
+    if client == "aiosmtplib":
+        return Connection("ssl") if word == "TLS" else Connection("starttls", starttls_optional=True)
+    if word in TENANT_WORDS:
+        return Connection(TENANT_WORDS[word])
+    # No word, or the ambiguous TLS: what the port speaks (and a warning says so).
+    return Connection(port_mode or PORT_MODES.get(port, "starttls"))
+
+
+def _tenant_change(s: Settings, out: dict[str, str], security: str) -> dict[str, str] | None:
+    client = s.client.id if s.client else "generic"
+    word = (s.tls_words.scheme or "").removeprefix("protocol:")
+    if client == "aiosmtplib":
+        if security == "plain":
+            return None
+        wanted = "TLS" if security == "ssl" else "STARTTLS"
+        if (word == "TLS") != (security == "ssl"):
+            out["security_protocol"] = wanted
+    else:
+        wanted = {"ssl": "SSL", "starttls": "STARTTLS", "plain": "NONE"}[security]
+        if TENANT_WORDS.get(word) != security:
+            out["security_protocol"] = wanted
+    return out or None
+
+
 def changes(s: Settings, port: int, security: str) -> dict[str, str] | None:
     """The variable changes that make the app's client connect to ``port`` with
     ``security``, or None when that client cannot be told to (smtplib never
@@ -154,6 +188,8 @@ def changes(s: Settings, port: int, security: str) -> dict[str, str] | None:
         return None
     if family.id == "url":
         return _url_change(s, port, security)
+    if family.id == "tenant":
+        return _tenant_change(s, {s.variable("port"): str(port)} if port != s.port else {}, security)
     words = s.tls_words
     port_var = s.variable("port")
     out: dict[str, str] = {port_var: str(port)} if port != s.port else {}

@@ -50,6 +50,11 @@ FAMILIES: tuple[Family, ...] = (
            ssl_flags=("EMAIL_SECURE",),
            markers=("EMAIL_PROVIDER", "EMAIL_SERVICE", "EMAIL_USER", "EMAIL_PASS", "EMAIL_PASSWORD",
                     "EMAIL_SECURE")),
+    # The multi-tenant table's columns (seed 004): one row per tenant's account, read with
+    # --accounts. security_protocol is SSL, STARTTLS, NONE, or TLS (which depends on the client).
+    Family("tenant", "multi-tenant fields", host=("smtp_host",), port=("smtp_port",),
+           user=("smtp_username",), password=("smtp_password",), sender=("from_email",),
+           markers=("smtp_host", "smtp_username", "security_protocol")),
     Family("default-email", "account-style", host=("SMTP_HOST",), port=("SMTP_PORT",),
            user=("DEFAULT_EMAIL_ACCOUNT",), password=("DEFAULT_EMAIL_PASSWORD",),
            sender=("FROM_EMAIL",), markers=("DEFAULT_EMAIL_ACCOUNT", "DEFAULT_EMAIL_PASSWORD")),
@@ -73,7 +78,8 @@ FAMILIES: tuple[Family, ...] = (
 )
 FAMILY_BY_ID = {f.id: f for f in FAMILIES}
 LARAVEL_TLS_KEYS = ("MAIL_SCHEME", "MAIL_ENCRYPTION")
-KNOWN_KEYS = frozenset(k for f in FAMILIES for k in f.variables()) | set(LARAVEL_TLS_KEYS)
+KNOWN_KEYS = (frozenset(k for f in FAMILIES for k in f.variables()) | set(LARAVEL_TLS_KEYS)
+              | {"security_protocol"})
 # Prefixes of keys that are mail settings; other unknown keys are none of our business.
 MAIL_PREFIXES = ("SMTP_", "MAIL_", "EMAIL_", "DEFAULT_EMAIL_", "RESEND_")
 
@@ -95,6 +101,10 @@ def assignments(s: Settings, security: str | None, port: int | None) -> list[str
         return [*out, f"secure: {secure} in createTransport (the service preset decides it now)"]
     if family.id == "default-email":
         return out or [f"{s.variable('port')}={port_for(security)}"]
+    if family.id == "tenant":
+        aiosmtplib = s.client is not None and s.client.id == "aiosmtplib"
+        word = {"ssl": "TLS" if aiosmtplib else "SSL", "starttls": "STARTTLS", "plain": "NONE"}[security]
+        return [*out, f"security_protocol={word}"]
     if family.id == "laravel":
         if "MAIL_SCHEME" in s.tls_variables:
             return [*out, f"MAIL_SCHEME={'smtps' if security == 'ssl' else 'smtp'}"]

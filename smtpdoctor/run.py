@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import ssl
-import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,8 @@ from smtpdoctor.preflight import Preflight
 from smtpdoctor.remedies import phrase
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console
 
     from smtpdoctor.model import ProbeResult
@@ -111,6 +112,35 @@ def run_command(
     options: RunOptions,
     progress: Console | None = None,
 ) -> Report:
+    """One check or send-test from the command line: a spinner on a terminal's stderr."""
+    if progress is None or not progress.is_terminal:
+        return asyncio.run(arun_command(command, preflight, recipients, options))
+    from rich.text import Text
+
+    with progress.status(phrase("progress.starting", options.lang)) as live:
+        def on_step(name: str) -> None:
+            live.update(phrase("progress.checking", options.lang, probe=name))
+
+        def on_retry(said: str) -> None:
+            progress.print(Text(said, style="dim"))
+
+        return asyncio.run(arun_command(command, preflight, recipients, options, on_step=on_step,
+                                        on_retry=on_retry))
+
+
+async def arun_command(
+    command: str,
+    preflight: Preflight,
+    recipients: tuple[str, ...],
+    options: RunOptions,
+    *,
+    context: ssl.SSLContext | None = None,
+    shared: Shared | None = None,
+    on_step: ProgressHook | None = None,
+    on_retry: Callable[[str], None] | None = None,
+) -> Report:
+    """The same, awaited: inside an app's event loop, or many at once (``--accounts``).
+    ``context`` and ``shared`` (DNS answers) may be shared by concurrent runs."""
     names: tuple[str, ...] = SEND_PROBE_ORDER if command == "send-test" else PROBE_ORDER
     oauth2 = preflight.settings.oauth2 if preflight.settings else None
     if oauth2 is not None and oauth2.refresh_flow:
@@ -126,41 +156,46 @@ def run_command(
         if problem:
             findings.append(Finding(Severity.ERROR, "config.bad_recipient",
                                     frozen_params({"recipient": repr(recipient), "detail": problem})))
-    from smtpdoctor.net import tls_context
+    if context is None:
+        from smtpdoctor.net import tls_context
 
-    context: ssl.SSLContext | None = None
-    try:
-        context = tls_context(options.ca_file)
-    except (ssl.SSLError, OSError) as exc:
-        findings.append(Finding(Severity.ERROR, "config.bad_ca_file", frozen_params(
-            {"file": options.ca_file, "detail": getattr(exc, "reason", None) or str(exc)})))
+        try:
+            context = tls_context(options.ca_file)
+        except (ssl.SSLError, OSError) as exc:
+            findings.append(Finding(Severity.ERROR, "config.bad_ca_file", frozen_params(
+                {"file": options.ca_file, "detail": getattr(exc, "reason", None) or str(exc)})))
     base = Report(command, preflight.settings, preflight.provider, tuple(findings))
-    if base.exit_code == 2:
+    if base.exit_code == 2 or context is None:
         from smtpdoctor.session import say, skipped
 
         return Report(command, preflight.settings, preflight.provider, tuple(findings),
                       tuple(skipped(n, say("skip.config_error")) for n in names))
-    deadline = time.monotonic() + options.max_time if options.max_time else None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + options.max_time if options.max_time else None
     attempts = 0
     while True:
         attempts += 1
-        assert context is not None  # a bad --ca-file returned above as a config error
-        report = _attempt(command, preflight, findings, recipients, options, names, context,
-                          progress, deadline)
+        report = await _check(command, preflight, findings, recipients, options, names, context,
+                              deadline, on_step, shared or Shared())
         failure = report.failed_probe
-        left = deadline - time.monotonic() if deadline else None
+        left = deadline - loop.time() if deadline else None
         out_of_time = left is not None and left <= options.retry_delay + 0.5
         if (failure is None or attempts > options.retries or not _retriable(failure.error)
                 or out_of_time):
             return replace(report, attempts=attempts)
-        if progress is not None:
-            said = phrase("progress.retry", options.lang, probe=failure.name, attempt=attempts,
-                          reason=failure.error.reason if failure.error else "", retries=options.retries,
-                          delay=f"{options.retry_delay:g}")
-            from rich.text import Text
+        if on_retry is not None:
+            on_retry(phrase("progress.retry", options.lang, probe=failure.name, attempt=attempts,
+                            reason=failure.error.reason if failure.error else "", retries=options.retries,
+                            delay=f"{options.retry_delay:g}"))
+        await asyncio.sleep(options.retry_delay)
 
-            progress.print(Text(said, style="dim"))
-        time.sleep(options.retry_delay)
+
+@dataclass
+class Shared:
+    """What concurrent runs share: DNS answers (a lookup in flight is awaited, not repeated)
+    and the OAuth2 token endpoint's answers."""
+
+    lookups: dict[tuple[str, str | None], asyncio.Future[list[str]]] = field(default_factory=dict)
 
 
 # What each step needs: a check that stops before AUTH (a health check) needs
@@ -187,25 +222,10 @@ def _retriable(error: object) -> bool:
     return error.reply_code is not None and 400 <= error.reply_code < 500
 
 
-def _attempt(command: str, preflight: Preflight, findings: list[Finding],
-             recipients: tuple[str, ...], options: RunOptions, names: tuple[str, ...],
-             context: ssl.SSLContext, progress: Console | None, deadline: float | None) -> Report:
-    # A spinner only on a terminal: never in logs, pipes or with --json.
-    if progress is None or not progress.is_terminal:
-        return asyncio.run(_check(command, preflight, findings, recipients, options, names, context,
-                                  deadline))
-    with progress.status(phrase("progress.starting", options.lang)) as live:
-        def on_step(name: str) -> None:
-            live.update(phrase("progress.checking", options.lang, probe=name))
-
-        return asyncio.run(_check(command, preflight, findings, recipients, options, names,
-                                  context, deadline, on_step))
-
-
 async def _check(command: str, preflight: Preflight, findings: list[Finding],
                  recipients: tuple[str, ...], options: RunOptions, names: tuple[str, ...],
                  context: ssl.SSLContext, deadline: float | None,
-                 on_step: ProgressHook | None = None) -> Report:
+                 on_step: ProgressHook | None, shared: Shared) -> Report:
     from smtpdoctor.fixes import follow_fixes
     from smtpdoctor.net import Redactor
     from smtpdoctor.pipeline import run_probes
@@ -216,6 +236,7 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
     def session_for(s: Settings, alt_ports: tuple[int, ...]) -> Session:
         return Session(
             tokens=tokens,
+            lookups=shared.lookups,
             settings=s,
             provider=preflight.provider,
             table=preflight.table,

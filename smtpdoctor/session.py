@@ -56,6 +56,8 @@ class Session:
     # endpoint's answers, shared by the fix trials of the same run.
     access_token: Secret | None = None
     tokens: dict[tuple[str, str | None, str], TokenAnswer] = field(default_factory=dict)
+    # DNS answers shared with concurrent runs: (host, --dns-server) → the lookup.
+    lookups: dict[tuple[str, str | None], asyncio.Future[list[str]]] = field(default_factory=dict)
 
     def start_step(self) -> bool:
         """Start a step's clock; True when --max-time ends it before --timeout would."""

@@ -259,6 +259,9 @@ def load_settings(
         FAMILY_CLIENTS.get(family.id, "generic") if family else "generic", "family",
         "why.family" if family else "why.no_family", (("family", family.name),) if family else ())
 
+    if (family is not None and family.id == "tenant" and words.scheme == "protocol:TLS"
+            and client.id == "generic"):
+        add(Severity.WARNING, "config.tls_word_ambiguous", variable="security_protocol")
     if primary and primary.conflict and client.id in ("flask-mail", "django", "aiosmtplib", "generic"):
         # These read both flags and refuse (Django, aiosmtplib) or break (Flask-Mail) on both.
         add(Severity.ERROR, "config.tls_flags_conflict", ssl_variable=primary.conflict[0],
@@ -543,6 +546,11 @@ def _read_family(
         _read_tls_flags(partial, merged, add)
     elif family.id == "laravel":
         _read_laravel_tls(partial, merged)
+    elif family.id == "tenant":
+        raw = merged.get("security_protocol")
+        if raw is not None and raw.value.strip():
+            partial.tls_variables = ("security_protocol",)
+            partial.words = TlsWords(scheme=f"protocol:{raw.value.strip().upper()}")
     else:
         _read_tls_flags(partial, merged, add)
     return partial

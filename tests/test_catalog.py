@@ -28,6 +28,7 @@ KNOWN_PLACEHOLDERS = {
     # OAuth2: the app's variables for each role, the token endpoint's answer.
     "oauth_prefix", "other", "minutes", "scopes", "scope", "url", "status", "error", "refresh_var",
     "client_id_var", "secret_var", "tenant_var", "url_var", "challenge",
+    "account", "source",
 }
 
 

@@ -29,14 +29,9 @@ async def probe_dns(session: Session) -> list[ProbeResult]:
     else:
         session.addresses = [host]
         return [passed("dns", say("dns.ip", host=host))]
-    via: str | None = None
+    via = f"{session.dns_server[0]}:{session.dns_server[1]}" if session.dns_server else None
     try:
-        if session.dns_server:
-            server, port = session.dns_server
-            via = f"{server}:{port}"
-            addresses = await resolve_with_server(host, server, port, session.remaining())
-        else:
-            addresses = await resolve_system(host, session.remaining())
+        addresses = await _shared_lookup(session, host, via)
     except LookupFailed as exc:
         params: dict[str, object] = {"detail": exc.detail, "timeout": f"{session.timeout:g}"}
         suggestion = session.table.nearest_host(host)
@@ -49,6 +44,22 @@ async def probe_dns(session: Session) -> list[ProbeResult]:
     shown = ", ".join(session.addresses)
     return [passed("dns", say("dns.resolved", host=host, addresses=shown, **_via(via)),
                    details={"addresses": ", ".join(addresses)})]
+
+
+async def _shared_lookup(session: Session, host: str, via: str | None) -> list[str]:
+    """One lookup per host for every run that shares ``session.lookups`` (--accounts):
+    200 tenants on smtp.qq.com ask the resolver once."""
+    key = (host.lower(), via)
+    found = session.lookups.get(key)
+    if found is None:
+        if session.dns_server:
+            server, port = session.dns_server
+            lookup = resolve_with_server(host, server, port, session.remaining())
+        else:
+            lookup = resolve_system(host, session.remaining())
+        found = session.lookups[key] = asyncio.ensure_future(lookup)
+    # Shielded: one run's deadline must not cancel the lookup the others await.
+    return list(await asyncio.shield(found))
 
 
 def _via(server: str | None) -> dict[str, object]:
