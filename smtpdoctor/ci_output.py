@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 from smtpdoctor.clients import describe
 from smtpdoctor.document import finding_view, probe_view
 from smtpdoctor.model import Report, Severity, Status
 from smtpdoctor.remedies import join_text, phrase
+
+if TYPE_CHECKING:
+    from smtpdoctor.fleet import Checked
 
 
 def _escape_data(text: str) -> str:
@@ -90,5 +95,18 @@ def junit_tree(report: Report, lang: str) -> ET.ElementTree:
 
 def write_junit(report: Report, path: str, lang: str) -> None:
     tree = junit_tree(report, lang)
+    ET.indent(tree)
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+
+
+def write_junit_fleet(checked: Sequence[Checked], command: str, path: str, lang: str) -> None:
+    """``--accounts``: one testsuite per account, named by its label."""
+    suites = ET.Element("testsuites", {"name": f"smtpdoctor {command}"})
+    for item in checked:
+        suite = junit_tree(item.report, lang).getroot()
+        assert suite is not None
+        suite.set("name", f"smtpdoctor {command} {item.account.label}")
+        suites.append(suite)
+    tree = ET.ElementTree(suites)
     ET.indent(tree)
     tree.write(path, encoding="utf-8", xml_declaration=True)

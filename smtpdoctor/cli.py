@@ -22,6 +22,7 @@ from smtpdoctor.output import echo_error, emit_json, is_terminal, make_console, 
 if TYPE_CHECKING:
     from smtpdoctor.model import Report
     from smtpdoctor.preflight import Preflight
+    from smtpdoctor.run import RunOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,6 +67,28 @@ def _validated(parse_name: str) -> Callable[[click.Context, click.Parameter, Any
         return value
 
     return callback
+
+
+def accounts_options(func: F) -> F:
+    """--accounts and what goes with it (check, send-test)."""
+    decorators = [
+        click.option("--accounts", metavar="SOURCE",
+                     help="Check many accounts: a .jsonl, .json or .csv file, - for JSON Lines on stdin, "
+                     "or a postgresql:// URL with --query. Rows never read .env or the environment."),
+        click.option("--query", metavar="SQL", help="With a postgresql:// source: the rows to check."),
+        click.option("--decrypt-column", "decrypt_columns", multiple=True, metavar="COLUMN",
+                     help="Decrypt this column with Fernet (repeatable)."),
+        click.option("--fernet-key-env", metavar="VAR",
+                     help="The environment variable holding the Fernet key(s), comma-separated, "
+                     "newest first."),
+        click.option("--concurrency", type=click.IntRange(min=1, max=500), default=20, show_default=True,
+                     help="Accounts checked at once."),
+        click.option("--per-host", type=click.IntRange(min=1, max=100), default=3, show_default=True,
+                     help="Connections at once to one SMTP host (providers limit them)."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
 
 
 def network_options(func: F) -> F:
@@ -158,6 +181,7 @@ def cli() -> None:
 @cli.command()
 @settings_options
 @network_options
+@accounts_options
 @click.option("--fix", "write_fix", is_flag=True,
               help="Write the changes verified in this run into the dotenv file (a copy of the "
               "original is kept beside it), then check again.")
@@ -185,6 +209,7 @@ def check(**params: Any) -> None:
 @click.option("--body", default=None, help="First paragraph of the test message.")
 @settings_options
 @network_options
+@accounts_options
 def send_test(recipients: tuple[str, ...], **params: Any) -> None:
     """Run every check, then send a real test message to each RECIPIENT.
 
@@ -201,9 +226,12 @@ def send_test(recipients: tuple[str, ...], **params: Any) -> None:
 
 
 def run_network_command(command: str, params: dict[str, Any], recipients: tuple[str, ...]) -> None:
-    from smtpdoctor.run import RunOptions, run_command
+    from smtpdoctor.run import run_command
 
     lang = pick_lang(params["lang"])
+    if params.get("accounts"):
+        run_accounts_command(command, params, recipients, lang)
+        return
     preflight = resolve_from_options(params)
     problem = output_path_problem(params.get("junit_xml"))
     if problem:
@@ -215,19 +243,7 @@ def run_network_command(command: str, params: dict[str, Any], recipients: tuple[
         unwritable = Finding(Severity.ERROR, "config.output_unwritable",
                              frozen_params({"file": params["junit_xml"], "detail": problem}))
         preflight = replace(preflight, findings=(*preflight.findings, unwritable))
-    options = RunOptions(
-        timeout=params["timeout"],
-        dns_server=params["dns_server"],
-        ca_file=params["ca_file"],
-        alt_ports=params["alt_ports"],
-        until=params["until"],
-        retries=params["retries"],
-        retry_delay=params["retry_delay"],
-        subject=params.get("subject"),
-        body=params.get("body"),
-        max_time=params.get("max_time"),
-        lang=lang,
-    )
+    options = run_options(params, lang)
     # A spinner only on a terminal: never in logs, pipes, with --json or --quiet.
     quiet = params["as_json"] or params["quiet"] or not is_terminal(sys.stderr)
     progress = None if quiet else make_console(stderr=True)
@@ -244,6 +260,123 @@ def run_network_command(command: str, params: dict[str, Any], recipients: tuple[
                                 progress=progress)
             report = replace(again, written=written)
     finish(report, params, lang)
+
+
+def run_options(params: dict[str, Any], lang: str) -> RunOptions:
+    from smtpdoctor.run import RunOptions
+
+    return RunOptions(
+        timeout=params["timeout"],
+        dns_server=params["dns_server"],
+        ca_file=params["ca_file"],
+        alt_ports=params["alt_ports"],
+        until=params["until"],
+        retries=params["retries"],
+        retry_delay=params["retry_delay"],
+        subject=params.get("subject"),
+        body=params.get("body"),
+        max_time=params.get("max_time"),
+        lang=lang,
+    )
+
+
+def run_accounts_command(command: str, params: dict[str, Any], recipients: tuple[str, ...],
+                         lang: str) -> None:
+    """--accounts: every row checked as its own app would be, one document for the lot,
+    the worst row's exit code. Rows never read .env or the environment."""
+    import asyncio
+
+    from smtpdoctor.model import Finding, Severity, frozen_params
+
+    if params.get("write_fix"):
+        raise click.UsageError("--fix writes one dotenv file; it cannot be used with --accounts.")
+    source = params["accounts"]
+    problem = output_path_problem(params.get("junit_xml"))
+    options = run_options(params, lang)
+    try:
+        if problem:
+            raise AccountsProblem("config.output_unwritable",
+                                  {"file": params["junit_xml"], "detail": problem})
+        checked = asyncio.run(_check_accounts(command, params, recipients, options, source))
+    except AccountsProblem as exc:
+        from smtpdoctor.model import Report
+
+        finding = Finding(Severity.ERROR, exc.reason, frozen_params(exc.params))
+        finish(Report(command, None, None, (finding,)), params, lang)
+        return
+    finish_fleet(command, checked, params, lang)
+
+
+class AccountsProblem(Exception):
+    """The run as a whole cannot start: one finding, exit 2."""
+
+    def __init__(self, reason: str, params: dict[str, object]) -> None:
+        super().__init__(reason)
+        self.reason, self.params = reason, params
+
+
+async def _check_accounts(command: str, params: dict[str, Any], recipients: tuple[str, ...],
+                          options: Any, source: str) -> list[Any]:
+    import ssl
+
+    from smtpdoctor.accounts import AccountsError, read_accounts
+    from smtpdoctor.fleet import check_accounts
+    from smtpdoctor.net import tls_context
+
+    shown = source
+    try:
+        if source.startswith(("postgresql://", "postgres://")):
+            from smtpdoctor.accounts_pg import read_pg_accounts, shown_url
+
+            shown = shown_url(source)
+            columns, key_env = params.get("decrypt_columns") or (), params.get("fernet_key_env")
+            accounts = await read_pg_accounts(source, params.get("query"), columns, key_env, os.environ,
+                                              params["timeout"])
+        else:
+            accounts = read_accounts(source, sys.stdin)
+    except AccountsError as exc:
+        raise AccountsProblem("config.accounts_unreadable", {"source": shown, "detail": str(exc)}) from None
+    try:
+        context = tls_context(options.ca_file)
+    except (ssl.SSLError, OSError) as exc:
+        raise AccountsProblem("config.bad_ca_file", {"file": options.ca_file, "detail": str(exc)}) from None
+    progress = None
+    if not params["as_json"] and not params["quiet"] and is_terminal(sys.stderr) and accounts:
+        from rich.progress import Progress
+
+        progress = Progress(console=make_console(stderr=True), transient=True)
+    client = params.get("client") if params.get("client") != "auto" else None
+    limits = {"client": client, "recipients": recipients, "source": shown,
+              "concurrency": params["concurrency"], "per_host": params["per_host"]}
+    if progress is None:
+        return await check_accounts(accounts, command, options, context, **limits)
+    with progress:
+        task = progress.add_task("smtpdoctor", total=len(accounts))
+        return await check_accounts(accounts, command, options, context, **limits,
+                                    on_done=lambda _: progress.advance(task))
+
+
+def finish_fleet(command: str, checked: list[Any], params: dict[str, Any], lang: str) -> None:
+    from smtpdoctor import ci_output
+    from smtpdoctor.fleet import fleet_document, worst
+
+    if params.get("junit_xml"):
+        try:
+            ci_output.write_junit_fleet(checked, command, params["junit_xml"], lang)
+        except OSError as exc:
+            echo_error(f"smtpdoctor: could not write {params['junit_xml']}: {exc.strerror or exc}")
+    try:
+        if params["as_json"]:
+            emit_json(fleet_document(command, checked, lang))
+        else:
+            from smtpdoctor.render import print_fleet
+
+            print_fleet(checked, make_console(), lang, quiet=params.get("quiet", False))
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError:
+        silence_stdout()
+    sys.exit(int(worst(checked)))
 
 
 def output_path_problem(path: str | None) -> str | None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from smtpdoctor.codes import PROBE_ORDER, SEND_PROBE_ORDER, ExitCode
 
@@ -163,3 +163,14 @@ class Report:
     @property
     def failed_probe(self) -> ProbeResult | None:
         return next((p for p in self.probes if p.status is Status.FAIL), None)
+
+    @property
+    def failure(self) -> ProbeResult | None:
+        """The first failing probe, or None (the Python API's name)."""
+        return self.failed_probe
+
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        """The JSON document `--json` prints (DESIGN.md), as a dict."""
+        from smtpdoctor.document import document
+
+        return document(self, lang)

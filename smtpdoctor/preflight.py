@@ -68,3 +68,34 @@ def resolve(
     loaded: LoadResult = load_settings(dotenv, environ, options, table, app)
     findings = loaded.findings + tuple(lint_settings(loaded.settings, loaded.provider, table))
     return Preflight(loaded.settings, loaded.provider, findings, table, dotenv, environ, options, app)
+
+
+def resolve_mapping(values: Mapping[str, object], client: str | None = None,
+                    options: Options | None = None) -> Preflight:
+    """Settings from a mapping alone (an --accounts row, the Python API): any family's
+    variables or the multi-tenant field names. No dotenv file, no environment, no app
+    folder is read: one tenant's missing host is never filled from the server's own."""
+    from smtpdoctor.clients import ClientChoice
+
+    table = load_providers()
+    environ = plain_values(values)
+    options = options or Options()
+    app = (AppProfile(client=ClientChoice(client, "--client", "why.option"))
+           if client and client != "auto" else AppProfile())
+    loaded = load_settings(None, environ, options, table, app)
+    findings = loaded.findings + tuple(lint_settings(loaded.settings, loaded.provider, table))
+    return Preflight(loaded.settings, loaded.provider, findings, table, None, environ, options, app)
+
+
+def plain_values(values: Mapping[str, object]) -> dict[str, str]:
+    """Row values as the strings an environment would hold: numbers as digits,
+    booleans as true/false, empty cells and nulls left out."""
+    out: dict[str, str] = {}
+    for key, value in values.items():
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            out[str(key).strip()] = "true" if value else "false"
+        else:
+            out[str(key).strip()] = str(value)
+    return out

@@ -16,6 +16,8 @@ from smtpdoctor.remedies import MODE_NAMES, phrase, render, summary_in
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from smtpdoctor.fleet import Checked
+
 
 STATUS_MARK = {
     Status.PASS: ("✓", "green"),
@@ -197,3 +199,35 @@ def print_config(report: Report, console: Console, lang: str) -> None:
             line.append(f"  ← {source}", style="dim")
         console.print(_indented(line))
     print_report(report, console, lang)
+
+
+def print_fleet(checked: Sequence[Checked], console: Console, lang: str, *, quiet: bool = False) -> None:
+    """One line per account (label, verdict, failing probe and code), its fix in the row's own
+    vocabulary below it, then the counts. ``quiet``: the failing accounts only."""
+    from smtpdoctor.fleet import summary, worst
+
+    for item in checked:
+        report = item.report
+        if report.ok:
+            if not quiet:
+                console.print(Text(f"✓ {item.account.label}", style="green"))
+            continue
+        failed = report.failed_probe
+        errors = [f for f in report.findings if f.severity is Severity.ERROR]
+        line = Text(f"✗ {item.account.label}  ", style="bold red")
+        if errors:
+            text = render(errors[0].reason, errors[0].params, report.settings, report.provider, lang)
+            line.append(f"ECONFIG {errors[0].reason}: {text.message}")
+            remedy = text.remedy
+        elif failed is not None and failed.error is not None:
+            text = probe_text(report, failed, lang)
+            line.append(f"{failed.name} {failed.error.code.value} {failed.error.reason}: {text.message}")
+            remedy = text.remedy
+        else:
+            remedy = ""
+        console.print(_indented(line))
+        if remedy:
+            console.print(_indented(Text(f"    → {phrase('line.fix', lang, text=remedy)}", style="bold")))
+    counts = summary(list(checked))
+    said = phrase("fleet.summary", lang, exit=int(worst(list(checked))), **counts)
+    console.print(Text(said, style="bold green" if counts["passed"] == counts["total"] else "bold red"))

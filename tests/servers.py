@@ -8,6 +8,7 @@ import contextlib
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -144,8 +145,9 @@ class ScriptedServer(TCPServer):
     def __init__(self, replies: dict[str, bytes] | None = None, *,
                  greeting: bytes = b"220 smtp.test ESMTP scripted\r\n",
                  ehlo: bytes = b"250-smtp.test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n",
-                 context: ssl.SSLContext | None = None) -> None:
+                 context: ssl.SSLContext | None = None, ehlo_delay: float = 0) -> None:
         self.replies = replies or {}
+        self.ehlo_delay = ehlo_delay
         self.greeting = greeting
         self.ehlo = ehlo
         self.context = context
@@ -171,6 +173,7 @@ class ScriptedServer(TCPServer):
                     continue
                 verb = line.split(b" ")[0].split(b":")[0].strip().upper().decode()
                 if verb in ("EHLO", "HELO"):
+                    time.sleep(self.ehlo_delay)
                     conn.sendall(self.ehlo)
                 elif verb == "QUIT":
                     conn.sendall(b"221 bye\r\n")

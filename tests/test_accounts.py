@@ -1,0 +1,346 @@
+"""--accounts: many accounts from a file, stdin or PostgreSQL (Fernet-encrypted passwords),
+each checked as its own app would be, against loopback servers and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.console import run
+from tests.postgres import PG_PASSWORD, postgres_server
+from tests.servers import PASSWORD, USER, ScriptedServer, SMTPServer
+
+
+def row(port: int, **extra: object) -> dict[str, object]:
+    values: dict[str, object] = {"tenant_id": "t1", "setting_name": "main", "smtp_host": "localhost",
+                                 "smtp_port": port, "smtp_username": USER, "smtp_password": PASSWORD,
+                                 "security_protocol": "STARTTLS", "from_email": USER, "from_name": "Shop"}
+    values.update(extra)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def jsonl(tmp_path: Path, rows: list[object], name: str = "accounts.jsonl") -> str:
+    path = tmp_path / name
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
+    return str(path)
+
+
+@pytest.fixture
+def fleet(smtpdoctor, ca_file):
+    def run_(source: str, *extra: str, env: dict[str, str] | None = None):
+        return smtpdoctor("check", "--accounts", source, "--ca-file", ca_file, "--alt-ports", "none",
+                          "--timeout", "2", *extra, env=env)
+    return run_
+
+
+def accounts_by_label(doc: dict) -> dict[str, dict]:
+    return {a["account"]["label"]: a for a in doc["accounts"]}
+
+
+def failed(account: dict) -> tuple[str, str]:
+    probe = next(p for p in account["probes"] if p["status"] == "fail")
+    return probe["name"], probe["error"]["reason"]
+
+
+# --- sources and rows ---------------------------------------------------------------------------
+
+def test_jsonl_with_good_bad_and_malformed_rows(good_tls, fleet, tmp_path):
+    with SMTPServer("starttls", good_tls) as server:
+        source = jsonl(tmp_path, [
+            row(server.port),
+            # The seed's own example row: "TLS" on 587 is implicit TLS to aiosmtplib.
+            row(server.port, tenant_id="t2", setting_name="tls on 587", security_protocol="TLS"),
+            row(server.port, tenant_id="t3", setting_name="no host", smtp_host=None),
+            row(server.port, tenant_id="t4", setting_name="bad port", smtp_port="abc"),
+            "{not json",
+            "[1, 2]",
+        ])
+        out = fleet(source, "--json", "--client", "aiosmtplib")
+    doc = out.doc
+    assert out.exit_code == 2 == doc["exit_code"]  # the worst row's
+    assert doc["summary"] == {"total": 6, "passed": 1, "failed": 1, "config_errors": 4}
+    by_label = accounts_by_label(doc)
+    assert by_label["t1/main"]["ok"] is True
+    assert by_label["t1/main"]["account"] == {"index": 0, "label": "t1/main", "tenant_id": "t1",
+                                              "setting_name": "main"}
+    tls = by_label["t2/tls on 587"]
+    assert failed(tls) == ("tls", "tls.wrong_mode")
+    assert tls["fixes"][0]["changes"] == {"security_protocol": "STARTTLS"}  # the row's own vocabulary
+    assert [f["reason"] for f in by_label["t3/no host"]["findings"]] == ["config.missing_host"]
+    assert "config.bad_port" in [f["reason"] for f in by_label["t4/bad port"]["findings"]]
+    assert by_label["row 5"]["findings"][0]["reason"] == "config.bad_account"
+    assert "line 5 is not JSON" in by_label["row 5"]["findings"][0]["message"]
+    assert "item" not in by_label["row 6"]["findings"][0]["message"]
+    assert "line 6 is not an object" in by_label["row 6"]["findings"][0]["message"]
+    assert PASSWORD not in out.stdout
+
+
+def test_tls_without_a_client_is_probed_and_warned(good_tls, fleet, tmp_path):
+    with SMTPServer("starttls", good_tls) as server:
+        out = fleet(jsonl(tmp_path, [row(server.port, security_protocol="TLS")]), "--json")
+    [account] = out.doc["accounts"]
+    assert out.exit_code == 0
+    warning = next(f for f in account["findings"] if f["reason"] == "config.tls_word_ambiguous")
+    assert "implicit TLS to aiosmtplib" in warning["message"] and "--client aiosmtplib" in warning["remedy"]
+    assert account["settings"]["security"] == "starttls"
+
+
+def test_csv_with_a_familys_variable_names(good_tls, fleet, tmp_path):
+    with SMTPServer("starttls", good_tls) as server:
+        path = tmp_path / "accounts.csv"
+        path.write_text("SMTP_HOST,SMTP_PORT,SMTP_USER,SMTP_PASSWORD,note\n"
+                        f"localhost,{server.port},{USER},{PASSWORD},ok\n"
+                        f"localhost,{server.port},{USER},wrong-password,typo\n"
+                        f"localhost,{server.port},{USER},{PASSWORD},x,one cell too many\n")
+        out = fleet(str(path), "--json")
+    codes = [a["exit_code"] for a in out.doc["accounts"]]
+    assert codes == [0, 1, 2]
+    assert failed(out.doc["accounts"][1]) == ("auth", "auth.bad_credentials")
+    assert "more cells than the header" in out.doc["accounts"][2]["findings"][0]["message"]
+    assert out.doc["accounts"][0]["settings"]["family"] == "smtp"
+
+
+def test_json_array_and_a_source_that_is_not_one(good_tls, fleet, tmp_path):
+    with SMTPServer("starttls", good_tls) as server:
+        good = tmp_path / "a.json"
+        good.write_text(json.dumps([row(server.port), row(server.port, tenant_id="t9")]))
+        out = fleet(str(good), "--json")
+    assert out.exit_code == 0 and out.doc["summary"]["passed"] == 2
+    bad = tmp_path / "b.json"
+    bad.write_text('{"smtp_host": "x"}')
+    out = fleet(str(bad), "--json")
+    assert out.exit_code == 2
+    assert out.doc["findings"][0]["reason"] == "config.accounts_unreadable"
+    assert "array of objects" in out.doc["findings"][0]["message"]
+
+
+def test_json_lines_on_stdin(good_tls, ca_file, tmp_path):
+    with SMTPServer("starttls", good_tls) as server:
+        lines = "".join(json.dumps(row(server.port, tenant_id=f"t{i}")) + "\n" for i in range(3))
+        result = run_stdin(["check", "--accounts", "-", "--ca-file", ca_file, "--alt-ports", "none", "--json"], lines)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["summary"] == {"total": 3, "passed": 3, "failed": 0, "config_errors": 0}
+
+
+def run_stdin(args: list[str], text: str):
+    import subprocess
+
+    from tests.console import SCRIPT
+
+    return subprocess.run([SCRIPT, *args], input=text, capture_output=True, text=True, timeout=60,
+                          env={k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "MAIL_"))})
+
+
+def test_rows_never_read_the_environment_or_a_dotenv_file(good_tls, fleet, tmp_path, monkeypatch):
+    with SMTPServer("starttls", good_tls) as server:
+        (tmp_path / ".env").write_text(f"SMTP_HOST=localhost\nSMTP_PORT={server.port}\nSMTP_PASSWORD={PASSWORD}\n")
+        monkeypatch.chdir(tmp_path)
+        source = jsonl(tmp_path, [row(server.port, smtp_host=None), row(server.port, smtp_password=None)])
+        out = fleet(source, "--json", env={"SMTP_HOST": "localhost", "SMTP_PASSWORD": PASSWORD})
+    reasons = [[f["reason"] for f in a["findings"] if f["severity"] == "error"] for a in out.doc["accounts"]]
+    assert reasons == [["config.missing_host"], ["config.missing_password"]]
+
+
+# --- concurrency that respects providers ----------------------------------------------------------
+
+class CountingServer(ScriptedServer):
+    """Counts the connections open at once (each lingers a little at EHLO)."""
+
+    def __init__(self, context: object) -> None:
+        super().__init__({"AUTH": b"235 2.7.0 Accepted\r\n"}, context=context, ehlo_delay=0.05)  # type: ignore[arg-type]
+        self.open = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def _talk(self, conn) -> None:  # type: ignore[no-untyped-def]
+        with self.lock:
+            self.open += 1
+            self.most = max(self.most, self.open)
+        try:
+            super()._talk(conn)
+        finally:
+            with self.lock:
+                self.open -= 1
+
+
+def test_the_per_host_limit_bounds_connections_to_one_host(fleet, tmp_path, good_tls):
+    with CountingServer(good_tls) as server:
+        rows = [row(server.port, tenant_id=f"t{i}", security_protocol="SSL") for i in range(12)]
+        started = time.monotonic()
+        out = fleet(jsonl(tmp_path, rows), "--json", "--concurrency", "10", "--per-host", "2")
+        took = time.monotonic() - started
+    assert out.doc["summary"]["passed"] == 12, out.doc["summary"]
+    assert server.most == 2
+    assert took < 10
+
+
+def test_concurrency_runs_accounts_side_by_side(fleet, tmp_path, good_tls):
+    with CountingServer(good_tls) as server:
+        rows = [row(server.port, tenant_id=f"t{i}", security_protocol="SSL") for i in range(8)]
+        out = fleet(jsonl(tmp_path, rows), "--json", "--concurrency", "8", "--per-host", "8")
+    assert out.doc["summary"]["passed"] == 8
+    assert server.most > 2
+
+
+# --- output ----------------------------------------------------------------------------------------
+
+def test_text_summary_names_each_account_and_its_fix(good_tls, fleet, tmp_path):
+    with SMTPServer("starttls", good_tls) as server:
+        source = jsonl(tmp_path, [row(server.port),
+                                  row(server.port, tenant_id="t2", setting_name="tls on 587", security_protocol="TLS"),
+                                  row(server.port, tenant_id="t3", setting_name="no host", smtp_host=None)])
+        out = fleet(source, "--client", "aiosmtplib")
+    text = " ".join(out.stdout.split())
+    assert "✓ t1/main" in text
+    assert "✗ t2/tls on 587 tls ETLS tls.wrong_mode" in text
+    assert "fix: Set security_protocol=STARTTLS. Verified in this run" in text
+    assert "✗ t3/no host ECONFIG config.missing_host" in text and "Set smtp_host" in text
+    assert "1 of 3 accounts passed; 1 failed, 1 with configuration errors (exit 2)" in text
+    assert out.exit_code == 2
+    assert PASSWORD not in out.stdout
+
+
+def test_junit_has_one_testsuite_per_account(good_tls, fleet, tmp_path):
+    report = tmp_path / "r.xml"
+    with SMTPServer("starttls", good_tls) as server:
+        fleet(jsonl(tmp_path, [row(server.port), row(server.port, tenant_id="t2", smtp_password="nope")]),
+              "--junit-xml", str(report))
+    suites = ET.parse(report).getroot()
+    assert suites.tag == "testsuites"
+    assert [s.get("name") for s in suites] == ["smtpdoctor check t1/main", "smtpdoctor check t2/main"]
+    assert [s.get("failures") for s in suites] == ["0", "1"]
+
+
+def test_send_test_for_every_account(good_tls, smtpdoctor, ca_file, tmp_path):
+    with SMTPServer("starttls", good_tls) as server:
+        out = smtpdoctor("send-test", "you@example.com", "--accounts", jsonl(tmp_path, [row(server.port)] * 2),
+                         "--ca-file", ca_file, "--alt-ports", "none", "--json")
+    assert out.exit_code == 0
+    assert len(server.handler.received) == 2
+
+
+# --- PostgreSQL, with Fernet-encrypted passwords --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def postgres():
+    with postgres_server() as url:
+        yield url
+
+
+def seed_table(url: str, rows: list[tuple]) -> None:
+    import asyncpg
+
+    async def main() -> None:
+        conn = await asyncpg.connect(url)
+        await conn.execute("DROP TABLE IF EXISTS tenant_smtp_settings")
+        await conn.execute("""CREATE TABLE tenant_smtp_settings (
+            tenant_id text, setting_name text, smtp_host text, smtp_port integer, smtp_username text,
+            smtp_password text, security_protocol text, from_email text, from_name text)""")
+        await conn.executemany("INSERT INTO tenant_smtp_settings VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)", rows)
+        await conn.close()
+    asyncio.run(main())
+
+
+QUERY = "SELECT * FROM tenant_smtp_settings ORDER BY tenant_id"
+
+
+def test_postgresql_rows_with_rotated_fernet_keys(good_tls, ca_file, postgres):
+    from cryptography.fernet import Fernet
+
+    new, old, foreign = Fernet.generate_key(), Fernet.generate_key(), Fernet.generate_key()
+    with SMTPServer("starttls", good_tls) as server:
+        def tenant(tid: str, key: bytes, port: int = server.port, protocol: str = "STARTTLS") -> tuple:
+            secret = Fernet(key).encrypt(PASSWORD.encode()).decode()
+            return (tid, "main", "localhost", port, USER, secret, protocol, USER, "Shop")
+        seed_table(postgres, [tenant("a-new-key", new), tenant("b-old-key", old), tenant("c-foreign", foreign),
+                              tenant("d-tls-587", new, protocol="TLS")])
+        environ = {"ENCRYPTION_KEY": f"{new.decode()},{old.decode()}"}
+        result = run("check", "--accounts", postgres, "--query", QUERY, "--decrypt-column", "smtp_password",
+                     "--fernet-key-env", "ENCRYPTION_KEY", "--client", "aiosmtplib", "--ca-file", ca_file,
+                     "--alt-ports", "none", "--json", env=environ)
+    doc = result.doc
+    by_label = accounts_by_label(doc)
+    assert by_label["a-new-key/main"]["ok"] and by_label["b-old-key/main"]["ok"]
+    foreign_row = by_label["c-foreign/main"]
+    assert foreign_row["exit_code"] == 2
+    assert "smtp_password cannot be decrypted with the keys in ENCRYPTION_KEY" in foreign_row["findings"][0]["message"]
+    assert failed(by_label["d-tls-587/main"]) == ("tls", "tls.wrong_mode")
+    assert result.code == 2
+    everything = result.stdout + result.stderr
+    for secret in (PASSWORD, new.decode(), old.decode(), PG_PASSWORD):
+        assert secret not in everything
+
+
+@pytest.mark.parametrize(("extra", "environ", "words"), [
+    (["--decrypt-column", "smtp_password", "--fernet-key-env", "ENCRYPTION_KEY"], {}, "set ENCRYPTION_KEY"),
+    (["--decrypt-column", "smtp_password", "--fernet-key-env", "ENCRYPTION_KEY"],
+     {"ENCRYPTION_KEY": "not-a-key"}, "does not hold Fernet keys"),
+    ([], {}, "needs --query"),
+])
+def test_postgresql_source_problems_are_exit_2(postgres, extra, environ, words):
+    args = ["check", "--accounts", postgres, "--json", *extra]
+    if words != "needs --query":
+        args += ["--query", QUERY]
+    result = run(*args, env=environ)
+    assert result.code == 2
+    finding = result.doc["findings"][0]
+    assert finding["reason"] == "config.accounts_unreadable" and words in finding["message"]
+    assert "not-a-key" not in result.stdout
+
+
+def test_a_wrong_database_password_is_masked(postgres):
+    wrong = postgres.replace(PG_PASSWORD, "Wrong-DB-pass")
+    result = run("check", "--accounts", wrong, "--query", QUERY, "--json")
+    assert result.code == 2
+    message = result.doc["findings"][0]["message"]
+    assert "cannot connect to postgresql://tenants:****@127.0.0.1" in message
+    assert "Wrong-DB-pass" not in result.stdout
+
+
+# --- the Python API ----------------------------------------------------------------------------------
+
+def test_the_api_works_inside_a_running_loop_and_never_reads_dotenv(good_tls, ca_file, tmp_path, monkeypatch):
+    import smtpdoctor
+
+    with SMTPServer("starttls", good_tls) as server:
+        (tmp_path / ".env").write_text(f"SMTP_HOST=localhost\nSMTP_PORT={server.port}\n")
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("SMTP_HOST", "localhost")
+
+        async def endpoint() -> tuple:
+            good = await smtpdoctor.acheck(row(server.port), ca_file=ca_file, alt_ports="none", timeout=2)
+            no_host = await smtpdoctor.acheck({"SMTP_USER": USER, "SMTP_PASSWORD": PASSWORD})
+            tls = await smtpdoctor.acheck(row(server.port, security_protocol="TLS"), client="aiosmtplib",
+                                          ca_file=ca_file, alt_ports="none", timeout=2)
+            with pytest.raises(RuntimeError, match=r"await smtpdoctor\.acheck"):
+                smtpdoctor.check(row(server.port))
+            return good, no_host, tls
+
+        good, no_host, tls = asyncio.run(endpoint())
+    assert good.ok and good.exit_code == 0 and good.failure is None
+    assert good.to_dict()["probes"][-1]["name"] == "envelope"
+    assert no_host.exit_code == 2
+    assert [f["reason"] for f in no_host.to_dict()["findings"] if f["severity"] == "error"] == ["config.missing_host"]
+    assert tls.failure is not None and tls.failure.error is not None
+    assert tls.failure.error.reason == "tls.wrong_mode"
+    assert PASSWORD not in json.dumps(tls.to_dict())
+
+
+def test_the_sync_api_from_a_script(good_tls, ca_file):
+    import smtpdoctor
+
+    with SMTPServer("starttls", good_tls) as server:
+        report = smtpdoctor.check({"SMTP_HOST": "localhost", "SMTP_PORT": server.port, "SMTP_USER": USER,
+                                   "SMTP_PASSWORD": PASSWORD}, ca_file=ca_file, alt_ports="none")
+        sent = smtpdoctor.send_test(row(server.port), "you@example.com", ca_file=ca_file, alt_ports="none")
+    assert report.ok and sent.ok
+    assert server.handler.received[0].rcpt_tos == ["you@example.com"]
+
+
