@@ -24,6 +24,7 @@ class Options(TypedDict, total=False):
     until: str  # stop after this probe
     lang: str  # "en" or "zh"
     alt_ports: str  # ports tried when the configured one fails ("none" to skip)
+    verbose: bool  # keep the redacted SMTP transcript in the report
 
 
 def _run_options(options: Options) -> RunOptions:
@@ -36,6 +37,7 @@ def _run_options(options: Options) -> RunOptions:
         until=options.get("until"),
         lang=options.get("lang", "en"),
         alt_ports=options.get("alt_ports", defaults.alt_ports),
+        verbose=options.get("verbose", False),
     )
 
 

@@ -112,17 +112,18 @@ def is_terminal(stream: IO[str] | None) -> bool:
     return stream is not None and stream.isatty()
 
 
-def emit_json(document: dict[str, Any]) -> None:
-    """One JSON document on stdout; escaped wherever the encoding needs it."""
+def emit_json(document: dict[str, Any], *, indent: int | None = 2) -> None:
+    """One JSON document on stdout; escaped wherever the encoding needs it.
+    ``indent=None``: one line, for documents of hundreds of accounts."""
     import json
 
     stream = sys.stdout
     if stream is None:
         return
     encoding = getattr(stream, "encoding", None) or "utf-8"
-    text = json.dumps(document, ensure_ascii=False, indent=2)
+    text = json.dumps(document, ensure_ascii=False, indent=indent)
     if encodable(text, encoding) != text:
-        text = json.dumps(document, ensure_ascii=True, indent=2)
+        text = json.dumps(document, ensure_ascii=True, indent=indent)
     stream.write(text + "\n")
     stream.flush()
 

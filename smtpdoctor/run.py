@@ -52,6 +52,8 @@ class RunOptions:
     # One deadline for the whole run, retries and their delays included.
     max_time: float | None = None
     lang: str = "en"
+    # Keep the (redacted) SMTP transcript in the report: -v.
+    verbose: bool = False
 
 
 class BadOption(ValueError):
@@ -266,7 +268,7 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
         on_step("fixes")
     probes, fixes = await follow_fixes(preflight, probes, session, trial)
     return Report(command, s, preflight.provider, tuple(findings), tuple(probes),
-                  tuple(session.transcript), fixes=tuple(fixes))
+                  tuple(session.transcript) if options.verbose else (), fixes=tuple(fixes))
 
 
 def write_fixes(report: Report, preflight: Preflight) -> tuple[Report, dict[str, object] | None]:

@@ -488,3 +488,11 @@ def test_a_crash_outside_the_probes_exits_3_with_a_message(monkeypatch, capsys):
     assert stopped.value.code == 3
     err = capsys.readouterr().err
     assert "internal error: ValueError: unexpected" in err and "Traceback" not in err
+
+
+def test_the_transcript_is_in_the_json_only_with_verbose(good_tls, check, account):
+    with SMTPServer("starttls", good_tls) as server:
+        quiet = check(account(server.port))
+        verbose = check(account(server.port), "-v")
+    assert "transcript" not in quiet.doc
+    assert any(line.startswith("C: EHLO") for line in verbose.doc["transcript"])

@@ -1,0 +1,109 @@
+"""`check --accounts` on many accounts against loopback servers, side by side with a bare
+aiosmtplib script doing the same steps (connect, STARTTLS, EHLO, AUTH, MAIL/RCPT/RSET)
+with the same concurrency. Both run as processes, start-up included.
+
+    python bench/fleet.py [ROWS] [CONCURRENCY] [RUNS]
+
+Prints checks per second, the ratio to the bare script, and peak RSS (medians of RUNS, 3 by
+default, the two programs taking turns).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import trustme
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.servers import PASSWORD, USER, SMTPServer
+
+SCRIPT = Path(sys.executable).parent / "smtpdoctor"
+BARE = """
+import asyncio, json, ssl, sys
+import aiosmtplib
+
+rows = [json.loads(line) for line in open(sys.argv[1])]
+context = ssl.create_default_context(cafile=sys.argv[2])
+limit = asyncio.Semaphore(int(sys.argv[3]))
+
+async def one(row):
+    async with limit:
+        client = aiosmtplib.SMTP(hostname=row["smtp_host"], port=row["smtp_port"], start_tls=True,
+                                 tls_context=context, timeout=10)
+        await client.connect()
+        await client.login(row["smtp_username"], row["smtp_password"])
+        await client.mail(row["from_email"])
+        await client.rcpt(row["from_email"])
+        await client.rset()
+        await client.quit()
+
+async def main():
+    await asyncio.gather(*(one(r) for r in rows))
+
+asyncio.run(main())
+"""
+
+
+def timed(argv: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MiB) of the process, exit code."""
+    measure = ("import resource, subprocess, sys\n"
+               "code = subprocess.call(sys.argv[2:], stdout=subprocess.DEVNULL)\n"
+               "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+               "sys.exit(code)\n")
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        started = time.perf_counter()
+        code = subprocess.call([sys.executable, "-c", measure, rss.name, *argv])
+        took = time.perf_counter() - started
+        peak = int(rss.read() or 0) / 1024
+    return took, peak, code
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    concurrency = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    with tempfile.TemporaryDirectory() as folder, SMTPServer("starttls", context) as server:
+        ca_file = os.path.join(folder, "ca.pem")
+        ca.cert_pem.write_to_path(ca_file)
+        source = os.path.join(folder, "accounts.jsonl")
+        with open(source, "w") as out:
+            for i in range(rows):
+                account = {"tenant_id": f"t{i}", "setting_name": "main", "smtp_host": "localhost",
+                           "smtp_port": server.port, "smtp_username": USER, "smtp_password": PASSWORD,
+                           "security_protocol": "STARTTLS", "from_email": USER}
+                out.write(json.dumps(account) + "\n")
+        bare_file = os.path.join(folder, "bare.py")
+        Path(bare_file).write_text(BARE)
+        bare, ours = [], []
+        for _ in range(runs):
+            bare.append(timed([sys.executable, bare_file, source, ca_file, str(concurrency)]))
+            ours.append(timed([str(SCRIPT), "check", "--accounts", source, "--ca-file", ca_file, "--alt-ports",
+                               "none", "--concurrency", str(concurrency), "--per-host", str(concurrency),
+                               "--json"]))
+        bare_s, bare_mb, bare_code = (statistics.median(x[i] for x in bare) for i in range(3))
+        ours_s, ours_mb, ours_code = (statistics.median(x[i] for x in ours) for i in range(3))
+    print(f"{rows} accounts, concurrency {concurrency}, one loopback STARTTLS server (aiosmtpd), "
+          f"median of {runs}")
+    print(f"bare aiosmtplib script   {bare_s:6.2f} s  {rows / bare_s:6.1f} checks/s  peak {bare_mb:5.1f} MiB"
+          f"  exit {bare_code}")
+    print(f"smtpdoctor --accounts    {ours_s:6.2f} s  {rows / ours_s:6.1f} checks/s  peak {ours_mb:5.1f} MiB"
+          f"  exit {ours_code}")
+    print(f"ratio                    {ours_s / bare_s:6.2f}× the bare script's time "
+          "(goal ≤ 1.5×, ≥ 100 checks/s)")
+
+
+if __name__ == "__main__":
+    main()
