@@ -90,9 +90,9 @@ def main() -> None:
         bare, ours = [], []
         for _ in range(runs):
             bare.append(timed([sys.executable, bare_file, source, ca_file, str(concurrency)]))
-            ours.append(timed([str(SCRIPT), "check", "--accounts", source, "--ca-file", ca_file, "--alt-ports",
-                               "none", "--concurrency", str(concurrency), "--per-host", str(concurrency),
-                               "--json"]))
+            ours.append(timed([str(SCRIPT), "check", "--accounts", source, "--ca-file", ca_file,
+                               "--alt-ports", "none", "--concurrency", str(concurrency),
+                               "--per-host", str(concurrency), "--json"]))
         bare_s, bare_mb, bare_code = (statistics.median(x[i] for x in bare) for i in range(3))
         ours_s, ours_mb, ours_code = (statistics.median(x[i] for x in ours) for i in range(3))
     print(f"{rows} accounts, concurrency {concurrency}, one loopback STARTTLS server (aiosmtpd), "
