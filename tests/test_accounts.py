@@ -124,9 +124,12 @@ def test_json_array_and_a_source_that_is_not_one(good_tls, fleet, tmp_path):
 def test_json_lines_on_stdin(good_tls, ca_file, tmp_path):
     with SMTPServer("starttls", good_tls) as server:
         lines = "".join(json.dumps(row(server.port, tenant_id=f"t{i}")) + "\n" for i in range(3))
+        lines += json.dumps(row(server.port, tenant_id="t-wrong", smtp_password="nope")) + "\n" + "oops\n"
         result = run_stdin(["check", "--accounts", "-", "--ca-file", ca_file, "--alt-ports", "none", "--json"], lines)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["summary"] == {"total": 3, "passed": 3, "failed": 0, "config_errors": 0}
+    assert result.returncode == 2, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["summary"] == {"total": 5, "passed": 3, "failed": 1, "config_errors": 1}
+    assert [a["account"]["label"] for a in doc["accounts"]][3:] == ["t-wrong/main", "row 5"]
 
 
 def run_stdin(args: list[str], text: str):
