@@ -182,6 +182,10 @@ def cli() -> None:
 @settings_options
 @network_options
 @accounts_options
+@click.option("--domain", "check_domain", is_flag=True,
+              help="Also check the sender's domain after the envelope: mx, spf, dkim, dmarc.")
+@click.option("--dkim-selector", "dkim_selectors", multiple=True, metavar="SELECTOR",
+              help="The DKIM selector to check (default: the provider's).")
 @click.option("--fix", "write_fix", is_flag=True,
               help="Write the changes verified in this run into the dotenv file (a copy of the "
               "original is kept beside it), then check again.")
@@ -201,6 +205,42 @@ def check(**params: Any) -> None:
       smtpdoctor check --fix                                 # write what was verified
     """
     run_network_command("check", params, recipients=())
+
+
+@cli.command()
+@click.argument("domain", required=False)
+@settings_options
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=300), default=10.0, show_default=True,
+              help="Limit in seconds for the lookups.")
+@click.option("--dns-server", metavar="IP[:PORT]", callback=_validated("parse_dns_server"),
+              help="Resolve with this name server.")
+@click.option("--dkim-selector", "dkim_selectors", multiple=True, metavar="SELECTOR",
+              help="The DKIM selector to check (default: the provider's).")
+@click.option("--junit-xml", type=click.Path(dir_okay=False, writable=True),
+              help="Also write a JUnit XML report.")
+@click.option("--format", "output_format", type=click.Choice(["text", "github"]), default=None,
+              help="github: also print ::error annotations (default when GITHUB_ACTIONS=true).")
+def domain(domain: str | None, **params: Any) -> None:
+    """Check the sending DOMAIN (default: the sender's): mx, spf, dkim, dmarc.
+
+    Judged against the provider that really sends the mail: the SMTP host's,
+    else the one the domain's MX names. Each fix is the exact DNS record to
+    publish. Free-mail senders (@qq.com, @gmail.com…) are skipped.
+
+    \b
+    Example:
+      smtpdoctor domain
+      smtpdoctor domain acme-corp.cn --dkim-selector s1
+    """
+    import asyncio
+
+    from smtpdoctor.run import arun_domain
+
+    lang = pick_lang(params["lang"])
+    params |= {"max_time": None, "alt_ports": "none", "until": None, "retries": 0, "retry_delay": 0.0,
+               "ca_file": None, "quiet": False, "verbose": False}
+    report = asyncio.run(arun_domain(resolve_from_options(params), domain, run_options(params, lang)))
+    finish(report, params, lang)
 
 
 @cli.command("send-test")
@@ -278,6 +318,8 @@ def run_options(params: dict[str, Any], lang: str) -> RunOptions:
         max_time=params.get("max_time"),
         lang=lang,
         verbose=params.get("verbose", False),
+        domain=params.get("check_domain", False),
+        dkim_selectors=tuple(params.get("dkim_selectors") or ()),
     )
 
 

@@ -182,6 +182,8 @@ def document(report: Report, lang: str) -> dict[str, Any]:
                          "alternatives": [dict(a) for a in f.alternatives],
                          "probes": [probe_view(report, p, lang) for p in f.probes]}
                         for f in report.fixes]
+    if report.domain:
+        doc["domain"] = report.domain
     if report.written:
         doc["written"] = dict(report.written)
     if report.transcript:

@@ -43,6 +43,7 @@ class ErrorCode(StrEnum):
     EAUTH = "EAUTH"
     EENVELOPE = "EENVELOPE"
     EMESSAGE = "EMESSAGE"
+    EDOMAIN = "EDOMAIN"
 
 
 
@@ -147,6 +148,8 @@ class Report:
     fixes: tuple[Fix, ...] = ()
     # What `check --fix` wrote: file, backup, changes, diff.
     written: Mapping[str, object] = field(default_factory=lambda: _EMPTY)
+    # The sending domain the mx/spf/dkim/dmarc probes looked at (`domain`, `check --domain`).
+    domain: str | None = None
 
     @property
     def exit_code(self) -> ExitCode:

@@ -43,6 +43,18 @@ class OAuth2Endpoint:
 
 
 @dataclass(frozen=True)
+class SendingDomain:
+    """What a provider needs of the sender's domain: the MX names that mean it receives the
+    domain's mail, the SPF include of the servers that send, and its DKIM selectors."""
+
+    mx: tuple[str, ...] = ()
+    spf_include: str | None = None
+    spf_also: tuple[str, ...] = ()  # older includes that mean the same servers
+    spf_domain: str = "{domain}"  # where the SPF record lives (Resend: send.{domain})
+    dkim_selectors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Provider:
     id: str
     name: str
@@ -65,6 +77,11 @@ class Provider:
     replies: tuple[ReplyRule, ...] = ()
     remedies: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     oauth2: OAuth2Endpoint | None = None
+    domain: SendingDomain = field(default_factory=SendingDomain)
+
+    @property
+    def mx(self) -> tuple[str, ...]:
+        return self.domain.mx
 
     @property
     def primary_host(self) -> str:
@@ -163,6 +180,13 @@ def _provider_from_toml(provider_id: str, raw: Mapping[str, Any], table: Mapping
         remedies=remedies,
         oauth2=OAuth2Endpoint(raw["oauth2"]["token_url"], raw["oauth2"]["scope"], raw["oauth2"].get("tenant"))
         if "oauth2" in raw else None,
+        domain=SendingDomain(
+            mx=tuple(raw.get("domain", {}).get("mx", ())),
+            spf_include=raw.get("domain", {}).get("spf_include"),
+            spf_also=tuple(raw.get("domain", {}).get("spf_also", ())),
+            spf_domain=raw.get("domain", {}).get("spf_domain", "{domain}"),
+            dkim_selectors=tuple(raw.get("domain", {}).get("dkim_selectors", ())),
+        ),
     )
 
 

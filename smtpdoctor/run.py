@@ -54,6 +54,9 @@ class RunOptions:
     lang: str = "en"
     # Keep the (redacted) SMTP transcript in the report: -v.
     verbose: bool = False
+    # check --domain: the sending domain's mx/spf/dkim/dmarc after the envelope.
+    domain: bool = False
+    dkim_selectors: tuple[str, ...] = ()
 
 
 class BadOption(ValueError):
@@ -267,8 +270,42 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
     if on_step:
         on_step("fixes")
     probes, fixes = await follow_fixes(preflight, probes, session, trial)
+    domain = sender_domain(s) if options.domain else None
+    if domain:
+        from smtpdoctor.probes.domain import run_domain_probes
+
+        probes = [*probes, *await run_domain_probes(session, domain, options.dkim_selectors)]
     return Report(command, s, preflight.provider, tuple(findings), tuple(probes),
-                  tuple(session.transcript) if options.verbose else (), fixes=tuple(fixes))
+                  transcript=tuple(session.transcript) if options.verbose else (), fixes=tuple(fixes),
+                  domain=domain)
+
+
+def sender_domain(settings: Settings | None) -> str | None:
+    """The sending domain: the sender address's, else the login's."""
+    for address in (settings.sender, settings.username) if settings else ():
+        if address and "@" in address:
+            return address.rpartition("@")[2].strip().lower() or None
+    return None
+
+
+async def arun_domain(preflight: Preflight, domain: str | None, options: RunOptions) -> Report:
+    """`smtpdoctor domain`: mx, spf, dkim and dmarc of ``domain`` (default: the sender's),
+    judged against the provider that sends (the settings' host, else the domain's MX)."""
+    from smtpdoctor.net import Redactor, tls_context
+    from smtpdoctor.probes.domain import run_domain_probes
+    from smtpdoctor.session import Session
+
+    domain = (domain or sender_domain(preflight.settings) or "").strip().lower() or None
+    if domain is None:
+        finding = Finding(Severity.ERROR, "config.no_domain", frozen_params({}))
+        return Report("domain", preflight.settings, preflight.provider, (finding,))
+    loop = asyncio.get_running_loop()
+    session = Session(settings=preflight.settings, provider=preflight.provider, table=preflight.table,
+                      timeout=options.timeout, context=tls_context(None), redactor=Redactor(None, None),
+                      dns_server=parse_dns_server(options.dns_server) if options.dns_server else None,
+                      run_deadline=loop.time() + options.max_time if options.max_time else None)
+    probes = await run_domain_probes(session, domain, options.dkim_selectors)
+    return Report("domain", preflight.settings, preflight.provider, (), tuple(probes), domain=domain)
 
 
 def write_fixes(report: Report, preflight: Preflight) -> tuple[Report, dict[str, object] | None]:

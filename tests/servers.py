@@ -245,8 +245,12 @@ class DNSServer:
     ``silent`` get no answer at all; anything else gets NOERROR, no data."""
 
     def __init__(self, records: dict[str, list[str]] | None = None, *,
-                 nxdomain: set[str] | None = None, silent: set[str] | None = None) -> None:
+                 nxdomain: set[str] | None = None, silent: set[str] | None = None,
+                 zone: dict[str, dict[str, list[str]]] | None = None) -> None:
+        """``zone``: name → record type → values in zone-file text (``MX`` "10 mx.example.",
+        ``TXT`` '"v=spf1 …"'), for the sending-domain checks."""
         self.records = {k.rstrip(".").lower(): v for k, v in (records or {}).items()}
+        self.zone = {k.rstrip(".").lower(): v for k, v in (zone or {}).items()}
         self.nxdomain = {n.rstrip(".").lower() for n in (nxdomain or set())}
         self.silent = {n.rstrip(".").lower() for n in (silent or set())}
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -284,6 +288,10 @@ class DNSServer:
             elif question.rdtype == dns.rdatatype.A and name in self.records:
                 response.answer.append(dns.rrset.from_text_list(
                     question.name, 60, "IN", "A", self.records[name]))
+            elif name in self.zone and dns.rdatatype.to_text(question.rdtype) in self.zone[name]:
+                kind = dns.rdatatype.to_text(question.rdtype)
+                response.answer.append(dns.rrset.from_text_list(question.name, 60, "IN", kind,
+                                                                self.zone[name][kind]))
             self.sock.sendto(response.to_wire(), peer)
 
     def __enter__(self) -> DNSServer:

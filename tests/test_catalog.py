@@ -29,6 +29,8 @@ KNOWN_PLACEHOLDERS = {
     "oauth_prefix", "other", "minutes", "scopes", "scope", "url", "status", "error", "refresh_var",
     "client_id_var", "secret_var", "tenant_var", "url_var", "challenge",
     "account", "source",
+    # The sending domain.
+    "domain", "record", "count", "include", "selectors", "name", "bits", "policy",
 }
 
 

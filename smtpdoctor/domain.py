@@ -1,0 +1,215 @@
+"""The sending domain: which provider its MX names, and whether its SPF, DKIM and DMARC
+records let the provider that really sends the mail through. Lookups with dnspython
+(honouring --dns-server); the records are parsed here (see the note in probes/domain.py)."""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+from dataclasses import dataclass, field
+
+from smtpdoctor.providers import Provider, ProviderTable
+
+# RFC 7208 §4.6.4: at most 10 terms that cause DNS lookups, and 2 that find nothing.
+MAX_LOOKUPS = 10
+MAX_VOID_LOOKUPS = 2
+LOOKUP_TERMS = frozenset({"include", "a", "mx", "ptr", "exists", "redirect"})
+WEAK_KEY_BITS = 2048
+
+
+class LookupError_(Exception):
+    """The name server did not answer (timeout, SERVFAIL): not the same as "no record"."""
+
+
+class Lookup:
+    """TXT and MX lookups with dnspython, through --dns-server when given, within ``timeout``."""
+
+    def __init__(self, dns_server: tuple[str, int] | None, timeout: float) -> None:
+        import dns.asyncresolver
+
+        self.resolver = dns.asyncresolver.Resolver(configure=dns_server is None)
+        if dns_server is not None:
+            self.resolver.nameservers = [dns_server[0]]
+            self.resolver.port = dns_server[1]
+        self.resolver.lifetime = timeout
+        self.queries = 0
+
+    async def records(self, name: str, kind: str) -> list[str]:
+        """The records' text (TXT strings joined, MX exchanges by preference); [] for none."""
+        import dns.exception
+        import dns.resolver
+
+        self.queries += 1
+        try:
+            answer = await self.resolver.resolve(name, kind, raise_on_no_answer=False)
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            return []
+        except (dns.exception.Timeout, dns.resolver.NoNameservers,
+                dns.resolver.NoResolverConfiguration) as exc:
+            raise LookupError_(type(exc).__name__) from None
+        if kind == "TXT":
+            return [b"".join(r.strings).decode("utf-8", "replace") for r in answer]
+        if kind == "MX":
+            ranked = sorted(answer, key=lambda r: r.preference)
+            return [r.exchange.to_text().rstrip(".").lower() for r in ranked]
+        return [r.to_text() for r in answer]
+
+
+def provider_by_mx(table: ProviderTable, exchanges: list[str]) -> Provider | None:
+    for host in exchanges:
+        for provider in table.providers:
+            if any(fnmatch.fnmatch(host, pattern) for pattern in provider.mx):
+                return provider
+    return None
+
+
+def free_mail_provider(table: ProviderTable, domain: str) -> Provider | None:
+    """The provider whose own domain this is (qq.com, gmail.com…): its records are the provider's."""
+    return next((p for p in table.providers if domain.lower() in p.domains), None)
+
+
+# --- SPF ---------------------------------------------------------------------------------
+
+@dataclass
+class Spf:
+    records: list[str] = field(default_factory=list)
+    lookups: int = 0
+    voids: int = 0
+    # Every include:/redirect= domain met, recursively.
+    includes: set[str] = field(default_factory=set)
+
+    @property
+    def record(self) -> str | None:
+        return self.records[0] if len(self.records) == 1 else None
+
+    @property
+    def all_term(self) -> str | None:
+        record = self.record or ""
+        return next((t for t in record.split()[1:] if t.lstrip("+-~?").lower() == "all"), None)
+
+
+def spf_records(texts: list[str]) -> list[str]:
+    return [t.strip() for t in texts if t.strip().lower() == "v=spf1"
+            or t.strip().lower().startswith("v=spf1 ")]
+
+
+async def read_spf(lookup: Lookup, domain: str) -> Spf:
+    """The domain's SPF record(s), with its DNS lookups and void lookups counted through every
+    include and redirect (RFC 7208 §4.6.4), the walk stopping past the limit."""
+    spf = Spf(records=spf_records(await lookup.records(domain, "TXT")))
+    if spf.record is not None:
+        await _walk(lookup, spf.record, spf, depth=0)
+    return spf
+
+
+async def _walk(lookup: Lookup, record: str, spf: Spf, depth: int) -> None:
+    for term in record.split()[1:]:
+        if spf.lookups > MAX_LOOKUPS or depth > MAX_LOOKUPS:
+            return
+        bare = term.lstrip("+-~?").lower()
+        name = bare.replace("=", ":").split(":", 1)[0].split("/", 1)[0]
+        if name not in LOOKUP_TERMS:
+            continue
+        spf.lookups += 1
+        target = bare.replace("=", ":").split(":", 1)[1] if ":" in bare or "=" in bare else ""
+        if name in ("include", "redirect"):
+            spf.includes.add(target)
+            found = spf_records(await lookup.records(target, "TXT"))
+            if not found:
+                spf.voids += 1
+            elif len(found) == 1:
+                await _walk(lookup, found[0], spf, depth + 1)
+
+
+def spf_with(record: str | None, include: str) -> str:
+    """``record`` with ``include:`` added before its all term: the record to publish."""
+    if record is None:
+        return f"v=spf1 include:{include} ~all"
+    terms = record.split()
+    at = next((i for i, t in enumerate(terms) if t.lstrip("+-~?").lower() == "all"), len(terms))
+    terms.insert(at, f"include:{include}")
+    return " ".join(terms)
+
+
+def merged_spf(records: list[str]) -> str:
+    """Several SPF records as one: every mechanism once, then ``-all`` if they all said so,
+    else the softer ``~all`` (a merge must not start rejecting mail that passed before)."""
+    terms: list[str] = []
+    endings = set()
+    for record in records:
+        for term in record.split()[1:]:
+            if term.lstrip("+-~?").lower() == "all":
+                endings.add(term.lower())
+            elif term not in terms:
+                terms.append(term)
+    return " ".join(["v=spf1", *terms, "-all" if endings == {"-all"} else "~all"])
+
+
+# --- DKIM --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DkimKey:
+    selector: str
+    key_type: str
+    bits: int | None  # None: not an RSA key we could read, or revoked (empty p=)
+    revoked: bool = False
+
+
+def parse_dkim(selector: str, text: str) -> DkimKey | None:
+    tags = dict(part.strip().split("=", 1) for part in text.split(";") if "=" in part)
+    tags = {k.strip().lower(): v.strip().replace(" ", "") for k, v in tags.items()}
+    if "p" not in tags:
+        return None
+    key_type = tags.get("k", "rsa").lower()
+    if not tags["p"]:
+        return DkimKey(selector, key_type, None, revoked=True)
+    if key_type == "ed25519":
+        return DkimKey(selector, key_type, 256)
+    return DkimKey(selector, key_type, rsa_bits(tags["p"]))
+
+
+def rsa_bits(p: str) -> int | None:
+    """The modulus size of a DKIM RSA key: SubjectPublicKeyInfo, or a bare RSAPublicKey."""
+    try:
+        body, _ = _der(base64.b64decode(p, validate=True), 0x30)
+        if body[0] == 0x30:  # SubjectPublicKeyInfo: the algorithm, then the key in a BIT STRING
+            _, rest = _der(body, 0x30)
+            key, _ = _der(rest, 0x03)
+            body, _ = _der(key[1:], 0x30)  # past the unused-bits byte: RSAPublicKey
+        modulus, _ = _der(body, 0x02)
+        return int.from_bytes(modulus, "big").bit_length() or None
+    except (ValueError, IndexError):
+        return None
+
+
+def _der(data: bytes, tag: int | None) -> tuple[bytes, bytes]:
+    """One DER element: (its content, what follows). ``tag`` checks the element's tag."""
+    if tag is not None and data[0] != tag:
+        raise ValueError("unexpected DER tag")
+    length, at = data[1], 2
+    if length & 0x80:
+        count = length & 0x7F
+        length, at = int.from_bytes(data[2:2 + count], "big"), 2 + count
+    return data[at:at + length], data[at + length:]
+
+
+# --- DMARC -------------------------------------------------------------------------------
+
+def organisational_domain(domain: str) -> str:
+    """The registrable domain (mail.acme-corp.com.cn → acme-corp.com.cn) from the public
+    suffix list tldextract ships with; it never fetches the list."""
+    import tldextract
+
+    extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    parts = extract(domain)
+    return parts.top_domain_under_public_suffix if hasattr(parts, "top_domain_under_public_suffix") \
+        else parts.registered_domain or domain
+
+
+def dmarc_tags(record: str) -> dict[str, str]:
+    return {k.strip().lower(): v.strip() for k, v in
+            (part.split("=", 1) for part in record.split(";") if "=" in part)}
+
+
+def dmarc_records(texts: list[str]) -> list[str]:
+    return [t.strip() for t in texts if t.strip().lower().replace(" ", "").startswith("v=dmarc1")]

@@ -1,0 +1,195 @@
+"""`smtpdoctor domain` and `check --domain`: the sending domain's MX, SPF, DKIM and DMARC,
+against real records served by a name server on loopback."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.servers import PASSWORD, DNSServer, SMTPServer
+
+
+def dkim_record(bits: int) -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits).public_key()
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    p = base64.b64encode(der).decode()
+    text = f"v=DKIM1; k=rsa; p={p}"
+    return " ".join(f'"{text[i:i + 200]}"' for i in range(0, len(text), 200))  # TXT strings of ≤255
+
+
+def txt(*texts: str) -> dict[str, list[str]]:
+    return {"TXT": [f'"{t}"' for t in texts]}
+
+
+ZONE: dict[str, dict[str, list[str]]] = {
+    # Tencent Exmail on a custom domain: everything right, no DKIM selector known.
+    "acme-corp.cn": {"MX": ["10 mxbiz1.qq.com.", "20 mxbiz2.qq.com."], **txt("v=spf1 include:spf.mail.qq.com ~all")},
+    "spf.mail.qq.com": txt("v=spf1 ip4:203.205.0.0/16 -all"),
+    "_dmarc.acme-corp.cn": txt("v=DMARC1; p=quarantine; rua=mailto:dmarc@acme-corp.cn"),
+    # Two SPF records.
+    "two-spf.test": txt("v=spf1 include:spf.mail.qq.com ~all", "v=spf1 include:_spf.google.com -all"),
+    # Past the lookup limit: 6 includes of 2 lookups each.
+    "big.test": txt("v=spf1 " + " ".join(f"include:i{n}.big.test" for n in range(6)) + " ~all"),
+    **{f"i{n}.big.test": txt("v=spf1 a mx -all") for n in range(6)},
+    # +all.
+    "open.test": txt("v=spf1 include:sendgrid.net +all"),
+    "sendgrid.net": txt("v=spf1 ip4:167.89.0.0/17 -all"),
+    # Names another provider (Google) while SendGrid sends; a 1024-bit key; no DMARC.
+    "other.test": txt("v=spf1 include:_spf.google.com ~all"),
+    "_spf.google.com": txt("v=spf1 ip4:35.190.247.0/24 ~all"),
+    "s1._domainkey.other.test": {"TXT": []},
+    # p=reject, a relay, no DKIM: DMARC fails for every message.
+    "strict.test": txt("v=spf1 include:sendgrid.net ~all"),
+    "_dmarc.strict.test": txt("v=DMARC1; p=reject"),
+    # Includes of domains that have no SPF record any more.
+    "stale.test": txt("v=spf1 include:gone1.test include:gone2.test include:gone3.test ~all"),
+    # No SPF at all.
+    "bare.test": {"MX": ["10 mx.bare.test."]},
+}
+ZONE["s1._domainkey.other.test"] = {"TXT": [dkim_record(1024)]}
+ZONE["s1._domainkey.good.test"] = {"TXT": [dkim_record(2048)]}
+ZONE["good.test"] = txt("v=spf1 include:sendgrid.net -all")
+ZONE["_dmarc.good.test"] = txt("v=DMARC1; p=reject; rua=mailto:d@good.test")
+
+
+@pytest.fixture(scope="module")
+def dns_server():
+    with DNSServer(zone=ZONE) as server:
+        yield server
+
+
+@pytest.fixture
+def domain(smtpdoctor, dns_server, env_file):
+    def run_(name: str | None, *extra: str, **settings: object):
+        env = env_file(**settings) if settings else env_file(SMTP_FROM="nobody@example.invalid")
+        args = ["domain", *([name] if name else []), "--env-file", env, "--dns-server", dns_server.address,
+                "--timeout", "3", "--json", *extra]
+        return smtpdoctor(*args)
+    return run_
+
+
+def probe(out, name: str) -> dict:
+    return out.probe(name)
+
+
+def test_a_custom_exmail_domain_is_found_by_mx_and_passes(domain):
+    out = domain("acme-corp.cn")
+    assert out.doc["domain"] == "acme-corp.cn"
+    assert out.exit_code == 0, out.doc
+    assert probe(out, "mx")["summary"] == "acme-corp.cn MX mxbiz1.qq.com → Tencent Exmail"
+    assert probe(out, "spf")["summary"] == "v=spf1 include:spf.mail.qq.com ~all (1 DNS lookups)"
+    dkim = probe(out, "dkim")
+    assert dkim["status"] == "warn" and dkim["warning"]["reason"] == "domain.dkim_selector_unknown"
+    assert "s= tag" in dkim["remedy"] and "--dkim-selector" in dkim["remedy"]
+    assert probe(out, "dmarc")["summary"] == "_dmarc.acme-corp.cn: p=quarantine, rua=mailto:dmarc@acme-corp.cn"
+
+
+def test_the_domain_defaults_to_the_senders(domain):
+    out = domain(None, SMTP_HOST="smtp.exmail.qq.com", SMTP_USER="ops@acme-corp.cn", SMTP_PASSWORD=PASSWORD)
+    assert out.doc["domain"] == "acme-corp.cn" and out.exit_code == 0
+
+
+def test_two_spf_records_are_a_permanent_error_merged_into_one(domain):
+    out = domain("two-spf.test", "--provider", "exmail")
+    spf = probe(out, "spf")
+    assert spf["error"]["reason"] == "domain.spf_multiple" and spf["error"]["code"] == "EDOMAIN"
+    record = spf["remedy"].split("record: ")[1]
+    assert sorted(record.split()) == sorted(["v=spf1", "include:spf.mail.qq.com", "include:_spf.google.com", "~all"])
+    assert record.endswith(" ~all")
+    assert out.exit_code == 1
+
+
+def test_past_the_lookup_limit_counted_through_includes(domain):
+    spf = probe(domain("big.test"), "spf")
+    assert spf["error"]["reason"] == "domain.spf_too_many_lookups"
+    assert "needs 11 DNS lookups" in spf["error"]["message"] or "needs 12 DNS lookups" in spf["error"]["message"]
+
+
+def test_plus_all_is_refused_with_the_record_to_publish(domain):
+    spf = probe(domain("open.test", SMTP_HOST="smtp.sendgrid.net", SMTP_FROM="a@open.test"), "spf")
+    assert spf["error"]["reason"] == "domain.spf_pass_all"
+    assert "v=spf1 include:sendgrid.net ~all" in spf["remedy"]
+
+
+def test_an_spf_record_naming_another_provider_gets_the_merged_record(domain):
+    out = domain(None, SMTP_HOST="smtp.sendgrid.net", SMTP_USER="apikey", SMTP_PASSWORD="SG.x",
+                 SMTP_FROM="news@other.test")
+    spf = probe(out, "spf")
+    assert spf["error"]["reason"] == "domain.spf_provider_missing"
+    assert "v=spf1 include:_spf.google.com include:sendgrid.net ~all" in spf["remedy"]
+    dkim = probe(out, "dkim")
+    assert dkim["warning"]["reason"] == "domain.dkim_weak_key" and "1024 bits" in dkim["warning"]["message"]
+    assert dkim["details"]["bits"] == "1024"
+    dmarc = probe(out, "dmarc")
+    assert dmarc["warning"]["reason"] == "domain.dmarc_missing"
+    assert "5,000" in dmarc["warning"]["message"] and "_dmarc.other.test" in dmarc["remedy"]
+
+
+def test_dmarc_reject_without_alignment_fails_with_the_dkim_to_publish(domain):
+    out = domain("strict.test", SMTP_HOST="smtp.sendgrid.net", SMTP_FROM="a@strict.test")
+    dmarc = probe(out, "dmarc")
+    assert dmarc["error"]["reason"] == "domain.dmarc_unaligned"
+    assert "s1._domainkey.strict.test" in dmarc["remedy"]
+    assert probe(out, "dkim")["error"]["reason"] == "domain.dkim_missing"
+
+
+def test_a_well_set_relay_domain_passes(domain):
+    out = domain("good.test", SMTP_HOST="smtp.sendgrid.net", SMTP_FROM="a@good.test")
+    assert out.exit_code == 0, out.doc["probes"]
+    assert probe(out, "dkim")["summary"] == "selector s1: rsa key, 2048 bits"
+
+
+def test_void_lookups(domain):
+    assert probe(domain("stale.test"), "spf")["error"]["reason"] == "domain.spf_void_lookups"
+
+
+def test_no_spf_gets_the_record_to_publish(domain):
+    spf = probe(domain("bare.test", SMTP_HOST="smtp.exmail.qq.com", SMTP_FROM="a@bare.test"), "spf")
+    assert spf["error"]["reason"] == "domain.spf_missing"
+    assert "v=spf1 include:spf.mail.qq.com ~all" in spf["remedy"]
+
+
+def test_free_mail_senders_are_skipped(domain):
+    out = domain(None, SMTP_HOST="smtp.qq.com", SMTP_USER="123456@qq.com", SMTP_PASSWORD=PASSWORD)
+    assert out.exit_code == 0
+    assert {p["status"] for p in out.doc["probes"]} == {"skip"}
+    assert "qq.com is QQ Mail's own domain" in out.doc["probes"][0]["summary"]
+
+
+def test_no_domain_is_exit_2(smtpdoctor, env_file):
+    out = smtpdoctor("domain", "--env-file", env_file(SMTP_HOST="smtp.qq.com"), "--json")
+    assert out.exit_code == 2 and out.doc["findings"][0]["reason"] == "config.no_domain"
+
+
+def test_a_silent_name_server_is_bounded(smtpdoctor, env_file):
+    import time
+
+    with DNSServer(silent={"slow.test"}) as silent:
+        started = time.monotonic()
+        out = smtpdoctor("domain", "slow.test", "--env-file", env_file(SMTP_FROM="a@slow.test"),
+                         "--dns-server", silent.address, "--timeout", "1", "--json")
+        took = time.monotonic() - started
+    assert out.exit_code == 1
+    assert out.doc["probes"][0]["error"]["reason"] == "domain.lookup_failed"
+    assert took < 3
+
+
+def test_check_domain_adds_the_probes_after_the_envelope(good_tls, smtpdoctor, ca_file, dns_server, env_file):
+    with SMTPServer("starttls", good_tls) as server:
+        env = env_file(SMTP_HOST="localhost", SMTP_PORT=server.port, SMTP_USER="dev@example.com",
+                       SMTP_PASSWORD=PASSWORD, SMTP_FROM="dev@example.com")
+        plain = smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--alt-ports", "none", "--json")
+        out = smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--alt-ports", "none", "--json",
+                         "--domain", "--dns-server", dns_server.address)
+    names = [p["name"] for p in out.doc["probes"]]
+    assert names == [p["name"] for p in plain.doc["probes"]] + ["mx", "spf", "dkim", "dmarc"]
+    assert out.doc["domain"] == "example.com"
+
+
+def test_chinese_domain_report(domain):
+    out = domain("two-spf.test", "--provider", "exmail", "--lang", "zh")
+    assert "有 2 条 SPF 记录" in probe(out, "spf")["summary"]
+    assert "请合并为这一条 TXT 记录" in probe(out, "spf")["remedy"]
