@@ -7,8 +7,12 @@ from __future__ import annotations
 import base64
 import fnmatch
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from smtpdoctor.providers import Provider, ProviderTable
+
+if TYPE_CHECKING:
+    from smtpdoctor.session import Session
 
 # RFC 7208 §4.6.4: at most 10 terms that cause DNS lookups, and 2 that find nothing.
 MAX_LOOKUPS = 10
@@ -61,6 +65,34 @@ def provider_by_mx(table: ProviderTable, exchanges: list[str]) -> Provider | Non
             if any(fnmatch.fnmatch(host, pattern) for pattern in provider.mx):
                 return provider
     return None
+
+
+async def mail_domain_provider(session: Session, name: str) -> Provider | None:
+    """The provider ``name``'s MX names, when ``name`` is a mail domain rather than a host
+    (SMTP_HOST=acme-corp.cn, whose MX is mxbiz1.qq.com), or a login's custom domain. A lookup
+    that fails just finds nothing: this only improves a fix."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(name)
+        return None
+    except ValueError:
+        pass
+    if not name or free_mail_provider(session.table, name) is not None:
+        return None
+    try:
+        lookup = Lookup(session.dns_server, min(2.0, session.remaining()))
+        return provider_by_mx(session.table, await lookup.records(name, "MX"))
+    except Exception:
+        return None
+
+
+async def mail_domain_params(session: Session, host: str) -> dict[str, object]:
+    """For a fix's parameters: the provider whose submission host replaces a mail domain."""
+    provider = await mail_domain_provider(session, host)
+    if provider is None:
+        return {}
+    return {"suggestion": provider.primary_host, "mx_provider": provider.name, "mail_domain": host}
 
 
 def free_mail_provider(table: ProviderTable, domain: str) -> Provider | None:

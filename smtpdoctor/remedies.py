@@ -162,7 +162,13 @@ def render(
             values[key[: -len(suffix)]] = value
         elif value.startswith(PHRASE_MARK):
             values[key] = phrase(value[1:], lang, **params)
-    if values.get("suggestion") and reason.startswith("dns."):
+    mail_domain = ""
+    if values.get("mx_provider"):
+        # The host is a mail domain: its MX names the provider whose submission host is the fix.
+        mail_domain = phrase("fix.mail_domain", lang, host=values.get("mail_domain", ""),
+                             provider=values["mx_provider"], suggestion=values.get("suggestion", ""),
+                             host_var=values.get("host_var") or "SMTP_HOST")
+    elif values.get("suggestion") and reason.startswith("dns."):
         values["suggestion_text"] = phrase("fix.suggest_host", lang, suggestion=values["suggestion"],
                                            host_var=values.get("host_var") or "SMTP_HOST")
     names = MODE_NAMES[lang]
@@ -187,6 +193,8 @@ def render(
     remedy = remedy_template.format_map(values)
     # A fix that found nothing ends with the reason's own advice.
     remedy = remedy.replace("{nofix}", entry.get("nofix", "").format_map(values)).strip()
+    if mail_domain:
+        remedy = join_text(mail_domain, remedy)
     link = values.get("credential_url") if reason.startswith("auth.") else ""
     if link and link not in remedy:
         remedy += f"（{link}）" if lang == "zh" else f" ({link})"

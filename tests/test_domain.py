@@ -57,7 +57,7 @@ ZONE["_dmarc.good.test"] = txt("v=DMARC1; p=reject; rua=mailto:d@good.test")
 
 @pytest.fixture(scope="module")
 def dns_server():
-    with DNSServer(zone=ZONE) as server:
+    with DNSServer({"localhost": ["127.0.0.1"]}, zone=ZONE) as server:
         yield server
 
 
@@ -193,3 +193,36 @@ def test_chinese_domain_report(domain):
     out = domain("two-spf.test", "--provider", "exmail", "--lang", "zh")
     assert "有 2 条 SPF 记录" in probe(out, "spf")["summary"]
     assert "请合并为这一条 TXT 记录" in probe(out, "spf")["remedy"]
+
+
+# --- provider by MX, outside `domain` ---------------------------------------------------------------
+
+def test_a_mail_domain_as_the_host_gets_the_providers_submission_host(check, env_file, dns_server):
+    env = env_file(SMTP_HOST="acme-corp.cn", SMTP_PORT=465, SMTP_USER="ops@acme-corp.cn", SMTP_PASSWORD=PASSWORD)
+    out = check(env, "--dns-server", dns_server.address)
+    probe = out.probe("dns")
+    assert probe["error"]["reason"] == "dns.no_address"
+    assert ("acme-corp.cn is a mail domain, not a mail server: its MX belongs to Tencent Exmail, whose submission "
+            "host is smtp.exmail.qq.com. Set SMTP_HOST=smtp.exmail.qq.com.") in probe["remedy"]
+
+
+def test_a_website_host_without_smtp_points_to_the_mail_provider(check, env_file):
+    from tests.servers import closed_port
+
+    with DNSServer({"shop.test": ["127.0.0.1"]}, zone={"shop.test": {"MX": ["10 mxbiz1.qq.com."]}}) as dns:
+        env = env_file(SMTP_HOST="shop.test", SMTP_PORT=closed_port(), SMTP_USER="ops@shop.test",
+                       SMTP_PASSWORD=PASSWORD)
+        out = check(env, "--dns-server", dns.address)
+    probe = out.probe("tcp")
+    assert probe["error"]["reason"] == "tcp.refused"
+    assert "Set SMTP_HOST=smtp.exmail.qq.com." in probe["remedy"]
+
+
+def test_a_login_on_a_custom_domain_gets_its_mx_providers_remedy(good_tls, check, env_file, dns_server):
+    with SMTPServer("starttls", good_tls, auth_reply="535 Error: authentication failed", password="other") as server:
+        env = env_file(SMTP_HOST="localhost", SMTP_PORT=server.port, SMTP_USER="ops@acme-corp.cn",
+                       SMTP_PASSWORD=PASSWORD)
+        with_mx = check(env, "--dns-server", dns_server.address)
+    probe = with_mx.probe("auth")
+    assert probe["error"]["reason"] == "auth.bad_credentials"
+    assert "客户端专用密码" in probe["remedy"] and "Exmail refused the login for ops@acme-corp.cn" in probe["remedy"]

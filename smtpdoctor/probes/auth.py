@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from smtpdoctor.model import ProbeResult
 from smtpdoctor.oauth import challenge_json, oauthbearer, xoauth2
+from smtpdoctor.providers import Provider
 from smtpdoctor.session import Session, failed, passed, say
 
 # PLAIN and LOGIN are what mail libraries use over TLS; without TLS CRAM-MD5
@@ -49,13 +50,30 @@ async def probe_auth(session: Session) -> list[ProbeResult]:
         reply = await login(s.username, s.password.reveal(), timeout=session.remaining())
     except SMTPResponseException as exc:
         text = session.record_reply(exc.code, exc.message)
+        by_mx = await _login_domain_provider(session)
         reason, provider = session.classify(exc.code, text, ("auth.",),
                                             auth_reason_by_code(exc.code, text))
+        if by_mx is not None:
+            session.provider = None  # the settings named no provider; the MX did
+            provider = provider or by_mx.id
         params: dict[str, object] = {}
         return [failed("auth", reason, say("auth.refused", mechanism=mechanism.upper(), reply=text[:80]),
                        reply=text, reply_code=exc.code, params=params, provider=provider)]
     session.record_reply(reply.code, reply.message)
     return [passed("auth", say("auth.passed", mechanism=mechanism.upper(), username=s.username))]
+
+
+async def _login_domain_provider(session: Session) -> Provider | None:
+    """A login on a custom domain (ops@acme-corp.cn) names its provider by the domain's MX,
+    so that provider's reply texts and remedies apply (Exmail's 客户端专用密码)."""
+    s = session.settings
+    if session.provider is not None or not s.username or "@" not in s.username:
+        return None
+    from smtpdoctor.domain import mail_domain_provider
+
+    found = await mail_domain_provider(session, s.username.rpartition("@")[2].lower())
+    session.provider = found  # for the reply rules of classify()
+    return found
 
 
 # XOAUTH2 first where both are offered: it is what Google, Microsoft and the mail

@@ -37,6 +37,10 @@ async def probe_dns(session: Session) -> list[ProbeResult]:
         suggestion = session.table.nearest_host(host)
         if suggestion:
             params["suggestion"] = suggestion
+        if exc.reason in ("dns.nxdomain", "dns.no_address") and session.provider is None:
+            from smtpdoctor.domain import mail_domain_params
+
+            params |= await mail_domain_params(session, host)
         what = f"§dns.what.{exc.reason.split('.')[1]}"
         summary = say("dns.failed", host=host, what=what, **_via(via))
         return [failed("dns", exc.reason, summary, params=params)]

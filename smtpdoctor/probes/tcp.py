@@ -7,8 +7,9 @@ import asyncio
 import contextlib
 import errno
 import socket
+from dataclasses import replace
 
-from smtpdoctor.model import ProbeResult
+from smtpdoctor.model import ProbeResult, frozen_params
 from smtpdoctor.net import open_socket
 from smtpdoctor.probes.sniff import what_port_speaks
 from smtpdoctor.session import Session, failed, passed, say
@@ -33,7 +34,16 @@ async def probe_tcp(session: Session) -> list[ProbeResult]:
         sock, address = await main
     except (OSError, TimeoutError) as exc:
         answered = await _gather_answers(alternatives)
-        return [_failure(session, port, exc, answered)]
+        failure = _failure(session, port, exc, answered)
+        host = session.settings.host or ""
+        if session.provider is None and session.remaining() > 0.2:
+            # A host with a website but no mail server: is it the mail domain?
+            from smtpdoctor.domain import mail_domain_params
+
+            extra = await mail_domain_params(session, host)
+            if extra:
+                failure = replace(failure, params=frozen_params({**failure.params, **extra}))
+        return [failure]
     finally:
         for task in alternatives.values():
             task.cancel()
