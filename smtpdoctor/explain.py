@@ -109,7 +109,7 @@ REPLY_CODES: dict[str, tuple[str, ...]] = {
 }
 ENHANCED_CODES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "5.7.0": (("auth.tls_required", None),),
-    "5.7.3": (("auth.basic_auth_disabled", "outlook"), ("auth.oauth2_rejected", None)),
+    "5.7.3": (("auth.microsoft_refused", "outlook"), ("auth.oauth2_rejected", None)),
     "5.7.8": (("auth.bad_credentials", "gmail"),),
     "5.7.9": (("auth.app_password_required", "gmail"),),
     "5.7.30": (("auth.basic_auth_disabled", "office365"),),

@@ -63,7 +63,10 @@ def lint_settings(s: Settings, provider: Provider | None, table: ProviderTable) 
         return found
     if (s.username and s.sender and provider.sender_must_match_login
             and s.sender.casefold() != s.username.casefold()):
-        add(Severity.WARNING, "config.sender_not_login")
+        if provider.sender_rule_confirmed:
+            add(Severity.WARNING, "config.sender_not_login")
+        else:
+            add(Severity.INFO, "config.sender_not_login_maybe")
     if s.username and provider.username_literal and s.username != provider.username_literal:
         add(Severity.WARNING, "config.username_literal", literal=provider.username_literal)
     elif s.username and provider.username == "address" and "@" not in s.username:

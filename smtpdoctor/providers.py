@@ -69,6 +69,8 @@ class Provider:
     username: str
     password_kind: str
     sender_must_match_login: bool
+    # False where the rule is believed but no source states it (Exmail).
+    sender_rule_confirmed: bool = True
     credential_url: str | None = None
     help_url: str | None = None
     username_literal: str | None = None
@@ -167,6 +169,7 @@ def _provider_from_toml(provider_id: str, raw: Mapping[str, Any], table: Mapping
         username=raw["username"],
         password_kind=raw["password_kind"],
         sender_must_match_login=bool(raw["sender_must_match_login"]),
+        sender_rule_confirmed=raw["sender_must_match_login"] != "unconfirmed",
         credential_url=raw.get("credential_url"),
         help_url=raw.get("help_url"),
         username_literal=raw.get("username_literal"),
