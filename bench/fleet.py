@@ -18,12 +18,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import trustme
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.console import measured
 from tests.servers import PASSWORD, USER, SMTPServer
 
 SCRIPT = Path(sys.executable).parent / "smtpdoctor"
@@ -55,16 +55,8 @@ asyncio.run(main())
 
 def timed(argv: list[str]) -> tuple[float, float, int]:
     """Wall seconds, peak RSS (MiB) of the process, exit code."""
-    measure = ("import resource, subprocess, sys\n"
-               "code = subprocess.call(sys.argv[2:], stdout=subprocess.DEVNULL)\n"
-               "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
-               "sys.exit(code)\n")
-    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
-        started = time.perf_counter()
-        code = subprocess.call([sys.executable, "-c", measure, rss.name, *argv])
-        took = time.perf_counter() - started
-        peak = int(rss.read() or 0) / 1024
-    return took, peak, code
+    proc, took, peak = measured(argv, stdout=subprocess.DEVNULL)
+    return took, peak, proc.returncode
 
 
 def main() -> None:

@@ -38,19 +38,28 @@ def run(*args: str, env: dict[str, str] | None = None, stdout: int | None = subp
     argv = [SCRIPT, *args]
     if shell_redirect:
         argv = ["sh", "-c", " ".join(shlex.quote(a) for a in argv) + " " + shell_redirect]
-    # A wrapper waits for the command and reports its peak RSS (children included).
-    measure = ("import resource, subprocess, sys\n"
-               "code = subprocess.call(sys.argv[2:])\n"
-               "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
-               "sys.exit(code)\n")
+    proc, took, peak = measured(argv, stdout=stdout, env=environ, timeout=timeout)
+    return Run(proc.returncode, (proc.stdout or b"").decode("utf-8", "replace"),
+               (proc.stderr or b"").decode("utf-8", "replace"), took, peak)
+
+
+# A wrapper waits for the command and reports its peak RSS (children included).
+MEASURE = ("import resource, subprocess, sys\n"
+           "code = subprocess.call(sys.argv[2:])\n"
+           "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+           "sys.exit(code)\n")
+
+
+def measured(argv: list[str], *, stdout: int | None = subprocess.PIPE, env: dict[str, str] | None = None,
+             timeout: float = 600) -> tuple[subprocess.CompletedProcess[bytes], float, float]:
+    """Run ``argv``: the finished process, its wall time in seconds, its peak RSS in MiB."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         started = time.monotonic()
-        proc = subprocess.run([sys.executable, "-c", measure, rss.name, *argv], stdout=stdout,
-                              stderr=subprocess.PIPE, env=environ, timeout=timeout, check=False)
+        proc = subprocess.run([sys.executable, "-c", MEASURE, rss.name, *argv], stdout=stdout,
+                              stderr=subprocess.PIPE, env=env, timeout=timeout, check=False)
         took = time.monotonic() - started
         peak = int(rss.read() or 0) / 1024
-    return Run(proc.returncode, (proc.stdout or b"").decode("utf-8", "replace"),
-               proc.stderr.decode("utf-8", "replace"), took, peak)
+    return proc, took, peak
 
 
 def no_traceback(result: Run) -> None:
