@@ -527,6 +527,7 @@ def providers(lang: str | None, as_json: bool) -> None:
                 "default_port": p.default_port, "username": p.username,
                 "username_literal": p.username_literal, "password_kind": p.password_kind,
                 "sender_must_match_login": p.sender_must_match_login,
+                "imap": {"host": p.imap[0], "port": p.imap[1], "security": "ssl"} if p.imap else None,
                 "credential_url": p.credential_url, "help_url": p.help_url, "notes": p.notes,
             }
             for p in table.providers

@@ -80,6 +80,8 @@ class Provider:
     remedies: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     oauth2: OAuth2Endpoint | None = None
     domain: SendingDomain = field(default_factory=SendingDomain)
+    # Where the mailbox is served over IMAP (implicit TLS), for confirming delivery.
+    imap: tuple[str, int] | None = None
 
     @property
     def mx(self) -> tuple[str, ...]:
@@ -183,6 +185,7 @@ def _provider_from_toml(provider_id: str, raw: Mapping[str, Any], table: Mapping
         remedies=remedies,
         oauth2=OAuth2Endpoint(raw["oauth2"]["token_url"], raw["oauth2"]["scope"], raw["oauth2"].get("tenant"))
         if "oauth2" in raw else None,
+        imap=(raw["imap"]["host"], int(raw["imap"]["port"])) if "imap" in raw else None,
         domain=SendingDomain(
             mx=tuple(raw.get("domain", {}).get("mx", ())),
             spf_include=raw.get("domain", {}).get("spf_include"),
@@ -218,7 +221,7 @@ def table_lines(table: ProviderTable, lang: str) -> list[str]:
     from smtpdoctor.output import cells
     from smtpdoctor.remedies import phrase
 
-    labels = {key: phrase(f"providers.{key}", lang) for key in ("host", "ports", "login", "get_it")}
+    labels = {key: phrase(f"providers.{key}", lang) for key in ("host", "ports", "login", "imap", "get_it")}
     width = max(cells(label) for label in labels.values()) + 2
 
     def fact(key: str, value: str) -> str:
@@ -234,6 +237,8 @@ def table_lines(table: ProviderTable, lang: str) -> list[str]:
         lines.append(fact("host", p.primary_host))
         lines.append(fact("ports", ports))
         lines.append(fact("login", phrase("providers.login_line", lang, user=user, password=password)))
+        if p.imap:
+            lines.append(fact("imap", f"{p.imap[0]}:{p.imap[1]}"))
         if p.credential_url:
             lines.append(fact("get_it", p.credential_url))
     return lines

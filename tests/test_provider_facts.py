@@ -71,3 +71,14 @@ def test_gmail_app_password_spaces_are_sent_as_given_and_said(good_tls, check, a
     assert out.exit_code == 0
     assert reasons(out)["config.app_password_spaces"] == "info"
     assert server.handler.logins == [USER]
+
+
+def test_every_mailbox_provider_names_its_imap_server(smtpdoctor):
+    """For confirming delivery (issue 12): each mailbox is served over IMAP with implicit TLS."""
+    mailboxes = [p for p in load_providers().providers if p.kind == "mailbox"]
+    assert mailboxes and all(p.imap is not None and p.imap[1] == 993 for p in mailboxes), \
+        [p.id for p in mailboxes if p.imap is None]
+    doc = smtpdoctor("providers", "--json").doc
+    qq = next(p for p in doc["providers"] if p["id"] == "qq")
+    assert qq["imap"] == {"host": "imap.qq.com", "port": 993, "security": "ssl"}
+    assert next(p for p in doc["providers"] if p["id"] == "sendgrid")["imap"] is None
