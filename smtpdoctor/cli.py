@@ -247,6 +247,12 @@ def domain(domain: str | None, **params: Any) -> None:
 @click.argument("recipients", nargs=-1, required=True, metavar="RECIPIENT...")
 @click.option("--subject", default=None, help="Subject of the test message.")
 @click.option("--body", default=None, help="First paragraph of the test message.")
+@click.option("--confirm", is_flag=True,
+              help="Follow the message into the recipient's mailbox over IMAP: INBOX or Junk, how fast, "
+              "and the receiving side's SPF/DKIM/DMARC verdicts (pip install 'smtpdoctor[confirm]').")
+@click.option("--confirm-timeout", type=click.FloatRange(min=1, max=3600), default=60.0, show_default=True,
+              help="How long --confirm waits for the message.")
+@click.option("--keep", is_flag=True, help="With --confirm: leave the test message in the mailbox.")
 @settings_options
 @network_options
 @accounts_options
@@ -320,6 +326,9 @@ def run_options(params: dict[str, Any], lang: str) -> RunOptions:
         verbose=params.get("verbose", False),
         domain=params.get("check_domain", False),
         dkim_selectors=tuple(params.get("dkim_selectors") or ()),
+        confirm=params.get("confirm", False),
+        confirm_timeout=params.get("confirm_timeout") or 60.0,
+        keep=params.get("keep", False),
     )
 
 

@@ -12,9 +12,13 @@ from smtpdoctor import __version__
 from smtpdoctor.settings import Settings
 
 
+def new_message_id(s: Settings) -> str:
+    return make_msgid("smtpdoctor", domain=(s.sender or "").rpartition("@")[2] or None)
+
+
 def build_message(s: Settings, recipients: tuple[str, ...], *, subject: str | None = None,
                   body: str | None = None, now: datetime | None = None,
-                  smtputf8: bool = False) -> bytes:
+                  smtputf8: bool = False, message_id: str | None = None, token: str = "") -> bytes:
     now = now or datetime.now(UTC).astimezone()
     machine = socket.gethostname()
     message = EmailMessage()
@@ -22,9 +26,11 @@ def build_message(s: Settings, recipients: tuple[str, ...], *, subject: str | No
     message["To"] = ", ".join(recipients)
     message["Subject"] = subject or f"smtpdoctor test from {machine}"
     message["Date"] = format_datetime(now)
-    domain = (s.sender or "").rpartition("@")[2] or None
-    message["Message-ID"] = make_msgid("smtpdoctor", domain=domain)
+    message["Message-ID"] = message_id or new_message_id(s)
     message["X-Mailer"] = f"smtpdoctor/{__version__}"
+    if token:
+        # What --confirm looks for beside the Message-ID (some servers rewrite that).
+        message["X-Smtpdoctor-Token"] = token
     lines = [
         body or "This is a test message from smtpdoctor: if you can read it, this mail "
         "setup delivers.",

@@ -44,6 +44,7 @@ class ErrorCode(StrEnum):
     EENVELOPE = "EENVELOPE"
     EMESSAGE = "EMESSAGE"
     EDOMAIN = "EDOMAIN"
+    EDELIVERY = "EDELIVERY"
 
 
 

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from smtpdoctor.model import ProbeResult, Status
 from smtpdoctor.probes.auth import probe_auth
+from smtpdoctor.probes.delivery import probe_delivery
 from smtpdoctor.probes.dns import probe_dns
 from smtpdoctor.probes.envelope import probe_envelope
 from smtpdoctor.probes.oauth import probe_oauth
@@ -30,6 +31,7 @@ PROBES: dict[str, Probe] = {
     "auth": probe_auth,
     "envelope": probe_envelope,
     "send": probe_send,
+    "delivery": probe_delivery,
 }
 # A step's own deadline fires first; this margin only catches a step that
 # ignores it, so the whole run still ends within the limits the user set.
@@ -37,7 +39,7 @@ SAFETY_MARGIN = 0.5
 TIMEOUT_REASONS = {
     "dns": "dns.timeout", "tcp": "tcp.timeout", "tls": "tls.timeout", "smtp": "smtp.timeout",
     "oauth": "oauth.timeout", "auth": "auth.timeout", "envelope": "envelope.timeout",
-    "send": "message.timeout",
+    "send": "message.timeout", "delivery": "delivery.not_arrived",
 }
 ProgressHook = Callable[[str], None]
 
@@ -76,7 +78,8 @@ async def run_probes(session: Session, names: tuple[str, ...], until: str | None
 async def _run_one(session: Session, name: str) -> list[ProbeResult]:
     session.current = name
     # The run's deadline has no grace: --max-time is what a supervisor enforces.
-    cut_short = session.start_step()
+    # Confirming delivery waits for the message: --confirm-timeout, not --timeout.
+    cut_short = session.start_step(session.confirm_timeout if name == "delivery" else None)
     started = time.perf_counter()
     limit = session.remaining()
     try:

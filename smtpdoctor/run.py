@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from smtpdoctor.mailbox import Mailbox
     from smtpdoctor.model import ProbeResult
     from smtpdoctor.oauth import TokenAnswer
     from smtpdoctor.pipeline import ProgressHook
@@ -57,6 +58,10 @@ class RunOptions:
     # check --domain: the sending domain's mx/spf/dkim/dmarc after the envelope.
     domain: bool = False
     dkim_selectors: tuple[str, ...] = ()
+    # send-test --confirm: follow the message into the mailbox, for this long; --keep leaves it.
+    confirm: bool = False
+    confirm_timeout: float = 60.0
+    keep: bool = False
 
 
 class BadOption(ValueError):
@@ -153,6 +158,13 @@ async def arun_command(
         at = names.index("auth")
         names = (*names[:at], "oauth", *names[at:])
     findings = [_relevant(f, options.until) for f in preflight.findings]
+    mailbox = None
+    if command == "send-test" and options.confirm:
+        names = (*names, "delivery")
+        mailbox = confirm_mailbox(preflight, recipients)
+        if mailbox is None:
+            findings.append(Finding(Severity.ERROR, "config.confirm_no_mailbox", frozen_params(
+                {"recipient": ", ".join(recipients)})))
     if options.subject and any(ord(ch) < 32 or ord(ch) == 127 for ch in options.subject):
         findings.append(Finding(Severity.ERROR, "config.header_control_char",
                                 frozen_params({"option": "--subject"})))
@@ -181,7 +193,7 @@ async def arun_command(
     while True:
         attempts += 1
         report = await _check(command, preflight, findings, recipients, options, names, context,
-                              deadline, on_step, shared or Shared())
+                              deadline, on_step, shared or Shared(), mailbox)
         failure = report.failed_probe
         left = deadline - loop.time() if deadline else None
         out_of_time = left is not None and left <= options.retry_delay + 0.5
@@ -230,7 +242,7 @@ def _retriable(error: object) -> bool:
 async def _check(command: str, preflight: Preflight, findings: list[Finding],
                  recipients: tuple[str, ...], options: RunOptions, names: tuple[str, ...],
                  context: ssl.SSLContext, deadline: float | None,
-                 on_step: ProgressHook | None, shared: Shared) -> Report:
+                 on_step: ProgressHook | None, shared: Shared, mailbox: Mailbox | None = None) -> Report:
     from smtpdoctor.fixes import follow_fixes
     from smtpdoctor.net import Redactor
     from smtpdoctor.pipeline import run_probes
@@ -242,6 +254,9 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
         return Session(
             tokens=tokens,
             lookups=shared.lookups,
+            mailbox=mailbox,
+            confirm_timeout=options.confirm_timeout,
+            keep=options.keep,
             settings=s,
             provider=preflight.provider,
             table=preflight.table,
@@ -257,7 +272,7 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
         )
 
     # A trial never sends mail: it stops after the envelope.
-    trial_names = tuple(n for n in names if n != "send")
+    trial_names = tuple(n for n in names if n not in ("send", "delivery"))
 
     async def trial(s: Settings) -> tuple[list[ProbeResult], Session]:
         trial_session = session_for(s, ())
@@ -278,6 +293,24 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
     return Report(command, s, preflight.provider, tuple(findings), tuple(probes),
                   transcript=tuple(session.transcript) if options.verbose else (), fixes=tuple(fixes),
                   domain=domain)
+
+
+def confirm_mailbox(preflight: Preflight, recipients: tuple[str, ...]) -> Mailbox | None:
+    """Where --confirm looks: IMAP_* from the .env and the environment (the environment wins),
+    else — sending to yourself, the common case — the provider's IMAP server with the login."""
+    from smtpdoctor.mailbox import Mailbox, mailbox_from
+
+    values = {**(preflight.dotenv.values if preflight.dotenv else {}),
+              **{k: v for k, v in preflight.environ.items() if k.startswith("IMAP_")}}
+    given = mailbox_from(values)
+    if given is not None:
+        return given
+    s, provider = preflight.settings, preflight.provider
+    to_self = len(recipients) == 1 and s.username and recipients[0].casefold() == s.username.casefold()
+    if to_self and provider is not None and provider.imap is not None and s.username:
+        token = s.oauth2.access_token if s.oauth2 else None
+        return Mailbox(provider.imap[0], provider.imap[1], s.username, s.password, token, source=provider.id)
+    return None
 
 
 def sender_domain(settings: Settings | None) -> str | None:

@@ -19,6 +19,7 @@ from smtpdoctor.settings import Settings
 if TYPE_CHECKING:
     from aiosmtplib import SMTP
 
+    from smtpdoctor.mailbox import Mailbox
     from smtpdoctor.oauth import TokenAnswer
 
 
@@ -37,6 +38,14 @@ class Session:
     alt_ports: tuple[int, ...] = ()
     dns_server: tuple[str, int] | None = None
     recipients: tuple[str, ...] = ()
+    # send-test --confirm: the mailbox to look in, how long to look, whether to leave the message.
+    mailbox: Mailbox | None = None
+    confirm_timeout: float = 60.0
+    keep: bool = False
+    # What the send step sent, for the delivery step to find: Message-ID, token, when DATA ended.
+    sent_id: str = ""
+    sent_token: str = ""
+    sent_at: float = 0.0
     subject: str | None = None
     body: str | None = None
     transcript: list[str] = field(default_factory=list)
@@ -59,9 +68,9 @@ class Session:
     # DNS answers shared with concurrent runs: (host, --dns-server) → the lookup.
     lookups: dict[tuple[str, str | None], asyncio.Future[list[str]]] = field(default_factory=dict)
 
-    def start_step(self) -> bool:
-        """Start a step's clock; True when --max-time ends it before --timeout would."""
-        step_end = asyncio.get_running_loop().time() + self.timeout
+    def start_step(self, limit: float | None = None) -> bool:
+        """Start a step's clock (``limit``, else --timeout); True when --max-time ends it first."""
+        step_end = asyncio.get_running_loop().time() + (limit or self.timeout)
         cut_short = self.run_deadline is not None and self.run_deadline < step_end
         self.deadline = min(step_end, self.run_deadline) if self.run_deadline else step_end
         return cut_short

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 
 from smtpdoctor.addresses import wire_address
-from smtpdoctor.message import build_message
+from smtpdoctor.message import build_message, new_message_id
 from smtpdoctor.model import ErrorCode, ProbeResult
 from smtpdoctor.session import Session, failed, passed, say
 
@@ -30,8 +31,9 @@ async def probe_send(session: Session) -> list[ProbeResult]:
         return [smtputf8_refusal("send", session, [a for a in (s.sender, *session.recipients)
                                                    if not wire_address(a)[0].isascii()])]
     encoding = "utf-8" if utf8 else "ascii"
+    session.sent_id, session.sent_token = new_message_id(s), secrets.token_hex(8)
     message = build_message(s, session.recipients, subject=session.subject, body=session.body,
-                            smtputf8=utf8)
+                            smtputf8=utf8, message_id=session.sent_id, token=session.sent_token)
     started = time.perf_counter()
     stage = "MAIL FROM"
     try:
@@ -68,6 +70,7 @@ async def probe_send(session: Session) -> list[ProbeResult]:
                        reply=text, reply_code=exc.code, provider=provider,
                        params={"recipient": ", ".join(session.recipients)})]
     queued = session.record_reply(reply.code, reply.message)
+    session.sent_at = time.monotonic()
     took = (time.perf_counter() - started) * 1000
     accepted = len(session.recipients) - len(refused)
     facts = {"count": accepted, "ms": f"{took:.0f}", "reply": queued}

@@ -1,0 +1,64 @@
+"""delivery (send-test --confirm): the message followed into the recipient's mailbox over
+IMAP — INBOX or Junk, how long it took, and what the receiving side's
+Authentication-Results said. By default the test message is deleted afterwards."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from smtpdoctor.mailbox import Found, LoginRefused, Unavailable, find_message
+from smtpdoctor.model import ErrorCode, ProbeResult, frozen_params
+from smtpdoctor.net import in_daemon_thread
+from smtpdoctor.session import Session, failed, passed, say
+
+# One IMAP command's limit while polling; the whole wait is --confirm-timeout.
+IMAP_STEP_SECONDS = 10.0
+
+
+async def probe_delivery(session: Session) -> list[ProbeResult]:
+    mailbox = session.mailbox
+    assert mailbox is not None
+    if mailbox.source != "IMAP_HOST" and session.access_token is not None:
+        mailbox = replace(mailbox, access_token=session.access_token)  # the OAuth2 login's token
+    if mailbox.password:
+        session.redactor.add(mailbox.password.reveal())
+    session.current = f"IMAP {mailbox.host}:{mailbox.port}"
+    until = time.monotonic() + max(0.0, session.remaining() - 0.3)
+    where = {"host": mailbox.host, "port": mailbox.port, "user": mailbox.user}
+    try:
+        found = await in_daemon_thread(lambda: find_message(
+            mailbox, session.sent_id, session.sent_token, session.context, until,
+            min(IMAP_STEP_SECONDS, session.timeout), session.keep, session.sent_at))
+    except LoginRefused as exc:
+        detail = session.redactor.clean(str(exc))[:200]
+        return [failed("delivery", "delivery.imap_login", say("delivery.imap_login", detail=detail, **where),
+                       code=ErrorCode.EDELIVERY, params={**where, "detail": detail})]
+    except Unavailable as exc:
+        detail = session.redactor.clean(str(exc))[:200]
+        said = say("delivery.imap_unavailable", detail=detail, **where)
+        return [failed("delivery", "delivery.imap_unavailable", said, code=ErrorCode.EDELIVERY,
+                       params={**where, "detail": detail})]
+    if found.folder is None:
+        seconds = f"{session.confirm_timeout:g}"
+        return [failed("delivery", "delivery.not_arrived", say("delivery.not_arrived", seconds=seconds),
+                       code=ErrorCode.EDELIVERY, params={**where, "seconds": seconds})]
+    return [_arrived(found)]
+
+
+def _arrived(found: Found) -> ProbeResult:
+    verdicts = found.verdicts
+    shown = ", ".join(f"{k}={v}" for k, v in sorted(verdicts.items())) or "—"
+    details: dict[str, object] = {
+        "folder": found.folder, "latency_ms": round(found.seconds * 1000), "deleted": found.deleted,
+        "authentication_results": found.headers.get("authentication-results", ""),
+        **{f"{k}_verdict": v for k, v in verdicts.items()},
+    }
+    if "received-spf" in found.headers:
+        details["received_spf"] = found.headers["received-spf"]
+    facts: dict[str, object] = {"folder": found.folder, "seconds": f"{found.seconds:.1f}", "verdicts": shown}
+    if found.junk:
+        junk = failed("delivery", "delivery.junk", say("delivery.junk", **facts), code=ErrorCode.EDELIVERY,
+                      params=facts)
+        return replace(junk, details=frozen_params(details))
+    return passed("delivery", say("delivery.inbox", **facts), details=details)

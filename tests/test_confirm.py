@@ -1,0 +1,128 @@
+"""send-test --confirm against real parts: the loopback SMTP server files each accepted
+message into a real IMAP server (pymap) — INBOX, Junk, 垃圾邮件, or nowhere."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.imap_server import Delivering, IMAPServer
+from tests.servers import PASSWORD, USER, SMTPServer, closed_port
+
+IMAP_PASSWORD = "imap-Secret-42"
+
+
+@pytest.fixture(scope="module")
+def imap_cert(ca, tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("imap") / "cert.pem"
+    ca.issue_cert("localhost", "127.0.0.1").private_key_and_cert_chain_pem.write_to_path(str(path))
+    return str(path)
+
+
+@pytest.fixture
+def mailbox(imap_cert, ca_file):
+    def start(folders: tuple[str, ...] = ("Junk",)) -> IMAPServer:
+        return IMAPServer(USER, IMAP_PASSWORD, imap_cert, ca_file, folders)
+    return start
+
+
+@pytest.fixture
+def confirm(smtpdoctor, env_file, ca_file):
+    def run_(smtp_port: int, imap_port: int, *extra: str, imap_password: str = IMAP_PASSWORD,
+             recipient: str = USER, timeout: str = "10"):
+        env = env_file(SMTP_HOST="localhost", SMTP_PORT=smtp_port, SMTP_USER=USER, SMTP_PASSWORD=PASSWORD,
+                       IMAP_HOST="localhost", IMAP_PORT=imap_port, IMAP_USER=USER, IMAP_PASSWORD=imap_password)
+        return smtpdoctor("send-test", recipient, "--confirm", "--confirm-timeout", timeout, "--env-file", env,
+                          "--ca-file", ca_file, "--alt-ports", "none", "--json", *extra)
+    return run_
+
+
+def test_a_message_in_the_inbox_is_found_reported_and_deleted(good_tls, mailbox, confirm):
+    with mailbox() as imap, SMTPServer("starttls", good_tls, handler=Delivering(imap=imap, delay=0.5)) as smtp:
+        out = confirm(smtp.port, imap.port)
+        left = imap.messages("INBOX")
+    assert out.exit_code == 0, out.doc["probes"][-1]
+    probe = out.probe("delivery")
+    assert probe["status"] == "pass"
+    details = probe["details"]
+    assert details["folder"] == "INBOX" and details["deleted"] == "True"
+    assert int(details["latency_ms"]) >= 400
+    assert (details["spf_verdict"], details["dkim_verdict"], details["dmarc_verdict"]) == ("pass", "none", "fail")
+    assert "spf=pass" in details["authentication_results"]
+    assert left == 0  # flagged \Deleted and expunged by UID
+
+
+def test_keep_leaves_the_message(good_tls, mailbox, confirm):
+    with mailbox() as imap, SMTPServer("starttls", good_tls, handler=Delivering(imap=imap)) as smtp:
+        out = confirm(smtp.port, imap.port, "--keep")
+        left = imap.messages("INBOX")
+    assert out.exit_code == 0 and out.probe("delivery")["details"]["deleted"] == "False"
+    assert left == 1
+
+
+@pytest.mark.parametrize("junk", ["Junk", "垃圾邮件"])
+def test_a_message_in_junk_fails_with_the_remedies(good_tls, mailbox, confirm, junk):
+    with mailbox((junk,)) as imap, \
+            SMTPServer("starttls", good_tls, handler=Delivering(imap=imap, folder=junk)) as smtp:
+        out = confirm(smtp.port, imap.port)
+    probe = out.probe("delivery")
+    assert out.exit_code == 1
+    assert (probe["error"]["code"], probe["error"]["reason"]) == ("EDELIVERY", "delivery.junk")
+    assert probe["details"]["folder"] == junk  # the Chinese name round-trips through modified UTF-7
+    assert "smtpdoctor domain" in probe["remedy"]
+
+
+def test_a_message_that_never_arrives(good_tls, mailbox, confirm):
+    with mailbox() as imap, SMTPServer("starttls", good_tls, handler=Delivering(imap=imap, folder=None)) as smtp:
+        started = time.monotonic()
+        out = confirm(smtp.port, imap.port, timeout="2")
+        took = time.monotonic() - started
+    probe = out.probe("delivery")
+    assert probe["error"]["reason"] == "delivery.not_arrived"
+    assert "dropped silently" in probe["error"]["message"]
+    assert took < 6
+
+
+def test_max_time_bounds_the_wait(good_tls, mailbox, confirm):
+    with mailbox() as imap, SMTPServer("starttls", good_tls, handler=Delivering(imap=imap, folder=None)) as smtp:
+        started = time.monotonic()
+        out = confirm(smtp.port, imap.port, "--max-time", "3", timeout="60")
+        took = time.monotonic() - started
+    assert out.exit_code == 1 and out.probe("delivery")["status"] == "fail"
+    assert took < 4.5
+
+
+def test_a_refused_imap_login_and_no_password_in_the_output(good_tls, mailbox, confirm):
+    with mailbox() as imap, SMTPServer("starttls", good_tls, handler=Delivering(imap=imap)) as smtp:
+        out = confirm(smtp.port, imap.port, "-v", imap_password="wrong-imap-pass")
+    probe = out.probe("delivery")
+    assert probe["error"]["reason"] == "delivery.imap_login"
+    assert "授权码" in probe["remedy"]
+    assert "wrong-imap-pass" not in out.stdout and PASSWORD not in out.stdout
+
+
+def test_an_unreachable_imap_server(good_tls, confirm):
+    with SMTPServer("starttls", good_tls) as smtp:
+        out = confirm(smtp.port, closed_port())
+    assert out.probe("delivery")["error"]["reason"] == "delivery.imap_unavailable"
+
+
+def test_confirm_without_a_known_mailbox_is_exit_2(smtpdoctor, env_file):
+    env = env_file(SMTP_HOST="smtp.qq.com", SMTP_USER="123456@qq.com", SMTP_PASSWORD="abcdefghijklmnop")
+    out = smtpdoctor("send-test", "friend@example.com", "--confirm", "--env-file", env, "--json")
+    assert out.exit_code == 2
+    assert "config.confirm_no_mailbox" in [f["reason"] for f in out.doc["findings"]]
+
+
+def test_sending_to_yourself_uses_the_providers_imap_server(smtpdoctor, env_file):
+    """No IMAP_* variables: the login's own mailbox, at the provider's IMAP host (offline: stop before
+    the network and look at the plan)."""
+    from smtpdoctor.preflight import resolve_mapping
+    from smtpdoctor.run import confirm_mailbox
+
+    preflight = resolve_mapping({"SMTP_HOST": "smtp.qq.com", "SMTP_USER": "123456@qq.com",
+                                 "SMTP_PASSWORD": "abcdefghijklmnop"})
+    box = confirm_mailbox(preflight, ("123456@qq.com",))
+    assert box is not None and (box.host, box.port, box.user, box.source) == ("imap.qq.com", 993, "123456@qq.com", "qq")
+    assert confirm_mailbox(preflight, ("someone@else.com",)) is None
