@@ -126,3 +126,14 @@ def test_sending_to_yourself_uses_the_providers_imap_server(smtpdoctor, env_file
     box = confirm_mailbox(preflight, ("123456@qq.com",))
     assert box is not None and (box.host, box.port, box.user, box.source) == ("imap.qq.com", 993, "123456@qq.com", "qq")
     assert confirm_mailbox(preflight, ("someone@else.com",)) is None
+
+
+def test_the_junk_folder_is_the_special_use_one_else_a_providers_name():
+    from smtpdoctor.mailbox import junk_folder
+
+    listed = [((b"\\HasNoChildren",), b"/", "INBOX"), ((b"\\HasNoChildren", b"\\Junk"), b"/", "Werbung"),
+              ((b"\\HasNoChildren",), b"/", "Spam")]
+    assert junk_folder(listed) == "Werbung"  # SPECIAL-USE (RFC 6154) wins over a name
+    assert junk_folder([((), b"/", "INBOX"), ((), b"/", "[Gmail]/Spam")]) == "[Gmail]/Spam"
+    assert junk_folder([((), b"/", "INBOX"), ((), b"/", "垃圾邮件")]) == "垃圾邮件"
+    assert junk_folder([((), b"/", "INBOX")]) is None
