@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from smtpdoctor.model import ErrorCode
-from smtpdoctor.oauth import AADSTS_REASONS
+from smtpdoctor.oauth_errors import AADSTS_REASONS
 from smtpdoctor.output import wrap
 from smtpdoctor.providers import Provider, ProviderTable
 from smtpdoctor.remedies import Text, catalog, code_for, phrase, render

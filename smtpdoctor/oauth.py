@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from smtpdoctor.oauth_errors import AADSTS_REASONS, TOKEN_ERRORS
 from smtpdoctor.secret import Secret
 
 if TYPE_CHECKING:
@@ -223,26 +224,6 @@ def request_token(url: str, oauth: OAuth2, scope: str, timeout: float,
         error=str(data.get("error") or ""),
         description=str(data.get("error_description") or ""),
     )
-
-
-# RFC 6749 §5.2 error codes, and Microsoft's AADSTS codes that say more than the
-# code does. Each maps to the reason whose fix applies.
-TOKEN_ERRORS = {
-    "invalid_grant": "oauth.invalid_grant",
-    "invalid_client": "oauth.invalid_client",
-    "unauthorized_client": "oauth.unauthorized_client",
-    "invalid_scope": "oauth.missing_scope",
-}
-AADSTS_REASONS = {
-    "AADSTS90002": "oauth.endpoint",  # tenant not found
-    "AADSTS900023": "oauth.endpoint",  # the tenant is not a valid name or GUID
-    "AADSTS700016": "oauth.invalid_client",  # no such application in the directory
-    "AADSTS7000215": "oauth.invalid_client",  # wrong client secret
-    "AADSTS700025": "oauth.invalid_client",  # a secret sent for a public client
-    "AADSTS7000218": "oauth.invalid_client",  # no secret for a confidential client
-    "AADSTS70000": "oauth.missing_scope",  # scope not granted
-    "AADSTS65001": "oauth.invalid_grant",  # consent withdrawn or never given
-}
 
 
 def classify_token_answer(answer: TokenAnswer) -> str | None:
