@@ -168,7 +168,9 @@ def _tenant_change(s: Settings, out: dict[str, str], security: str) -> dict[str,
     if client == "aiosmtplib":
         if security == "plain":
             return None
-        wanted = "TLS" if security == "ssl" else "STARTTLS"
+        # The API stores TLS or SSL; its code reads anything but TLS as use_tls=False, a plain
+        # connection that aiosmtplib upgrades with STARTTLS: in its vocabulary that is "SSL".
+        wanted = "TLS" if security == "ssl" else "SSL"
         if (word == "TLS") != (security == "ssl"):
             out["security_protocol"] = wanted
     else:

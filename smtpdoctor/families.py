@@ -103,7 +103,8 @@ def assignments(s: Settings, security: str | None, port: int | None) -> list[str
         return out or [f"{s.variable('port')}={port_for(security)}"]
     if family.id == "tenant":
         aiosmtplib = s.client is not None and s.client.id == "aiosmtplib"
-        word = {"ssl": "TLS" if aiosmtplib else "SSL", "starttls": "STARTTLS", "plain": "NONE"}[security]
+        word = {"ssl": "TLS" if aiosmtplib else "SSL", "starttls": "SSL" if aiosmtplib else "STARTTLS",
+                "plain": "NONE"}[security]
         return [*out, f"security_protocol={word}"]
     if family.id == "laravel":
         if "MAIL_SCHEME" in s.tls_variables:

@@ -72,7 +72,9 @@ def test_jsonl_with_good_bad_and_malformed_rows(good_tls, fleet, tmp_path):
                                               "setting_name": "main"}
     tls = by_label["t2/tls on 587"]
     assert failed(tls) == ("tls", "tls.wrong_mode")
-    assert tls["fixes"][0]["changes"] == {"security_protocol": "STARTTLS"}  # the row's own vocabulary
+    # The row's own vocabulary: to the API's code (use_tls = protocol == "TLS") "SSL" means a plain
+    # connection upgraded with STARTTLS, which is what port 587 speaks.
+    assert tls["fixes"][0]["changes"] == {"security_protocol": "SSL"}
     assert [f["reason"] for f in by_label["t3/no host"]["findings"]] == ["config.missing_host"]
     assert "config.bad_port" in [f["reason"] for f in by_label["t4/bad port"]["findings"]]
     assert by_label["row 5"]["findings"][0]["reason"] == "config.bad_account"
@@ -203,7 +205,7 @@ def test_text_summary_names_each_account_and_its_fix(good_tls, fleet, tmp_path):
     text = " ".join(out.stdout.split())
     assert "✓ t1/main" in text
     assert "✗ t2/tls on 587 tls ETLS tls.wrong_mode" in text
-    assert "fix: Set security_protocol=STARTTLS. Verified in this run" in text
+    assert "fix: Set security_protocol=SSL. Verified in this run" in text
     assert "✗ t3/no host ECONFIG config.missing_host" in text and "Set smtp_host" in text
     assert "1 of 3 accounts passed; 1 failed, 1 with configuration errors (exit 2)" in text
     assert out.exit_code == 2
