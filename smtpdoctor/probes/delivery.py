@@ -61,4 +61,9 @@ def _arrived(found: Found) -> ProbeResult:
         junk = failed("delivery", "delivery.junk", say("delivery.junk", **facts), code=ErrorCode.EDELIVERY,
                       params=facts)
         return replace(junk, details=frozen_params(details))
+    failing = [k for k, v in sorted(verdicts.items()) if v in ("fail", "softfail", "permerror")]
+    if failing:
+        # In INBOX today, but the receiver saw an authentication failure: junk is a policy away.
+        return passed("delivery", say("delivery.inbox", **facts), details=details,
+                      warning="delivery.verdict_failed", params={**facts, "failing": ", ".join(failing)})
     return passed("delivery", say("delivery.inbox", **facts), details=details)
