@@ -56,6 +56,7 @@ class Trial:
     probes: list[ProbeResult] = field(default_factory=list)
     session: Session | None = None
     login: str = ""  # "passed", "refused" or "" (no credentials)
+    host: str = ""  # a host change: the mail domain's provider's submission host
 
 
 @dataclass
@@ -103,13 +104,16 @@ def _target(probes: list[ProbeResult]) -> int | None:
     for i, p in enumerate(probes):
         if p.status is Status.FAIL:
             reason = p.error.reason if p.error else ""
-            return i if reason in PORT_MODE_REASONS | SENDER_REASONS else None
+            mail_domain = "mx_provider" in p.params  # the host is a mail domain (dns, tcp)
+            return i if mail_domain or reason in PORT_MODE_REASONS | SENDER_REASONS else None
     return next((i for i, p in enumerate(probes) if p.warning == "tls.not_encrypted"), None)
 
 
 async def _search(preflight: Preflight, s: Settings, applied: dict[str, str], failure: ProbeResult,
                   session: Session, run: Runner) -> Search:
     reason = failure.error.reason if failure.error else failure.warning or ""
+    if "mx_provider" in failure.params:
+        return await _host_search(preflight, s, applied, failure.params["suggestion"], run)
     if reason in SENDER_REASONS:
         return await _sender_search(preflight, s, applied, run)
     return await _port_mode_search(preflight, s, applied, reason, session, run)
@@ -127,6 +131,23 @@ async def _sender_search(preflight: Preflight, s: Settings, applied: dict[str, s
         search.verified.append(trial)
     else:
         search.tried.append(("", "fix.sender_refused", {}))
+    return search
+
+
+async def _host_search(preflight: Preflight, s: Settings, applied: dict[str, str], host: str,
+                       run: Runner) -> Search:
+    """SMTP_HOST names a mail domain: try its MX provider's submission host, through the
+    app's own variables, before saying to set it."""
+    search = Search()
+    changes = s.app_names({s.variable("host"): host})
+    trial = Trial(changes, preflight.with_changes(applied | changes), host=host)
+    trial.probes, trial.session = await run(trial.settings)
+    verdict = _login_verdict(trial.probes, trial.settings)
+    if verdict is None:
+        search.tried.append((host, "fix.host_failed", {"reason": _first_failure(trial.probes) or "?"}))
+    else:
+        trial.login = verdict
+        search.verified.append(trial)
     return search
 
 
@@ -205,7 +226,8 @@ def _login_verdict(probes: list[ProbeResult], s: Settings) -> str | None:
     """``passed``/``refused``/``""`` when the trial's port and mode work for
     the login; None when the trial failed before the server judged it."""
     by_name = {p.name: p for p in probes}
-    for name in ("tcp", "tls", "smtp"):
+    # dns too: a trial of another host can fail where a trial of another port cannot.
+    for name in ("dns", "tcp", "tls", "smtp"):
         p = by_name.get(name)
         if p is None or p.status is Status.FAIL or p.warning == "tls.not_encrypted":
             return None
@@ -231,7 +253,11 @@ def _annotated(probe: ProbeResult, search: Search, s: Settings) -> ProbeResult:
 def _fix_text(search: Search, s: Settings, lang: str) -> str:
     if search.verified:
         best = search.verified[0]
-        if best.port:
+        if best.host:
+            login = phrase(f"fix.login_{best.login}", lang) if best.login else ""
+            text = phrase("fix.verified_host", lang, changes=describe(best.changes), host=best.host,
+                          login=login)
+        elif best.port:
             login = phrase(f"fix.login_{best.login}", lang) if best.login else ""
             text = phrase("fix.verified_port", lang, changes=describe(best.changes), port=best.port,
                           mode=phrase(f"mode.{best.mode}", lang), login=login)

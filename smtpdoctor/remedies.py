@@ -166,8 +166,7 @@ def render(
     if values.get("mx_provider"):
         # The host is a mail domain: its MX names the provider whose submission host is the fix.
         mail_domain = phrase("fix.mail_domain", lang, host=values.get("mail_domain", ""),
-                             provider=values["mx_provider"], suggestion=values.get("suggestion", ""),
-                             host_var=values.get("host_var") or "SMTP_HOST")
+                             provider=values["mx_provider"], suggestion=values.get("suggestion", ""))
     elif values.get("suggestion") and reason.startswith("dns."):
         values["suggestion_text"] = phrase("fix.suggest_host", lang, suggestion=values["suggestion"],
                                            host_var=values.get("host_var") or "SMTP_HOST")
@@ -191,10 +190,16 @@ def render(
     if general_message:
         message = message[:1].upper() + message[1:]  # "the provider …" opens a sentence
     remedy = remedy_template.format_map(values)
+    if values.get("fix") and "{fix}" not in remedy_template:
+        # What the fix engine tried for a reason whose advice does not name a fix (a mail domain
+        # as the host): said after the advice, never instead of it.
+        remedy = join_text(remedy, values["fix"])
     # A fix that found nothing ends with the reason's own advice.
     remedy = remedy.replace("{nofix}", entry.get("nofix", "").format_map(values)).strip()
     if mail_domain:
-        remedy = join_text(mail_domain, remedy)
+        # A host lookup that failed on a mail domain: the generic advice ("use smtp.<domain>")
+        # is the wrong one; the provider, and what was verified or tried with its host, is it.
+        remedy = join_text(mail_domain, values.get("fix", "") if reason.startswith("dns.") else remedy)
     link = values.get("credential_url") if reason.startswith("auth.") else ""
     if link and link not in remedy:
         remedy += f"（{link}）" if lang == "zh" else f" ({link})"

@@ -197,13 +197,36 @@ def test_chinese_domain_report(domain):
 
 # --- provider by MX, outside `domain` ---------------------------------------------------------------
 
-def test_a_mail_domain_as_the_host_gets_the_providers_submission_host(check, env_file, dns_server):
-    env = env_file(SMTP_HOST="acme-corp.cn", SMTP_PORT=465, SMTP_USER="ops@acme-corp.cn", SMTP_PASSWORD=PASSWORD)
-    out = check(env, "--dns-server", dns_server.address)
+def test_a_mail_domain_as_the_host_gets_the_providers_host_once_verified(ca, smtpdoctor, env_file, ca_file):
+    """SMTP_HOST=acme-corp.cn: its MX names Exmail, and the fix (Exmail's submission host) is
+    offered only after a trial through the app's variables reached it and logged in."""
+    from tests.conftest import server_context
+
+    exmail_tls = server_context(ca, "smtp.exmail.qq.com")
+    with SMTPServer("starttls", exmail_tls) as server, \
+            DNSServer({"smtp.exmail.qq.com": ["127.0.0.1"]}, zone=ZONE) as dns:
+        env = env_file(SMTP_HOST="acme-corp.cn", SMTP_PORT=server.port, SMTP_USER="dev@example.com",
+                       SMTP_PASSWORD=PASSWORD)
+        out = smtpdoctor("check", "--env-file", env, "--dns-server", dns.address, "--ca-file", ca_file,
+                         "--alt-ports", "none", "--json")
     probe = out.probe("dns")
     assert probe["error"]["reason"] == "dns.no_address"
-    assert ("acme-corp.cn is a mail domain, not a mail server: its MX belongs to Tencent Exmail, whose submission "
-            "host is smtp.exmail.qq.com. Set SMTP_HOST=smtp.exmail.qq.com.") in probe["remedy"]
+    assert probe["remedy"] == (
+        "acme-corp.cn is a mail domain, not a mail server: its MX belongs to Tencent Exmail, whose submission "
+        "host is smtp.exmail.qq.com. Set SMTP_HOST=smtp.exmail.qq.com. Verified in this run: "
+        "smtp.exmail.qq.com answered and accepted the login.")
+    assert "smtp.acme-corp.cn" not in probe["remedy"]  # the host that does not exist
+    assert out.doc["fixes"][0]["changes"] == {"SMTP_HOST": "smtp.exmail.qq.com"}
+    assert {p["status"] for p in out.doc["fixes"][0]["probes"]} == {"pass"}
+    assert out.exit_code == 1  # the settings as given still fail
+
+
+def test_an_unverified_mail_domain_fix_is_not_offered(check, env_file, dns_server):
+    env = env_file(SMTP_HOST="acme-corp.cn", SMTP_PORT=465, SMTP_USER="ops@acme-corp.cn", SMTP_PASSWORD=PASSWORD)
+    probe = check(env, "--dns-server", dns_server.address).probe("dns")
+    assert "its MX belongs to Tencent Exmail" in probe["remedy"]
+    assert "Set SMTP_HOST" not in probe["remedy"]
+    assert "Tried: smtp.exmail.qq.com" in probe["remedy"]
 
 
 def test_a_website_host_without_smtp_points_to_the_mail_provider(check, env_file):
@@ -215,7 +238,8 @@ def test_a_website_host_without_smtp_points_to_the_mail_provider(check, env_file
         out = check(env, "--dns-server", dns.address)
     probe = out.probe("tcp")
     assert probe["error"]["reason"] == "tcp.refused"
-    assert "Set SMTP_HOST=smtp.exmail.qq.com." in probe["remedy"]
+    assert "shop.test is a mail domain, not a mail server: its MX belongs to Tencent Exmail" in probe["remedy"]
+    assert "Tried: smtp.exmail.qq.com" in probe["remedy"]  # unresolvable here: no fix is offered
 
 
 def test_a_login_on_a_custom_domain_gets_its_mx_providers_remedy(good_tls, check, env_file, dns_server):
