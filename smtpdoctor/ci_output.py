@@ -24,14 +24,16 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github_annotations(report: Report, lang: str) -> list[str]:
+def github_annotations(report: Report, lang: str, account: str = "") -> list[str]:
+    """``::error``/``::warning`` workflow commands; ``account`` names the --accounts row."""
+    who = f"smtpdoctor {account}:" if account else "smtpdoctor"
     lines = []
     for finding in report.findings:
         if finding.severity is Severity.INFO:
             continue
         view = finding_view(report, finding, lang)
         level = "error" if finding.severity is Severity.ERROR else "warning"
-        title = _escape_property(f"smtpdoctor {finding.reason}")
+        title = _escape_property(f"{who} {finding.reason}")
         text = join_text(view["message"], phrase("label.fix", lang, text=view["remedy"]))
         lines.append(f"::{level} title={title}::{_escape_data(text)}")
     # What fails next under each verified fix is a problem of its own: annotate it too.
@@ -45,7 +47,7 @@ def github_annotations(report: Report, lang: str) -> list[str]:
             error = view["error"] or view.get("warning") or {}
             code = f"{error.get('code', '')} " if error.get("code") else ""
             title = _escape_property(
-                f"smtpdoctor {probe.name}{after}: {code}{error.get('reason', '')}".strip())
+                f"{who} {probe.name}{after}: {code}{error.get('reason', '')}".strip())
             said = [phrase("label.server_said", lang, text=error["reply"])] if error.get("reply") else []
             fix = phrase("label.fix", lang, text=view["remedy"])
             text = join_text(error.get("message", view["summary"]), *said, fix)

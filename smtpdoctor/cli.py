@@ -409,27 +409,23 @@ async def _check_accounts(command: str, params: dict[str, Any], recipients: tupl
 
 
 def finish_fleet(command: str, checked: list[Any], params: dict[str, Any], lang: str) -> None:
+    """--accounts: the same outputs as one check, for the lot."""
     from smtpdoctor import ci_output
     from smtpdoctor.fleet import fleet_document, worst
 
-    if params.get("junit_xml"):
-        try:
-            ci_output.write_junit_fleet(checked, command, params["junit_xml"], lang)
-        except OSError as exc:
-            echo_error(f"smtpdoctor: could not write {params['junit_xml']}: {exc.strerror or exc}")
-    try:
-        if params["as_json"]:
-            # Hundreds of accounts: one compact line (jq reads it as well), a third of the bytes.
-            emit_json(fleet_document(command, checked, lang), indent=None if len(checked) > 20 else 2)
-        else:
-            from smtpdoctor.render import print_fleet
+    def text() -> None:
+        from smtpdoctor.render import print_fleet
 
-            print_fleet(checked, make_console(), lang, quiet=params.get("quiet", False))
-        if sys.stdout is not None:
-            sys.stdout.flush()
-    except OSError:
-        silence_stdout()
-    sys.exit(int(worst(checked)))
+        print_fleet(checked, make_console(), lang, quiet=params.get("quiet", False))
+
+    emit(params, worst(checked),
+         junit=lambda path: ci_output.write_junit_fleet(checked, command, path, lang),
+         # Hundreds of accounts: one compact line (jq reads it as well), a third of the bytes.
+         as_json=lambda: emit_json(fleet_document(command, checked, lang),
+                                   indent=None if len(checked) > 20 else 2),
+         text=text,
+         annotations=lambda: [line for c in checked
+                              for line in ci_output.github_annotations(c.report, lang, c.account.label)])
 
 
 def output_path_problem(path: str | None) -> str | None:
@@ -454,33 +450,45 @@ def finish(report: Report, params: dict[str, Any], lang: str) -> None:
     from smtpdoctor import ci_output
     from smtpdoctor.document import document
 
+    def text() -> None:
+        from smtpdoctor.render import print_report
+
+        print_report(report, make_console(), lang, quiet=params.get("quiet", False),
+                     verbose=params.get("verbose", False))
+
+    emit(params, report.exit_code, junit=lambda path: ci_output.write_junit(report, path, lang),
+         as_json=lambda: emit_json(document(report, lang)), text=text,
+         annotations=lambda: ci_output.github_annotations(report, lang))
+
+
+def emit(params: dict[str, Any], code: int, *, junit: Callable[[str], None], as_json: Callable[[], None],
+         text: Callable[[], None], annotations: Callable[[], list[str]]) -> None:
+    """Every output asked for — JUnit file, the JSON document or the text, GitHub
+    annotations — then exit with ``code``, whatever happened to stdout."""
     if params.get("junit_xml"):
         try:
-            ci_output.write_junit(report, params["junit_xml"], lang)
+            junit(params["junit_xml"])
         except OSError as exc:  # checked before probing; the disk may still fill up
             echo_error(f"smtpdoctor: could not write {params['junit_xml']}: {exc.strerror or exc}")
     github = params.get("output_format") == "github" or (
         params.get("output_format") is None and os.environ.get("GITHUB_ACTIONS") == "true")
     try:
         if params["as_json"]:
-            emit_json(document(report, lang))
+            as_json()
         else:
-            from smtpdoctor.render import print_report
-
-            print_report(report, make_console(), lang, quiet=params.get("quiet", False),
-                         verbose=params.get("verbose", False))
+            text()
         if github:
             # Annotations go to stdout (where Actions reads workflow commands), but
             # never into a --json document, which must stay one parseable value.
             stream = sys.stderr if params["as_json"] else sys.stdout
-            for line in ci_output.github_annotations(report, lang):
+            for line in annotations():
                 click.echo(line, file=stream)
         if sys.stdout is not None:
             sys.stdout.flush()
     except OSError:
         # A closed pipe (`| grep -q`), a full disk: the verdict still decides the exit code.
         silence_stdout()
-    sys.exit(int(report.exit_code))
+    sys.exit(int(code))
 
 
 @cli.command()

@@ -51,7 +51,7 @@ async def check_accounts(
 
     async def one(account: Account) -> Checked:
         if account.problem is not None:
-            report = bad_row(command, account, source)
+            report = bad_row(command, account, source, options)
         else:
             preflight = resolve_mapping(account.values, client)
             host = (preflight.settings.host or "").lower()
@@ -67,13 +67,13 @@ async def check_accounts(
     return list(await asyncio.gather(*(one(a) for a in accounts)))
 
 
-def bad_row(command: str, account: Account, source: str) -> Report:
-    from smtpdoctor.codes import PROBE_ORDER, SEND_PROBE_ORDER
+def bad_row(command: str, account: Account, source: str, options: RunOptions) -> Report:
+    from smtpdoctor.run import probe_names
     from smtpdoctor.session import say, skipped
 
     finding = Finding(Severity.ERROR, "config.bad_account",
                       frozen_params({"account": account.label, "detail": account.problem, "source": source}))
-    names = SEND_PROBE_ORDER if command == "send-test" else PROBE_ORDER
+    names = probe_names(command, None, options)
     return Report(command, None, None, (finding,), tuple(skipped(n, say("skip.config_error")) for n in names))
 
 

@@ -62,13 +62,16 @@ class Unavailable(Exception):
 
 
 def mailbox_from(values: Mapping[str, str]) -> Mailbox | None:
-    """IMAP_HOST, IMAP_PORT, IMAP_USER, IMAP_PASSWORD, as the app's .env and environment hold them."""
+    """IMAP_HOST, IMAP_PORT, IMAP_USER, IMAP_PASSWORD, as the app's .env and environment hold
+    them; None without IMAP_HOST. Raises ValueError (the value) when IMAP_PORT is not a port."""
     host = (values.get("IMAP_HOST") or "").strip()
     if not host:
         return None
     port_text = (values.get("IMAP_PORT") or "993").strip()
     password = values.get("IMAP_PASSWORD")
-    port = int(port_text) if port_text.isdigit() else 993
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(port_text)  # IMAP_PORT is not a port: the caller reports it
+    port = int(port_text)
     user = (values.get("IMAP_USER") or "").strip()
     return Mailbox(host, port, user, Secret(password) if password else None, source="IMAP_HOST")
 

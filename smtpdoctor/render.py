@@ -11,7 +11,7 @@ from rich.text import Text
 from smtpdoctor.document import probe_text
 from smtpdoctor.model import ExitCode, Finding, ProbeResult, Report, Severity, Status
 from smtpdoctor.output import cells
-from smtpdoctor.remedies import MODE_NAMES, phrase, render, summary_in
+from smtpdoctor.remedies import MODE_NAMES, code_for, phrase, render, summary_in
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -217,7 +217,7 @@ def print_fleet(checked: Sequence[Checked], console: Console, lang: str, *, quie
         line = Text(f"✗ {item.account.label}  ", style="bold red")
         if errors:
             text = render(errors[0].reason, errors[0].params, report.settings, report.provider, lang)
-            line.append(f"ECONFIG {errors[0].reason}: {text.message}")
+            line.append(f"{code_for(errors[0].reason).value} {errors[0].reason}: {text.message}")
             remedy = text.remedy
         elif failed is not None and failed.error is not None:
             text = probe_text(report, failed, lang)

@@ -151,20 +151,19 @@ async def arun_command(
 ) -> Report:
     """The same, awaited: inside an app's event loop, or many at once (``--accounts``).
     ``context`` and ``shared`` (DNS answers) may be shared by concurrent runs."""
-    names: tuple[str, ...] = SEND_PROBE_ORDER if command == "send-test" else PROBE_ORDER
-    oauth2 = preflight.settings.oauth2 if preflight.settings else None
-    if oauth2 is not None and oauth2.refresh_flow:
-        # The token request comes before the login that uses it.
-        at = names.index("auth")
-        names = (*names[:at], "oauth", *names[at:])
+    names = probe_names(command, preflight.settings, options)
     findings = [_relevant(f, options.until) for f in preflight.findings]
     mailbox = None
-    if command == "send-test" and options.confirm:
-        names = (*names, "delivery")
-        mailbox = confirm_mailbox(preflight, recipients)
-        if mailbox is None:
-            findings.append(Finding(Severity.ERROR, "config.confirm_no_mailbox", frozen_params(
-                {"recipient": ", ".join(recipients)})))
+    if "delivery" in names:
+        try:
+            mailbox = confirm_mailbox(preflight, recipients)
+        except ValueError as exc:  # IMAP_PORT is not a port
+            findings.append(Finding(Severity.ERROR, "config.bad_port", frozen_params(
+                {"variable": "IMAP_PORT", "value": str(exc)})))
+        else:
+            if mailbox is None:
+                findings.append(Finding(Severity.ERROR, "config.confirm_no_mailbox", frozen_params(
+                    {"recipient": ", ".join(recipients)})))
     if options.subject and any(ord(ch) < 32 or ord(ch) == 127 for ch in options.subject):
         findings.append(Finding(Severity.ERROR, "config.header_control_char",
                                 frozen_params({"option": "--subject"})))
@@ -207,10 +206,21 @@ async def arun_command(
         await asyncio.sleep(options.retry_delay)
 
 
+def probe_names(command: str, settings: Settings | None, options: RunOptions) -> tuple[str, ...]:
+    """The probes a run lists, in order: the command's, the OAuth2 token request before the
+    login when a refresh flow is configured, delivery after send with --confirm."""
+    names: tuple[str, ...] = SEND_PROBE_ORDER if command == "send-test" else PROBE_ORDER
+    if settings is not None and settings.oauth2 is not None and settings.oauth2.refresh_flow:
+        at = names.index("auth")
+        names = (*names[:at], "oauth", *names[at:])
+    if command == "send-test" and options.confirm:
+        names = (*names, "delivery")
+    return names
+
+
 @dataclass
 class Shared:
-    """What concurrent runs share: DNS answers (a lookup in flight is awaited, not repeated)
-    and the OAuth2 token endpoint's answers."""
+    """What concurrent runs share: DNS answers (a lookup in flight is awaited, not repeated)."""
 
     lookups: dict[tuple[str, str | None], asyncio.Future[list[str]]] = field(default_factory=dict)
 
@@ -287,9 +297,13 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
     probes, fixes = await follow_fixes(preflight, probes, session, trial)
     domain = sender_domain(s) if options.domain else None
     if domain:
-        from smtpdoctor.probes.domain import run_domain_probes
+        from smtpdoctor.probes.domain import DOMAIN_PROBES, run_domain_probes
+        from smtpdoctor.session import say, skipped
 
-        probes = [*probes, *await run_domain_probes(session, domain, options.dkim_selectors)]
+        if options.until:  # after the envelope: --until always stops before them
+            probes = [*probes, *(skipped(n, say("skip.until", probe=options.until)) for n in DOMAIN_PROBES)]
+        else:
+            probes = [*probes, *await run_domain_probes(session, domain, options.dkim_selectors)]
     return Report(command, s, preflight.provider, tuple(findings), tuple(probes),
                   transcript=tuple(session.transcript) if options.verbose else (), fixes=tuple(fixes),
                   domain=domain)

@@ -384,7 +384,14 @@ OAUTH2_CLIENTS = frozenset({"nodemailer", "aiosmtplib", "laravel", "generic"})
 def _oauth2_login(merged: Mapping[str, RawValue], family: str | None, client: ClientChoice,
                   provider: Provider | None, add: _Add) -> OAuth2 | None:
     """The OAuth2 login the client will use, with what cannot work flagged first."""
-    from smtpdoctor.oauth import is_loopback, jwt_claims, lacks_smtp_scope, seconds_left, token_scopes
+    from smtpdoctor.oauth import (
+        EXPIRING_SECONDS,
+        is_loopback,
+        jwt_claims,
+        lacks_smtp_scope,
+        seconds_left,
+        token_scopes,
+    )
 
     oauth2 = read_oauth2({name: raw.value for name, raw in merged.items()}, family)
     if oauth2 is None:
@@ -416,7 +423,7 @@ def _oauth2_login(merged: Mapping[str, RawValue], family: str | None, client: Cl
         variable = oauth2.variable("ACCESS_TOKEN")
         if left is not None and left <= 0:
             add(Severity.WARNING, "config.oauth2_token_expired", variable=variable, minutes=-left // 60)
-        elif left is not None and left < 15 * 60:
+        elif left is not None and left < EXPIRING_SECONDS:
             add(Severity.WARNING, "config.oauth2_token_expiring", variable=variable, minutes=left // 60)
         if claims and lacks_smtp_scope(token_scopes(claims)):
             add(Severity.WARNING, "config.oauth2_token_scope", variable=variable, scopes=token_scopes(claims))

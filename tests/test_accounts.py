@@ -349,3 +349,18 @@ def test_the_sync_api_from_a_script(good_tls, ca_file):
     assert server.handler.received[0].rcpt_tos == ["you@example.com"]
 
 
+
+
+def test_github_annotations_name_the_account(good_tls, fleet, tmp_path):
+    with SMTPServer("starttls", good_tls) as server:
+        out = fleet(jsonl(tmp_path, [row(server.port), row(server.port, tenant_id="t2", smtp_password="nope")]),
+                    "--format", "github")
+    annotations = [line for line in out.stdout.splitlines() if line.startswith("::error")]
+    assert len(annotations) == 1
+    assert annotations[0].startswith("::error title=smtpdoctor t2/main%3A auth%3A EAUTH auth.bad_credentials::")
+    assert "nope" not in out.stdout
+
+
+def test_a_bad_row_lists_every_probe_of_the_run(fleet, tmp_path):
+    out = fleet(jsonl(tmp_path, ["{broken"]), "--json")
+    assert [p["name"] for p in out.doc["accounts"][0]["probes"]] == ["dns", "tcp", "tls", "smtp", "auth", "envelope"]

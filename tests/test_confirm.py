@@ -139,3 +139,12 @@ def test_the_junk_folder_is_the_special_use_one_else_a_providers_name():
     assert junk_folder([((), b"/", "INBOX"), ((), b"/", "[Gmail]/Spam")]) == "[Gmail]/Spam"
     assert junk_folder([((), b"/", "INBOX"), ((), b"/", "垃圾邮件")]) == "垃圾邮件"
     assert junk_folder([((), b"/", "INBOX")]) is None
+
+
+def test_an_imap_port_that_is_not_a_number_is_exit_2(smtpdoctor, env_file):
+    env = env_file(SMTP_HOST="smtp.qq.com", SMTP_USER="123456@qq.com", SMTP_PASSWORD="abcdefghijklmnop",
+                   IMAP_HOST="imap.qq.com", IMAP_PORT="99x3")
+    out = smtpdoctor("send-test", "123456@qq.com", "--confirm", "--env-file", env, "--json")
+    assert out.exit_code == 2
+    finding = next(f for f in out.doc["findings"] if f["reason"] == "config.bad_port")
+    assert finding["message"] == "IMAP_PORT=99x3 is not a port number (1–65535)."

@@ -250,3 +250,14 @@ def test_a_login_on_a_custom_domain_gets_its_mx_providers_remedy(good_tls, check
     probe = with_mx.probe("auth")
     assert probe["error"]["reason"] == "auth.bad_credentials"
     assert "客户端专用密码" in probe["remedy"] and "Exmail refused the login for ops@acme-corp.cn" in probe["remedy"]
+
+
+def test_until_stops_before_the_domain_probes(good_tls, smtpdoctor, ca_file, dns_server, env_file):
+    with SMTPServer("starttls", good_tls) as server:
+        env = env_file(SMTP_HOST="localhost", SMTP_PORT=server.port, SMTP_USER="dev@example.com",
+                       SMTP_PASSWORD=PASSWORD)
+        out = smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--alt-ports", "none", "--json",
+                         "--domain", "--dns-server", dns_server.address, "--until", "smtp")
+    assert [(p["name"], p["status"]) for p in out.doc["probes"][-4:]] == [
+        ("mx", "skip"), ("spf", "skip"), ("dkim", "skip"), ("dmarc", "skip")]
+    assert out.exit_code == 0
