@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -118,3 +118,46 @@ def _account(index: int, row: Any, where: str) -> Account:
     if not isinstance(row, dict):
         return Account(index, problem=f"{where} is not an object")
     return Account(index, row)
+
+
+def decrypt_accounts(accounts: list[Account], columns: Sequence[str], key_env: str | None,
+                     environ: Mapping[str, str]) -> list[Account]:
+    """``columns`` decrypted with the Fernet keys in ``key_env``, whatever the source (a table,
+    a ``psql`` export on stdin, a file). A value that does not decrypt is that row's problem."""
+    if not columns:
+        return accounts
+    fernet = fernet_for(key_env, environ)
+    from cryptography.fernet import InvalidToken
+
+    out = []
+    for account in accounts:
+        values, problem = dict(account.values), account.problem
+        for column in columns:
+            raw = values.get(column)
+            if problem is not None or raw in (None, ""):
+                continue
+            token = raw if isinstance(raw, bytes) else str(raw).encode("ascii", "replace")
+            try:
+                values[column] = fernet.decrypt(token).decode("utf-8")
+            except (InvalidToken, UnicodeDecodeError):
+                values[column] = None
+                problem = f"{column} cannot be decrypted with the keys in {key_env}"
+        out.append(Account(account.index, values, problem))
+    return out
+
+
+def fernet_for(key_env: str | None, environ: Mapping[str, str]) -> Any:
+    """A MultiFernet over the comma-separated keys in ``key_env`` (newest first)."""
+    if not key_env or not environ.get(key_env, "").strip():
+        raise AccountsError(f"--decrypt-column needs the Fernet key: set {key_env or 'the variable'} "
+                            "and name it with --fernet-key-env")
+    try:
+        from cryptography.fernet import Fernet, MultiFernet
+    except ImportError:
+        raise AccountsError("decrypting needs the cryptography package: "
+                            "pip install 'smtpdoctor[postgres]'") from None
+    try:
+        return MultiFernet([Fernet(key.strip()) for key in environ[key_env].split(",") if key.strip()])
+    except (ValueError, TypeError):
+        # Never the key itself in the message.
+        raise AccountsError(f"{key_env} does not hold Fernet keys (32 url-safe base64 bytes each)") from None

@@ -371,7 +371,7 @@ async def _check_accounts(command: str, params: dict[str, Any], recipients: tupl
                           options: Any, source: str) -> list[Any]:
     import ssl
 
-    from smtpdoctor.accounts import AccountsError, read_accounts
+    from smtpdoctor.accounts import AccountsError, decrypt_accounts, read_accounts
     from smtpdoctor.fleet import check_accounts
     from smtpdoctor.net import tls_context
 
@@ -381,11 +381,11 @@ async def _check_accounts(command: str, params: dict[str, Any], recipients: tupl
             from smtpdoctor.accounts_pg import read_pg_accounts, shown_url
 
             shown = shown_url(source)
-            columns, key_env = params.get("decrypt_columns") or (), params.get("fernet_key_env")
-            accounts = await read_pg_accounts(source, params.get("query"), columns, key_env, os.environ,
-                                              params["timeout"])
+            accounts = await read_pg_accounts(source, params.get("query"), params["timeout"])
         else:
             accounts = read_accounts(source, sys.stdin)
+        columns, key_env = params.get("decrypt_columns") or (), params.get("fernet_key_env")
+        accounts = decrypt_accounts(accounts, columns, key_env, os.environ)
     except AccountsError as exc:
         raise AccountsProblem("config.accounts_unreadable", {"source": shown, "detail": str(exc)}) from None
     try:

@@ -134,13 +134,14 @@ def test_json_lines_on_stdin(good_tls, ca_file, tmp_path):
     assert [a["account"]["label"] for a in doc["accounts"]][3:] == ["t-wrong/main", "row 5"]
 
 
-def run_stdin(args: list[str], text: str):
+def run_stdin(args: list[str], text: str, extra_env: dict[str, str] | None = None):
     import subprocess
 
     from tests.console import SCRIPT
 
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "MAIL_"))}
     return subprocess.run([SCRIPT, *args], input=text, capture_output=True, text=True, timeout=60,
-                          env={k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "MAIL_"))})
+                          env=environ | (extra_env or {}))
 
 
 def test_rows_never_read_the_environment_or_a_dotenv_file(good_tls, fleet, tmp_path, monkeypatch):
@@ -364,3 +365,17 @@ def test_github_annotations_name_the_account(good_tls, fleet, tmp_path):
 def test_a_bad_row_lists_every_probe_of_the_run(fleet, tmp_path):
     out = fleet(jsonl(tmp_path, ["{broken"]), "--json")
     assert [p["name"] for p in out.doc["accounts"][0]["probes"]] == ["dns", "tcp", "tls", "smtp", "auth", "envelope"]
+
+
+def test_an_encrypted_column_is_decrypted_whatever_the_source(good_tls, ca_file, tmp_path):
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key()
+    with SMTPServer("starttls", good_tls) as server:
+        secret = Fernet(key).encrypt(PASSWORD.encode()).decode()
+        lines = json.dumps(row(server.port, smtp_password=secret)) + "\n"  # what a psql export gives
+        result = run_stdin(["check", "--accounts", "-", "--decrypt-column", "smtp_password", "--fernet-key-env",
+                            "ENCRYPTION_KEY", "--ca-file", ca_file, "--alt-ports", "none", "--json"], lines,
+                           {"ENCRYPTION_KEY": key.decode()})
+    assert result.returncode == 0, result.stdout
+    assert key.decode() not in result.stdout + result.stderr and PASSWORD not in result.stdout
