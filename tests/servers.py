@@ -176,6 +176,7 @@ class ScriptedServer(TCPServer):
                     time.sleep(self.ehlo_delay)
                     conn.sendall(self.ehlo)
                 elif verb == "QUIT":
+                    self.quitting()
                     conn.sendall(b"221 bye\r\n")
                     break
                 elif verb == "DATA" and "DATA" not in self.replies:
@@ -187,6 +188,9 @@ class ScriptedServer(TCPServer):
             pass
         finally:
             conn.close()
+
+    def quitting(self) -> None:
+        """Called before the 221 reply to QUIT: the session is over for the server."""
 
 class SilentServer(TCPServer):
     """Accepts connections and never says a word: a server that never greets."""

@@ -157,21 +157,32 @@ def test_rows_never_read_the_environment_or_a_dotenv_file(good_tls, fleet, tmp_p
 # --- concurrency that respects providers ----------------------------------------------------------
 
 class CountingServer(ScriptedServer):
-    """Counts the connections open at once (each lingers a little at EHLO)."""
+    """Counts the sessions open at once (each lingers a little at EHLO). A session
+    ends when its QUIT arrives, before the 221 goes out: the client cannot start
+    its next connection before that, so the count has no race with thread scheduling."""
 
     def __init__(self, context: object) -> None:
         super().__init__({"AUTH": b"235 2.7.0 Accepted\r\n"}, context=context, ehlo_delay=0.05)  # type: ignore[arg-type]
         self.open = 0
         self.most = 0
+        self.connections = 0
         self.lock = threading.Lock()
+        self.session = threading.local()
 
     def _talk(self, conn) -> None:  # type: ignore[no-untyped-def]
         with self.lock:
             self.open += 1
+            self.connections += 1
             self.most = max(self.most, self.open)
+        self.session.ended = False
         try:
             super()._talk(conn)
         finally:
+            self.quitting()
+
+    def quitting(self) -> None:
+        if not self.session.ended:
+            self.session.ended = True
             with self.lock:
                 self.open -= 1
 
@@ -184,6 +195,7 @@ def test_the_per_host_limit_bounds_connections_to_one_host(fleet, tmp_path, good
         took = time.monotonic() - started
     assert out.doc["summary"]["passed"] == 12, out.doc["summary"]
     assert server.most == 2
+    assert server.connections == 12
     assert took < 10
 
 
