@@ -63,6 +63,8 @@ def printable(text: str) -> str:
     """``text`` as one printable line: breaks become spaces, other control
     characters (escape sequences included) visible escapes, workflow-command
     prefixes defused, and a length that fits a report."""
+    if text.isprintable() and "::" not in text and len(text) <= MAX_OUTSIDE_TEXT:
+        return text  # the common case, and hot: every reply line passes here
     text = _LINE_BREAK.sub(" ", text)
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
                         else f"\\u{ord(m.group()):04x}", text)
