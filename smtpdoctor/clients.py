@@ -62,6 +62,12 @@ class ClientChoice:
         """The name as a finding's parameter: shown in the report's language."""
         return "§client.generic" if self.id == "generic" else self.name
 
+    def source_in(self, lang: str) -> str:
+        """Where the choice came from: a file or an option as written; the family in words."""
+        from smtpdoctor.remedies import phrase
+
+        return phrase("field.family", lang) if self.source == "family" else self.source
+
     def why(self, lang: str = "en") -> str:
         from smtpdoctor.remedies import phrase
 

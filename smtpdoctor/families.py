@@ -25,6 +25,8 @@ class Family:
     starttls_flags: tuple[str, ...] = ()
     # Keys that only this family uses: their presence selects it.
     markers: tuple[str, ...] = ()
+    # The name in Chinese, where it has words to translate ("generic").
+    name_zh: str | None = None
     # The port the app uses when none is set, and what it speaks with no TLS
     # flags: Flask-Mail and Django connect without TLS unless told otherwise.
     default_port: int | None = None
@@ -58,7 +60,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("default-email", "account-style", host=("SMTP_HOST",), port=("SMTP_PORT",),
            user=("DEFAULT_EMAIL_ACCOUNT",), password=("DEFAULT_EMAIL_PASSWORD",),
            sender=("FROM_EMAIL",), markers=("DEFAULT_EMAIL_ACCOUNT", "DEFAULT_EMAIL_PASSWORD")),
-    Family("smtp", "generic SMTP_*", host=("SMTP_HOST", "SMTP_SERVER"), port=("SMTP_PORT",),
+    Family("smtp", "generic SMTP_*", name_zh="通用 SMTP_*",
+           host=("SMTP_HOST", "SMTP_SERVER"), port=("SMTP_PORT",),
            user=("SMTP_USER", "SMTP_USERNAME"), password=("SMTP_PASSWORD", "SMTP_PASS"),
            sender=("SMTP_FROM",), ssl_flags=("SMTP_SECURE", "SMTP_SSL", "SMTP_USE_SSL"),
            starttls_flags=("SMTP_TLS", "SMTP_USE_TLS")),

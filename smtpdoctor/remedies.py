@@ -46,15 +46,29 @@ def phrases() -> Mapping[str, Mapping[str, str]]:
 
 
 def phrase(key: str, lang: str, **params: object) -> str:
-    """A sentence from ``phrases.toml`` in ``lang``, filled with ``params``."""
-    return phrases()[key][lang].format_map(_Blank({k: str(v) for k, v in params.items()}))
+    """A sentence from ``phrases.toml`` in ``lang``, filled with ``params``; a parameter
+    NAME_en or NAME_zh fills NAME in that language."""
+    values = _Blank({k: str(v) for k, v in params.items()})
+    suffix = f"_{lang}"
+    values.update({k[: -len(suffix)]: v for k, v in values.items() if k.endswith(suffix)})
+    return tidy(phrases()[key][lang].format_map(values), lang)
 
 
 # A parameter whose value starts with this names a phrase, shown in the report's language.
 PHRASE_MARK = "§"
 
 
-_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+# Chinese characters, and the punctuation and full-width forms that go with them.
+CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+_CJK = re.compile(CJK)
+# A template puts spaces around a value ("而 {provider} 不允许"), right when the value is
+# Latin ("Gmail"), stray when it is Chinese at that edge ("QQ 邮箱").
+_STRAY_SPACE = re.compile(f"(?<={CJK}) +(?={CJK})")
+
+
+def tidy(text: str, lang: str) -> str:
+    """Filled Chinese text without a space between two Chinese characters."""
+    return _STRAY_SPACE.sub("", text) if lang == "zh" else text
 
 
 def join_text(*parts: str) -> str:
@@ -160,8 +174,9 @@ def render(
     for key, value in params.items():
         if key.endswith(suffix):
             values[key[: -len(suffix)]] = value
-        elif value.startswith(PHRASE_MARK):
-            values[key] = phrase(value[1:], lang, **params)
+    for key, value in params.items():
+        if value.startswith(PHRASE_MARK):  # a phrase, filled like the template around it
+            values[key] = phrase(value[1:], lang, **values)
     mail_domain = ""
     if values.get("mx_provider"):
         # The host is a mail domain: its MX names the provider whose submission host is the fix.
@@ -203,4 +218,4 @@ def render(
     link = values.get("credential_url") if reason.startswith("auth.") else ""
     if link and link not in remedy:
         remedy += f"（{link}）" if lang == "zh" else f" ({link})"
-    return Text(message, remedy)
+    return Text(tidy(message, lang), tidy(remedy, lang))

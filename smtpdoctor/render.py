@@ -41,12 +41,13 @@ def _headline(report: Report, lang: str) -> Text:
         if s.username:
             line.append(f" · {phrase('word.sending_as', lang, username=s.username)}")
     if report.provider:
-        line.append(f"  · {report.provider.display_name(lang)}", style="cyan")
+        line.append(f" · {report.provider.display_name(lang)}", style="cyan")
     if s and s.family:
-        line.append(f"  · {s.family}", style="dim")
+        line.append(f" · {s.family}", style="dim")
     if s and s.client:
+        # Its own line: a long one, and a wrap must not leave a dangling "·" behind.
         client = phrase("word.client", lang, client=s.client.name_in(lang), why=s.client.why(lang))
-        line.append(f"  · {client}", style="dim")
+        line.append(f"\n{client}", style="dim")
     return line
 
 
@@ -186,7 +187,7 @@ def print_config(report: Report, console: Console, lang: str) -> None:
             rows.append(("login", login, variable))
         rows.append(("family", s.family or "—", ""))
         if s.client:
-            why = phrase("field.client_source", lang, source=s.client.source, why=s.client.why(lang))
+            why = phrase("field.client_source", lang, source=s.client.source_in(lang), why=s.client.why(lang))
             rows.append(("client", s.client.name_in(lang), why))
     rows.append(("provider", report.provider.display_name(lang) if report.provider else "—", ""))
     labels = {name: phrase(f"field.{name}", lang) for name, _, _ in rows}

@@ -65,11 +65,16 @@ class Origin:
     source: Source
     variable: str | None = None
     file: str | None = None
+    # What a derived value came from when it is not a variable: "port" (465), "security" (ssl).
+    word: str | None = None
 
     def describe(self, lang: str = "en") -> str:
         from smtpdoctor.remedies import phrase
 
-        return phrase(f"origin.{self.source.value}", lang, variable=self.variable, file=self.file or "")
+        variable = self.variable
+        if self.word:
+            variable = phrase(f"origin.word.{self.word}", lang, value=self.variable)
+        return phrase(f"origin.{self.source.value}", lang, variable=variable, file=self.file or "")
 
 
 @dataclass(frozen=True)
@@ -257,7 +262,8 @@ def load_settings(
     tls_variables = primary.tls_variables if primary else ()
     client = app.client or ClientChoice(
         FAMILY_CLIENTS.get(family.id, "generic") if family else "generic", "family",
-        "why.family" if family else "why.no_family", (("family", family.name),) if family else ())
+        "why.family" if family else "why.no_family",
+        (("family", family.name), ("family_zh", family.name_zh or family.name)) if family else ())
 
     if (family is not None and family.id == "tenant" and words.scheme == "protocol:TLS"
             and client.id == "generic"):
@@ -325,8 +331,8 @@ def load_settings(
         conn = connection(client.id, words, port, family.id if family else None,
                           provider.ports.get(port) if provider else None)
         security, starttls_optional = conn.security, conn.starttls_optional
-        origins["security"] = Origin(Source.DERIVED, ", ".join(tls_variables) if words.said
-                                     else f"port {port}")
+        origins["security"] = (Origin(Source.DERIVED, ", ".join(tls_variables)) if words.said
+                               else Origin(Source.DERIVED, str(port), word="port"))
         conventional = (provider.ports.get(port) if provider else None) or PORT_MODES.get(port)
         if (security == "plain" and not words.said and client.id in ("flask-mail", "django", "smtplib")
                 and (conventional in ("ssl", "starttls") or "password" in values)):
@@ -488,7 +494,7 @@ def _resolve_port(
     said = "ssl" if words.ssl or words.scheme == "smtps" else "starttls" if (
         words.starttls or words.scheme == "smtp+tls") else None
     if said and not (provider or (host and table.by_host(host))):
-        return port_for(said), Origin(Source.DERIVED, f"security {said}")
+        return port_for(said), Origin(Source.DERIVED, said, word="security")
     return None, None
 
 

@@ -84,12 +84,13 @@ class Delivering(Recorder):
     imap: IMAPServer | None = None
     folder: str | None = "INBOX"
     delay: float = 0.0
+    results: str = AUTH_RESULTS  # the receiving side's verdicts, prepended
     filed: list[str] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
         reply = await super().handle_DATA(server, session, envelope)
         if self.imap is not None and self.folder is not None:
-            raw = AUTH_RESULTS.encode() + envelope.original_content
+            raw = self.results.encode() + envelope.original_content
             asyncio.get_running_loop().run_in_executor(None, self._file, raw)
         return reply
 

@@ -9,7 +9,7 @@ import pytest
 
 from smtpdoctor.model import ErrorCode
 from smtpdoctor.providers import load_providers
-from smtpdoctor.remedies import LANGS, catalog, phrases, placeholders
+from smtpdoctor.remedies import CJK, LANGS, catalog, phrases, placeholders
 
 PACKAGE = Path(__file__).resolve().parent.parent / "smtpdoctor"
 # say("tls.failed", …) names a summary phrase ("said.tls.failed"), not a reason.
@@ -31,7 +31,7 @@ KNOWN_PLACEHOLDERS = {
     "account", "source",
     # The sending domain.
     "domain", "record", "count", "include", "selectors", "name", "bits", "policy",
-    "folder", "seconds", "verdicts", "user", "failing",
+    "folder", "seconds", "verdicts", "user", "failing", "advice", "free_provider",
 }
 
 
@@ -74,9 +74,6 @@ def test_every_summary_the_code_says_is_in_both_languages_with_the_same_placehol
     for key, texts in table.items():
         assert set(texts) == set(LANGS), key
         assert placeholders(texts["en"]) == placeholders(texts["zh"]), key
-
-
-CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
 
 
 def test_chinese_text_has_no_stray_spaces_between_chinese_characters():

@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from smtpdoctor.remedies import CJK
 from tests.servers import SMTPServer
 
-CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
 STRAY_SPACE = re.compile(f"{CJK} +{CJK}")
 # English a Chinese report used to show; none of these may be left.
 ENGLISH = re.compile(r"\b([Ss]kipped|not reached|accepted|refused|failed|handshake|certificate|"
@@ -57,7 +57,7 @@ def test_json_and_junit_follow_the_language(good_tls, check, account, tmp_path):
         out = check(account(server.port), "--lang", "zh", "--junit-xml", str(junit))
     summaries = {p["name"]: p["summary"] for p in out.doc["probes"]}
     assert summaries["tcp"].endswith("接受了连接") and summaries["envelope"] == "已跳过：auth 失败"
-    assert out.doc["settings"]["client"]["why"] == "使用 generic SMTP_* 的变量"
+    assert out.doc["settings"]["client"]["why"] == "使用通用 SMTP_* 的变量"
     cases = {c.get("name"): c for c in ET.parse(junit).getroot()}
     failure = cases["auth"].find("failure")
     assert failure is not None and "原因：auth.bad_credentials" in (failure.text or "")
@@ -71,6 +71,20 @@ def test_config_labels_are_chinese(smtpdoctor, account):
     for label in ("主机", "端口", "加密", "用户名", "密码", "发件人", "客户端", "服务商"):
         assert any(line.strip().startswith(label) for line in lines), label
     assert "已设置（16 个字符）" in out.stdout and "SMTP_HOST（" in out.stdout
+    assert english_left(out.stdout) == [], out.stdout
+
+
+def test_a_chinese_provider_name_in_a_sentence_leaves_no_stray_space(smtpdoctor, env_file):
+    """The issue's own example: "而 QQ 邮箱 不允许" — the template's spaces suit "Gmail", not "QQ 邮箱"."""
+    env = env_file(SMTP_HOST="smtp.qq.com", SMTP_PORT=465, SMTP_USER="123456@qq.com",
+                   SMTP_PASSWORD="abcdefghijklmnop", SMTP_FROM="other@example.com")
+    out = smtpdoctor("config", "--env-file", env, "--lang", "zh")
+    assert "不同，而 QQ 邮箱不允许以其他地址发信。" in out.stdout
+    # Derived values and the client's origin in words too, not "port 465" and "family".
+    assert "← 由端口 465 推得" in out.stdout
+    assert "← 配置风格：使用通用 SMTP_* 的变量" in out.stdout
+    report = out.stdout.split("smtpdoctor config")[1]  # the prose, below the aligned table
+    assert not STRAY_SPACE.search(report), STRAY_SPACE.findall(report)
     assert english_left(out.stdout) == [], out.stdout
 
 

@@ -72,7 +72,38 @@ def test_a_message_in_junk_fails_with_the_remedies(good_tls, mailbox, confirm, j
     assert out.exit_code == 1
     assert (probe["error"]["code"], probe["error"]["reason"]) == ("EDELIVERY", "delivery.junk")
     assert probe["details"]["folder"] == junk  # the Chinese name round-trips through modified UTF-7
-    assert "smtpdoctor domain" in probe["remedy"]
+    # The receiver's DMARC failed (its Authentication-Results): that is the advice, with the domain.
+    assert probe["remedy"].startswith("The receiver's dmarc check failed, and that alone can file")
+    assert "run smtpdoctor domain example.com and publish the records it gives" in probe["remedy"]
+
+
+ALL_PASSED = ("Authentication-Results: mx.receiver.test; spf=pass smtp.mailfrom=dev@example.com; "
+              "dkim=pass header.d=example.com; dmarc=pass header.from=example.com\r\n")
+
+
+def test_junk_with_every_check_passed_points_at_content_not_records(good_tls, mailbox, confirm):
+    with mailbox() as imap, SMTPServer("starttls", good_tls, handler=Delivering(
+            imap=imap, folder="Junk", results=ALL_PASSED)) as smtp:
+        out = confirm(smtp.port, imap.port)
+    probe = out.probe("delivery")
+    assert probe["error"]["reason"] == "delivery.junk"
+    assert probe["remedy"].startswith("SPF, DKIM and DMARC all passed at the receiver, so the records are not")
+    assert "smtpdoctor domain" not in probe["remedy"]
+
+
+def test_junk_from_a_free_mail_address_through_another_service(good_tls, mailbox, smtpdoctor, env_file, ca_file):
+    with mailbox() as imap, SMTPServer("starttls", good_tls, handler=Delivering(imap=imap, folder="Junk")) as smtp:
+        env = env_file(SMTP_HOST="localhost", SMTP_PORT=smtp.port, SMTP_USER=USER, SMTP_PASSWORD=PASSWORD,
+                       SMTP_FROM="ops@qq.com", IMAP_HOST="localhost", IMAP_PORT=imap.port, IMAP_USER=USER,
+                       IMAP_PASSWORD=IMAP_PASSWORD)
+        runs = {lang: smtpdoctor("send-test", USER, "--confirm", "--confirm-timeout", "10", "--env-file", env,
+                                 "--ca-file", ca_file, "--alt-ports", "none", "--json", "--lang", lang)
+                for lang in ("en", "zh")}
+    # Not "publish records for qq.com": nobody but QQ can. The sender is the thing to change.
+    assert runs["en"].probe("delivery")["remedy"].startswith(
+        "ops@qq.com is a QQ Mail address, but the message went through localhost: only QQ Mail's own servers")
+    assert runs["zh"].probe("delivery")["remedy"].startswith(
+        "ops@qq.com 是 QQ 邮箱的地址，但邮件经 localhost 发出：只有 QQ 邮箱自己的服务器")
 
 
 def test_a_message_that_never_arrives(good_tls, mailbox, confirm):

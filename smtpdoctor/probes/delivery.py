@@ -43,10 +43,13 @@ async def probe_delivery(session: Session) -> list[ProbeResult]:
         seconds = f"{session.confirm_timeout:g}"
         return [failed("delivery", "delivery.not_arrived", say("delivery.not_arrived", seconds=seconds),
                        code=ErrorCode.EDELIVERY, params={**where, "seconds": seconds})]
-    return [_arrived(found)]
+    return [_arrived(found, session)]
 
 
-def _arrived(found: Found) -> ProbeResult:
+FAILED_VERDICTS = ("fail", "softfail", "permerror")
+
+
+def _arrived(found: Found, session: Session) -> ProbeResult:
     verdicts = found.verdicts
     shown = ", ".join(f"{k}={v}" for k, v in sorted(verdicts.items())) or "—"
     details: dict[str, object] = {
@@ -57,13 +60,35 @@ def _arrived(found: Found) -> ProbeResult:
     if "received-spf" in found.headers:
         details["received_spf"] = found.headers["received-spf"]
     facts: dict[str, object] = {"folder": found.folder, "seconds": f"{found.seconds:.1f}", "verdicts": shown}
+    failing = [k for k, v in sorted(verdicts.items()) if v in FAILED_VERDICTS]
     if found.junk:
+        advice = _junk_advice(session, verdicts, failing)
         junk = failed("delivery", "delivery.junk", say("delivery.junk", **facts), code=ErrorCode.EDELIVERY,
-                      params=facts)
+                      params={**facts, **advice})
         return replace(junk, details=frozen_params(details))
-    failing = [k for k, v in sorted(verdicts.items()) if v in ("fail", "softfail", "permerror")]
     if failing:
         # In INBOX today, but the receiver saw an authentication failure: junk is a policy away.
         return passed("delivery", say("delivery.inbox", **facts), details=details,
                       warning="delivery.verdict_failed", params={**facts, "failing": ", ".join(failing)})
     return passed("delivery", say("delivery.inbox", **facts), details=details)
+
+
+def _junk_advice(session: Session, verdicts: dict[str, str], failing: list[str]) -> dict[str, object]:
+    """Why the receiver may have filed it as junk, from what it said (Authentication-Results)
+    and who sent it: the advice that applies first, not every piece of advice at once."""
+    from smtpdoctor.domain import free_mail_provider
+
+    sender = session.settings.sender or session.settings.username or ""
+    domain = sender.rpartition("@")[2].lower()
+    own = free_mail_provider(session.table, domain) if domain else None
+    if own is not None and (session.provider is None or session.provider.id != own.id):
+        # From: @qq.com sent through another service: only the provider's servers pass its
+        # SPF/DKIM/DMARC, and nobody but the provider can publish records for its domain.
+        return {"advice": "§delivery.advice.free_mail", "sender": sender, "host": session.settings.host,
+                "free_provider_en": own.display_name("en"), "free_provider_zh": own.display_name("zh")}
+    if failing:
+        return {"advice": "§delivery.advice.auth_failed", "failing": ", ".join(failing),
+                "domain": domain or "DOMAIN"}
+    if all(verdicts.get(check) == "pass" for check in ("spf", "dkim", "dmarc")):
+        return {"advice": "§delivery.advice.content"}
+    return {"advice": "§delivery.advice.general"}
