@@ -96,6 +96,15 @@ def read_oauth2(values: Mapping[str, str], family: str | None) -> OAuth2 | None:
     )
 
 
+def is_url(url: str) -> bool:
+    """An http(s) URL with a host, as urllib can post to it ("http://[::1" is not)."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a bracket left open, a port that is not a number
+        return False
+
+
 def is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":

@@ -393,6 +393,7 @@ def _oauth2_login(merged: Mapping[str, RawValue], family: str | None, client: Cl
     from smtpdoctor.oauth import (
         EXPIRING_SECONDS,
         is_loopback,
+        is_url,
         jwt_claims,
         lacks_smtp_scope,
         seconds_left,
@@ -412,7 +413,10 @@ def _oauth2_login(merged: Mapping[str, RawValue], family: str | None, client: Cl
             add(Severity.ERROR, "config.oauth2_incomplete", variable=oauth2.variable("CLIENT_ID"),
                 other=oauth2.variable("REFRESH_TOKEN"))
         if oauth2.token_url:
-            if urlsplit(oauth2.token_url).scheme != "https" and not is_loopback(oauth2.token_url):
+            if not is_url(oauth2.token_url):
+                add(Severity.ERROR, "config.oauth2_bad_token_url", variable=oauth2.variable("TOKEN_URL"),
+                    value=oauth2.token_url)
+            elif urlsplit(oauth2.token_url).scheme != "https" and not is_loopback(oauth2.token_url):
                 add(Severity.ERROR, "config.oauth2_insecure_token_url", variable=oauth2.variable("TOKEN_URL"),
                     value=oauth2.token_url)
         elif endpoint is None:

@@ -236,6 +236,9 @@ def test_basic_auth_refused_with_oauth2_set_for_a_client_that_cannot_use_it(good
 @pytest.mark.parametrize(("extra", "reason", "words"), [
     ({"SMTP_OAUTH2_CLIENT_ID": None}, "config.oauth2_incomplete", "Set SMTP_OAUTH2_CLIENT_ID"),
     ({"SMTP_OAUTH2_TOKEN_URL": "http://login.example.com/token"}, "config.oauth2_insecure_token_url", "not HTTPS"),
+    # Found by a malformed-settings sweep: this one used to be an internal error (exit 3).
+    ({"SMTP_OAUTH2_TOKEN_URL": "http://[::1/token"}, "config.oauth2_bad_token_url", "not a URL"),
+    ({"SMTP_OAUTH2_TOKEN_URL": "login.example.com/token"}, "config.oauth2_bad_token_url", "full https:// URL"),
     ({"SMTP_OAUTH2_TOKEN_URL": None}, "config.oauth2_no_token_url", "Set SMTP_OAUTH2_TOKEN_URL"),
 ])
 def test_oauth2_settings_that_cannot_work_are_exit_2(smtpdoctor, refresh_env, extra, reason, words):
