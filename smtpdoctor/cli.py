@@ -185,6 +185,7 @@ def cli() -> None:
 @click.option("--domain", "check_domain", is_flag=True,
               help="Also check the sender's domain after the envelope: mx, spf, dkim, dmarc.")
 @click.option("--dkim-selector", "dkim_selectors", multiple=True, metavar="SELECTOR",
+              callback=_validated("parse_dkim_selectors"),
               help="The DKIM selector to check (default: the provider's).")
 @click.option("--fix", "write_fix", is_flag=True,
               help="Write the changes verified in this run into the dotenv file (a copy of the "
@@ -208,13 +209,14 @@ def check(**params: Any) -> None:
 
 
 @cli.command()
-@click.argument("domain", required=False)
+@click.argument("domain", required=False, callback=_validated("parse_domain"))
 @settings_options
 @click.option("--timeout", type=click.FloatRange(min=0.1, max=300), default=10.0, show_default=True,
               help="Limit in seconds for the lookups.")
 @click.option("--dns-server", metavar="IP[:PORT]", callback=_validated("parse_dns_server"),
               help="Resolve with this name server.")
 @click.option("--dkim-selector", "dkim_selectors", multiple=True, metavar="SELECTOR",
+              callback=_validated("parse_dkim_selectors"),
               help="The DKIM selector to check (default: the provider's).")
 @click.option("--junit-xml", type=click.Path(dir_okay=False, writable=True),
               help="Also write a JUnit XML report.")

@@ -85,6 +85,26 @@ def parse_dns_server(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def parse_dkim_selectors(selectors: tuple[str, ...]) -> tuple[str, ...]:
+    """Each --dkim-selector as a DNS name can hold it (``s1``, ``k1.sub``)."""
+    from smtpdoctor.domain import name_problem
+
+    for selector in selectors:
+        problem = name_problem(f"{selector}._domainkey.example.com") if selector.strip() else "it is empty"
+        if problem:
+            raise BadOption(f"{selector!r} is not a DKIM selector: {problem}")
+    return selectors
+
+
+def parse_domain(text: str) -> str:
+    from smtpdoctor.domain import name_problem
+
+    problem = name_problem(text)
+    if problem:
+        raise BadOption(f"{text!r} is not a domain name: {problem}")
+    return text
+
+
 def parse_ports(text: str) -> tuple[int, ...]:
     if text.strip().lower() in ("", "none"):
         return ()
@@ -167,6 +187,9 @@ async def arun_command(
     if options.subject and any(ord(ch) < 32 or ord(ch) == 127 for ch in options.subject):
         findings.append(Finding(Severity.ERROR, "config.header_control_char",
                                 frozen_params({"option": "--subject"})))
+    domain = sender_domain(preflight.settings) if options.domain else None
+    if domain:
+        _bad_domain(domain, findings)  # before any probe: --domain would look it up last
     for recipient in recipients:
         problem = recipient_problem(recipient)
         if problem:
@@ -346,6 +369,9 @@ async def arun_domain(preflight: Preflight, domain: str | None, options: RunOpti
     if domain is None:
         finding = Finding(Severity.ERROR, "config.no_domain", frozen_params({}))
         return Report("domain", preflight.settings, preflight.provider, (finding,))
+    findings: list[Finding] = []
+    if _bad_domain(domain, findings):
+        return Report("domain", preflight.settings, preflight.provider, tuple(findings))
     loop = asyncio.get_running_loop()
     session = Session(settings=preflight.settings, provider=preflight.provider, table=preflight.table,
                       timeout=options.timeout, context=tls_context(None), redactor=Redactor(None, None),
@@ -353,6 +379,17 @@ async def arun_domain(preflight: Preflight, domain: str | None, options: RunOpti
                       run_deadline=loop.time() + options.max_time if options.max_time else None)
     probes = await run_domain_probes(session, domain, options.dkim_selectors)
     return Report("domain", preflight.settings, preflight.provider, (), tuple(probes), domain=domain)
+
+
+def _bad_domain(domain: str, findings: list[Finding]) -> bool:
+    """A sending domain no lookup can be made for (the sender's ``a@x..y``): a config error."""
+    from smtpdoctor.domain import name_problem
+
+    problem = name_problem(domain)
+    if problem:
+        findings.append(Finding(Severity.ERROR, "config.bad_domain",
+                                frozen_params({"domain": domain, "detail": problem})))
+    return problem is not None
 
 
 def write_fixes(report: Report, preflight: Preflight) -> tuple[Report, dict[str, object] | None]:

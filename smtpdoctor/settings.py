@@ -340,7 +340,7 @@ def load_settings(
 
     sender_raw = values["sender"].value.strip() if "sender" in values else None
     sender = parseaddr(sender_raw)[1] if sender_raw else None
-    if sender_raw and (not sender or "@" not in sender):
+    if sender_raw and (not sender or "@" not in sender or not _domain_shape(sender.rpartition("@")[2])):
         # parseaddr("My App") gives "My": only something with an @ is an address.
         add(Severity.ERROR, "config.bad_sender", variable=values["sender"].name)
         sender = None
@@ -690,6 +690,13 @@ def _typo_findings(
             continue
         add(Severity.WARNING, "config.key_typo", variable=name, suggestion=match[0],
             where=_where(raw.origin))
+
+
+def _domain_shape(domain: str) -> bool:
+    """Labels of 1–63 characters, at most 253 in all: "x..y" and "example.com." are no
+    address's domain (the full check is dnspython's, for `domain`; this one costs nothing)."""
+    labels = domain.split(".")
+    return len(domain) <= 253 and all(0 < len(label) <= 63 for label in labels)
 
 
 def _where(origin: Origin) -> str:

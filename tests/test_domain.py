@@ -261,3 +261,39 @@ def test_until_stops_before_the_domain_probes(good_tls, smtpdoctor, ca_file, dns
     assert [(p["name"], p["status"]) for p in out.doc["probes"][-4:]] == [
         ("mx", "skip"), ("spf", "skip"), ("dkim", "skip"), ("dmarc", "skip")]
     assert out.exit_code == 0
+
+
+# --- names no lookup can be made for: exit 2, never an internal error (found by a sweep) ----------
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["domain", "a..b"], "'a..b' is not a domain name: A DNS label is empty"),
+    (["domain", "a" * 64 + ".com"], "is not a domain name: A DNS label is > 63 octets long"),
+    (["domain", "example.com", "--dkim-selector", ""], "'' is not a DKIM selector: it is empty"),
+    (["check", "--domain", "--dkim-selector", "s1..x"], "'s1..x' is not a DKIM selector"),
+])
+def test_a_name_that_cannot_be_looked_up_is_a_usage_error(env_file, argv, words):
+    from tests.console import no_traceback, run
+
+    env = env_file(SMTP_HOST="localhost", SMTP_USER="dev@example.com", SMTP_PASSWORD=PASSWORD)
+    out = run(*argv, "--env-file", env, "--json")  # the console script: usage errors are main()'s
+    assert out.code == 2
+    assert out.doc["findings"][0]["reason"] == "config.usage"
+    assert words in out.doc["findings"][0]["message"]
+    no_traceback(out)
+
+
+def test_a_login_whose_domain_cannot_be_looked_up_is_a_config_error(smtpdoctor, env_file):
+    env = env_file(SMTP_HOST="localhost", SMTP_USER="dev@example..com", SMTP_PASSWORD=PASSWORD)
+    for argv in (["domain"], ["check", "--domain", "--alt-ports", "none"]):
+        out = smtpdoctor(*argv, "--env-file", env, "--json")
+        assert out.exit_code == 2
+        finding = next(f for f in out.doc["findings"] if f["reason"] == "config.bad_domain")
+        assert finding["message"] == "The sending domain example..com cannot be looked up: A DNS label is empty."
+        assert all(p["status"] == "skip" for p in out.doc["probes"])  # found before any probe
+
+
+def test_a_sender_whose_domain_is_no_domain_is_not_an_address(smtpdoctor, env_file):
+    env = env_file(SMTP_HOST="localhost", SMTP_USER="dev@example.com", SMTP_PASSWORD=PASSWORD,
+                   SMTP_FROM="App <app@example..com>")
+    out = smtpdoctor("config", "--env-file", env, "--json")
+    assert "config.bad_sender" in [f["reason"] for f in out.doc["findings"]]
