@@ -28,6 +28,30 @@ class Options(TypedDict, total=False):
 
 
 def _run_options(options: Options) -> RunOptions:
+    """The options as a run takes them; a value the command line would refuse raises
+    ValueError (TypeError for the wrong type) naming the option, before any connection."""
+    from smtpdoctor.codes import CLIENT_IDS, PROBE_ORDER
+    from smtpdoctor.run import parse_dns_server, parse_ports
+
+    given: dict[str, object] = dict(options)
+    unknown = set(given) - set(Options.__annotations__)
+    if unknown:
+        raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
+    _within(given, "timeout", 0.1, 300)
+    _within(given, "max_time", 0.5, 86400)
+    for name, allowed in (("client", ("auto", *CLIENT_IDS)), ("until", PROBE_ORDER), ("lang", ("en", "zh"))):
+        if given.get(name) is not None and given[name] not in allowed:
+            raise ValueError(f"{name}={given[name]!r}: use one of {', '.join(allowed)}")
+    for name, parse in (("dns_server", parse_dns_server), ("alt_ports", parse_ports)):
+        value = given.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be a string, not {value!r}")
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
     defaults = RunOptions()
     return RunOptions(
         timeout=options.get("timeout", defaults.timeout),
@@ -41,19 +65,31 @@ def _run_options(options: Options) -> RunOptions:
     )
 
 
+def _within(given: dict[str, object], name: str, low: float, high: float) -> None:
+    value = given.get(name)
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds, not {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name}={value!r}: give between {low:g} and {high:g} seconds")
+
+
 async def acheck(settings: Mapping[str, object], **options: Unpack[Options]) -> Report:
     """Check ``settings`` (any family's variables, or the multi-tenant field names) from
     inside a running event loop. Nothing is sent: the envelope step ends with RSET."""
+    run_options = _run_options(options)
     preflight = resolve_mapping(settings, options.get("client"))
-    return await arun_command("check", preflight, (), _run_options(options))
+    return await arun_command("check", preflight, (), run_options)
 
 
 async def asend_test(settings: Mapping[str, object], recipient: str | tuple[str, ...],
                      **options: Unpack[Options]) -> Report:
     """Everything :func:`acheck` does, then one real test message to ``recipient``."""
     recipients = (recipient,) if isinstance(recipient, str) else tuple(recipient)
+    run_options = _run_options(options)
     preflight = resolve_mapping(settings, options.get("client"))
-    return await arun_command("send-test", preflight, recipients, _run_options(options))
+    return await arun_command("send-test", preflight, recipients, run_options)
 
 
 def check(settings: Mapping[str, object], **options: Unpack[Options]) -> Report:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.console import run
 from tests.postgres import PG_PASSWORD, postgres_server
-from tests.servers import PASSWORD, USER, ScriptedServer, SMTPServer
+from tests.servers import PASSWORD, USER, ScriptedServer, SilentServer, SMTPServer
 
 
 def row(port: int, **extra: object) -> dict[str, object]:
@@ -360,6 +360,28 @@ def test_the_sync_api_from_a_script(good_tls, ca_file):
         sent = smtpdoctor.send_test(row(server.port), "you@example.com", ca_file=ca_file, alt_ports="none")
     assert report.ok and sent.ok
     assert server.handler.received[0].rcpt_tos == ["you@example.com"]
+
+
+@pytest.mark.parametrize(("options", "error", "words"), [
+    ({"timeout": -1}, ValueError, "timeout=-1: give between 0.1 and 300 seconds"),
+    ({"timeout": "5"}, TypeError, "timeout must be a number of seconds, not '5'"),
+    ({"until": "nope"}, ValueError, "until='nope': use one of dns, tcp, tls, smtp, auth, envelope"),
+    ({"client": "flask"}, ValueError, "client='flask': use one of auto, smtplib"),
+    ({"lang": "fr"}, ValueError, "lang='fr': use one of en, zh"),
+    ({"dns_server": "dns.example"}, ValueError, "dns_server: 'dns.example' is not an IP address"),
+    ({"alt_ports": "465,abc"}, ValueError, "alt_ports: 'abc' is not a port number"),
+    ({"timout": 5}, TypeError, "unknown option(s): timout"),
+])
+def test_api_options_the_command_line_would_refuse_raise_before_connecting(options, error, words):
+    """Found by a sweep: until="nope" used to end in "tuple.index(x): x not in tuple" and
+    the others were taken silently. A typo must not pass as a check with default options."""
+    import smtpdoctor
+
+    with SilentServer() as server:  # a connection would be noticed: none may be made
+        with pytest.raises(error) as raised:
+            smtpdoctor.check(row(server.port), **options)
+        assert server.held == []
+    assert words in str(raised.value)
 
 
 
