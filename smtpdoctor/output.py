@@ -102,10 +102,8 @@ def make_console(stderr: bool = False) -> Console:
     if terminal:
         return VerdictConsole(file=cast(TextIO, SafeStream(stream, trim=False)), highlight=False,
                        emoji=False, force_terminal=True)
-    columns = os.environ.get("COLUMNS", "")
-    width = int(columns) if columns.isdigit() and int(columns) >= 40 else DEFAULT_WIDTH
     return VerdictConsole(file=cast(TextIO, SafeStream(stream, trim=True)), highlight=False, emoji=False,
-                   width=width, color_system=None, force_terminal=False, force_interactive=False)
+                   width=width_for(None), color_system=None, force_terminal=False, force_interactive=False)
 
 
 def is_terminal(stream: IO[str] | None) -> bool:
