@@ -95,6 +95,19 @@ def _probe_lines(report: Report, probe: ProbeResult, lang: str) -> list[Text]:
     return lines
 
 
+def _warning_lines(report: Report, lang: str, *, errors: bool = True) -> list[Text]:
+    """A report's warnings, settings and probes alike, with their remedies (``errors=False``:
+    the settings' only, beside a failure already shown)."""
+    warnings = [f for f in report.findings if f.severity is Severity.WARNING]
+    lines = _finding_lines(report, warnings, lang)
+    for probe in report.probes if errors else ():
+        if probe.warning is not None:
+            text = probe_text(report, probe, lang)
+            lines.append(Text(f"  ! {probe.name}: {text.message}", style="yellow"))
+            lines.append(Text(f"      → {text.remedy}"))
+    return lines
+
+
 def _fix_lines(report: Report, lang: str) -> list[Text]:
     """Under each verified fix, what happens next: the next failure, or a pass."""
     from smtpdoctor.clients import describe
@@ -212,6 +225,10 @@ def print_fleet(checked: Sequence[Checked], console: Console, lang: str, *, quie
         if report.ok:
             if not quiet:
                 console.print(Text(f"✓ {item.account.label}", style="green"))
+                # A pass with a warning is not a plain pass: "TLS" checked as STARTTLS may be
+                # exactly what the app's own code cannot do.
+                for line in _warning_lines(report, lang):
+                    console.print(_indented(line))
             continue
         failed = report.failed_probe
         errors = [f for f in report.findings if f.severity is Severity.ERROR]
@@ -229,6 +246,9 @@ def print_fleet(checked: Sequence[Checked], console: Console, lang: str, *, quie
         console.print(_indented(line))
         if remedy:
             console.print(_indented(Text(f"    → {phrase('line.fix', lang, text=remedy)}", style="bold")))
+        if not quiet:
+            for warning in _warning_lines(report, lang, errors=False):
+                console.print(_indented(warning))
     counts = summary(list(checked))
     said = phrase("fleet.summary", lang, exit=int(worst(list(checked))), **counts)
     console.print(Text(said, style="bold green" if counts["passed"] == counts["total"] else "bold red"))

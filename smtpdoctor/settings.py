@@ -265,9 +265,6 @@ def load_settings(
         "why.family" if family else "why.no_family",
         (("family", family.name), ("family_zh", family.name_zh or family.name)) if family else ())
 
-    if (family is not None and family.id == "tenant" and words.scheme == "protocol:TLS"
-            and client.id == "generic"):
-        add(Severity.WARNING, "config.tls_word_ambiguous", variable="security_protocol")
     if primary and primary.conflict and client.id in ("flask-mail", "django", "aiosmtplib", "generic"):
         # These read both flags and refuse (Django, aiosmtplib) or break (Flask-Mail) on both.
         add(Severity.ERROR, "config.tls_flags_conflict", ssl_variable=primary.conflict[0],
@@ -333,6 +330,12 @@ def load_settings(
         security, starttls_optional = conn.security, conn.starttls_optional
         origins["security"] = (Origin(Source.DERIVED, ", ".join(tls_variables)) if words.said
                                else Origin(Source.DERIVED, str(port), word="port"))
+        if (family is not None and family.id == "tenant" and words.scheme == "protocol:TLS"
+                and client.id == "generic"):
+            # The check follows the port; the multi-tenant API's own code (aiosmtplib) does not.
+            api = connection("aiosmtplib", words, port, family.id, None).security
+            add(Severity.WARNING, "config.tls_word_ambiguous", variable="security_protocol", port=port,
+                api_verdict="§tls_word.api_agrees" if api == security else "§tls_word.api_differs")
         conventional = (provider.ports.get(port) if provider else None) or PORT_MODES.get(port)
         if (security == "plain" and not words.said and client.id in ("flask-mail", "django", "smtplib")
                 and (conventional in ("ssl", "starttls") or "password" in values)):

@@ -91,7 +91,32 @@ def test_tls_without_a_client_is_probed_and_warned(good_tls, fleet, tmp_path):
     assert out.exit_code == 0
     warning = next(f for f in account["findings"] if f["reason"] == "config.tls_word_ambiguous")
     assert "implicit TLS to aiosmtplib" in warning["message"] and "--client aiosmtplib" in warning["remedy"]
+    # What the API's own code would do on this very port, not just that the word is ambiguous.
+    assert (f"This check used STARTTLS on port {server.port}; the API's own code starts implicit TLS "
+            "there, which fails wherever the port speaks STARTTLS") in warning["message"]
     assert account["settings"]["security"] == "starttls"
+
+
+def test_a_passing_row_shows_its_warning_in_the_summary(good_tls, fleet, tmp_path):
+    """"✓ acme/main" alone would read as a green light for the API whose own code fails there."""
+    with SMTPServer("starttls", good_tls) as server:
+        out = fleet(jsonl(tmp_path, [row(server.port, security_protocol="TLS")]))
+    lines = out.stdout.splitlines()
+    assert lines[0] == "✓ t1/main"
+    assert lines[1].startswith("  ! security_protocol=TLS means different things to different clients")
+    assert "[config.tls_word_ambiguous]" in out.stdout and "→ Pass --client aiosmtplib" in out.stdout
+
+
+def test_tls_on_the_implicit_port_agrees_with_the_apis_code():
+    from smtpdoctor.preflight import resolve_mapping
+    from smtpdoctor.remedies import render
+
+    preflight = resolve_mapping({"smtp_host": "smtp.qq.com", "smtp_port": 465, "security_protocol": "TLS",
+                                 "smtp_username": "123456@qq.com", "smtp_password": "abcdefghijklmnop"})
+    warning = next(f for f in preflight.findings if f.reason == "config.tls_word_ambiguous")
+    text = render(warning.reason, warning.params, preflight.settings, preflight.provider, "en")
+    assert text.message.endswith("This check used implicit TLS on port 465, as the API's own code does; "
+                                 "nodemailer, Laravel and Django would wait for a plaintext greeting there instead.")
 
 
 def test_csv_with_a_familys_variable_names(good_tls, fleet, tmp_path):

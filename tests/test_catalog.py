@@ -31,7 +31,7 @@ KNOWN_PLACEHOLDERS = {
     "account", "source",
     # The sending domain.
     "domain", "record", "count", "include", "selectors", "name", "bits", "policy",
-    "folder", "seconds", "verdicts", "user", "failing", "advice", "free_provider",
+    "folder", "seconds", "verdicts", "user", "failing", "advice", "free_provider", "api_verdict",
 }
 
 
