@@ -246,6 +246,10 @@ def print_fleet(checked: Sequence[Checked], console: Console, lang: str, *, quie
         console.print(_indented(line))
         if remedy:
             console.print(_indented(Text(f"    → {phrase('line.fix', lang, text=remedy)}", style="bold")))
+        if any(p.status is Status.FAIL for fix in report.fixes for p in fix.probes):
+            # The next failure behind the fix ("…the credentials themselves are refused: see below").
+            for fix_line in _fix_lines(report, lang):
+                console.print(_indented(Text("    ").append_text(fix_line)))
         if not quiet:
             for warning in _warning_lines(report, lang, errors=False):
                 console.print(_indented(warning))

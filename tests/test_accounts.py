@@ -250,6 +250,17 @@ def test_text_summary_names_each_account_and_its_fix(good_tls, fleet, tmp_path):
     assert PASSWORD not in out.stdout
 
 
+def test_a_fix_that_leads_to_the_next_failure_shows_it(good_tls, fleet, tmp_path):
+    """The fix says "the credentials themselves are refused: see below": below must exist."""
+    with SMTPServer("starttls", good_tls) as starttls, SMTPServer("ssl", good_tls) as implicit:
+        source = jsonl(tmp_path, [row(starttls.port, security_protocol="SSL", smtp_password="wrong")])
+        out = fleet(source, "--alt-ports", str(implicit.port))
+    text = " ".join(out.stdout.split())
+    assert "took the login (the credentials themselves are refused: see below)" in text
+    assert f"then, with smtp_port={implicit.port}: ✗ auth" in text
+    assert "EAUTH auth.bad_credentials" in text
+
+
 def test_junit_has_one_testsuite_per_account(good_tls, fleet, tmp_path):
     report = tmp_path / "r.xml"
     with SMTPServer("starttls", good_tls) as server:
