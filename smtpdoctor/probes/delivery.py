@@ -69,7 +69,8 @@ def _arrived(found: Found, session: Session) -> ProbeResult:
     if failing:
         # In INBOX today, but the receiver saw an authentication failure: junk is a policy away.
         return passed("delivery", say("delivery.inbox", **facts), details=details,
-                      warning="delivery.verdict_failed", params={**facts, "failing": ", ".join(failing)})
+                      warning="delivery.verdict_failed",
+                      params={**facts, "failing": ", ".join(failing), **_junk_advice(session, verdicts, failing)})
     return passed("delivery", say("delivery.inbox", **facts), details=details)
 
 
