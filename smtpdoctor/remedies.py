@@ -60,15 +60,24 @@ PHRASE_MARK = "§"
 
 # Chinese characters, and the punctuation and full-width forms that go with them.
 CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
-_CJK = re.compile(CJK)
-# A template puts spaces around a value ("而 {provider} 不允许"), right when the value is
-# Latin ("Gmail"), stray when it is Chinese at that edge ("QQ 邮箱").
-_STRAY_SPACE = re.compile(f"(?<={CJK}) +(?={CJK})")
+
+
+@cache
+def _pattern(name: str) -> re.Pattern[str]:
+    """Compiled on first use: Unicode ranges take milliseconds to compile, and most runs
+    (English, `--help`) never need them."""
+    return re.compile({"cjk": CJK, "stray_space": f"(?<={CJK}) +(?={CJK})"}[name])
+
+
+def _is_cjk(char: str) -> bool:
+    return char >= "\u3000" and _pattern("cjk").match(char) is not None
 
 
 def tidy(text: str, lang: str) -> str:
-    """Filled Chinese text without a space between two Chinese characters."""
-    return _STRAY_SPACE.sub("", text) if lang == "zh" else text
+    """Filled Chinese text without a space between two Chinese characters: a template puts
+    spaces around a value ("而 {provider} 不允许"), right when the value is Latin ("Gmail"),
+    stray when it is Chinese at that edge ("QQ 邮箱")."""
+    return _pattern("stray_space").sub("", text) if lang == "zh" else text
 
 
 def join_text(*parts: str) -> str:
@@ -76,7 +85,7 @@ def join_text(*parts: str) -> str:
     (a space after "。" or before "修复" is a stray one)."""
     out = ""
     for part in filter(None, parts):
-        if out and not (_CJK.match(out[-1]) and _CJK.match(part[0])):
+        if out and not (_is_cjk(out[-1]) and _is_cjk(part[0])):
             out += " "
         out += part
     return out

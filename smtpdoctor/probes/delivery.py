@@ -68,9 +68,9 @@ def _arrived(found: Found, session: Session) -> ProbeResult:
         return replace(junk, details=frozen_params(details))
     if failing:
         # In INBOX today, but the receiver saw an authentication failure: junk is a policy away.
+        params = {**facts, "failing": ", ".join(failing), **_junk_advice(session, verdicts, failing)}
         return passed("delivery", say("delivery.inbox", **facts), details=details,
-                      warning="delivery.verdict_failed",
-                      params={**facts, "failing": ", ".join(failing), **_junk_advice(session, verdicts, failing)})
+                      warning="delivery.verdict_failed", params=params)
     return passed("delivery", say("delivery.inbox", **facts), details=details)
 
 
