@@ -47,7 +47,8 @@ def test_a_message_in_the_inbox_is_found_reported_and_deleted(good_tls, mailbox,
     # In INBOX, but the receiver's DMARC failed: a warning that names it.
     assert probe["status"] == "warn" and probe["warning"]["reason"] == "delivery.verdict_failed"
     assert "dmarc check failed" in probe["warning"]["message"]
-    assert "run smtpdoctor domain example.com and publish the records it gives" in probe["remedy"]
+    assert probe["remedy"] == ("Run smtpdoctor domain example.com and publish the records it gives, "
+                               "then send the test again.")
     details = probe["details"]
     assert details["folder"] == "INBOX" and details["deleted"] == "True"
     assert int(details["latency_ms"]) >= 400

@@ -68,15 +68,18 @@ def _arrived(found: Found, session: Session) -> ProbeResult:
         return replace(junk, details=frozen_params(details))
     if failing:
         # In INBOX today, but the receiver saw an authentication failure: junk is a policy away.
-        params = {**facts, "failing": ", ".join(failing), **_junk_advice(session, verdicts, failing)}
+        advice = _junk_advice(session, verdicts, failing, junk=False)
+        params = {**facts, "failing": ", ".join(failing), **advice}
         return passed("delivery", say("delivery.inbox", **facts), details=details,
                       warning="delivery.verdict_failed", params=params)
     return passed("delivery", say("delivery.inbox", **facts), details=details)
 
 
-def _junk_advice(session: Session, verdicts: dict[str, str], failing: list[str]) -> dict[str, object]:
+def _junk_advice(session: Session, verdicts: dict[str, str], failing: list[str], *,
+                 junk: bool = True) -> dict[str, object]:
     """Why the receiver may have filed it as junk, from what it said (Authentication-Results)
-    and who sent it: the advice that applies first, not every piece of advice at once."""
+    and who sent it: the advice that applies first, not every piece of advice at once.
+    ``junk=False``: for a message in INBOX whose warning already names the failed check."""
     from smtpdoctor.domain import free_mail_provider
 
     sender = session.settings.sender or session.settings.username or ""
@@ -88,8 +91,8 @@ def _junk_advice(session: Session, verdicts: dict[str, str], failing: list[str])
         return {"advice": "§delivery.advice.free_mail", "sender": sender, "host": session.settings.host,
                 "free_provider_en": own.display_name("en"), "free_provider_zh": own.display_name("zh")}
     if failing:
-        return {"advice": "§delivery.advice.auth_failed", "failing": ", ".join(failing),
-                "domain": domain or "DOMAIN"}
+        return {"advice": "§delivery.advice.auth_failed" if junk else "§delivery.advice.records",
+                "failing": ", ".join(failing), "domain": domain or "DOMAIN"}
     if all(verdicts.get(check) == "pass" for check in ("spf", "dkim", "dmarc")):
         return {"advice": "§delivery.advice.content"}
     return {"advice": "§delivery.advice.general"}
