@@ -212,7 +212,8 @@ def render(
     message_template = entry["explain"] if general_message else entry["message"]
     message = message_template.format_map(values).strip()
     if general_message:
-        message = message[:1].upper() + message[1:]  # "the provider …" opens a sentence
+        if re.match(r"[a-z]+ ", message):  # "the provider …" opens a sentence; "security_protocol=…" stays
+            message = message[:1].upper() + message[1:]
     remedy = remedy_template.format_map(values)
     if values.get("fix") and "{fix}" not in remedy_template:
         # What the fix engine tried for a reason whose advice does not name a fix (a mail domain

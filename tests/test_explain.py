@@ -97,3 +97,9 @@ def test_no_explanation_has_a_hole(reason):
             assert part.strip(), (reason, lang)
             cleaned = re.sub(r"smtplib\.SMTP(_SSL)?\(\)|\{service: undefined\}", "X", part)
             assert not HOLES.search(cleaned), (reason, lang, part)
+
+
+def test_a_sentence_that_opens_with_a_variable_keeps_its_case():
+    """"the provider …" is capitalised to open a sentence; "security_protocol=TLS …" is a name."""
+    assert explain_text(Match("config.tls_word_ambiguous"), "en").message.startswith("security_protocol=TLS is")
+    assert explain_text(Match("config.missing_host"), "en").message[:1].isupper()
