@@ -211,9 +211,9 @@ def render(
     general_message = general("explain", entry["message"])
     message_template = entry["explain"] if general_message else entry["message"]
     message = message_template.format_map(values).strip()
-    if general_message:
-        if re.match(r"[a-z]+ ", message):  # "the provider …" opens a sentence; "security_protocol=…" stays
-            message = message[:1].upper() + message[1:]
+    if general_message and re.match(r"[a-z]+ ", message):
+        # "the provider …" opens a sentence; "security_protocol=TLS …" is a name and stays.
+        message = message[:1].upper() + message[1:]
     remedy = remedy_template.format_map(values)
     if values.get("fix") and "{fix}" not in remedy_template:
         # What the fix engine tried for a reason whose advice does not name a fix (a mail domain
