@@ -254,5 +254,10 @@ def print_fleet(checked: Sequence[Checked], console: Console, lang: str, *, quie
             for warning in _warning_lines(report, lang, errors=False):
                 console.print(_indented(warning))
     counts = summary(list(checked))
-    said = phrase("fleet.summary", lang, exit=int(worst(list(checked))), **counts)
+    # A pass with a warning is counted apart: "TLS" may pass here and fail in the app's own code.
+    warned = sum(1 for c in checked if c.report.ok and (
+        any(f.severity is Severity.WARNING for f in c.report.findings)
+        or any(p.warning is not None for p in c.report.probes)))
+    said = phrase("fleet.summary", lang, exit=int(worst(list(checked))), **counts,
+                  warned=phrase("fleet.warned", lang, count=warned) if warned else "")
     console.print(Text(said, style="bold green" if counts["passed"] == counts["total"] else "bold red"))

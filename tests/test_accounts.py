@@ -105,6 +105,8 @@ def test_a_passing_row_shows_its_warning_in_the_summary(good_tls, fleet, tmp_pat
     assert lines[0] == "✓ t1/main"
     assert lines[1].startswith("  ! security_protocol=TLS means different things to different clients")
     assert "[config.tls_word_ambiguous]" in out.stdout and "→ Pass --client aiosmtplib" in out.stdout
+    assert lines[-1] == ("1 of 1 accounts passed (1 with warnings to read); 0 failed, "
+                         "0 with configuration errors (exit 0)")
 
 
 def test_tls_on_the_implicit_port_agrees_with_the_apis_code():
