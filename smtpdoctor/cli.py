@@ -69,11 +69,11 @@ def _validated(parse_name: str) -> Callable[[click.Context, click.Parameter, Any
     return callback
 
 
-def accounts_options(func: F) -> F:
-    """--accounts and what goes with it (check, send-test)."""
+def account_source_options(func: F) -> F:
+    """--accounts and where its rows come from (check, send-test, config)."""
     decorators = [
         click.option("--accounts", metavar="SOURCE",
-                     help="Check many accounts: a .jsonl, .json or .csv file, - for JSON Lines on stdin, "
+                     help="Many accounts: a .jsonl, .json or .csv file, - for JSON Lines on stdin, "
                      "or a postgresql:// URL with --query. Rows never read .env or the environment."),
         click.option("--query", metavar="SQL", help="With a postgresql:// source: the rows to check."),
         click.option("--decrypt-column", "decrypt_columns", multiple=True, metavar="COLUMN",
@@ -81,6 +81,16 @@ def accounts_options(func: F) -> F:
         click.option("--fernet-key-env", metavar="VAR",
                      help="The environment variable holding the Fernet key(s), comma-separated, "
                      "newest first."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def accounts_options(func: F) -> F:
+    """--accounts and what goes with it on the network (check, send-test)."""
+    decorators = [
+        account_source_options,
         click.option("--concurrency", type=click.IntRange(min=1, max=500), default=20, show_default=True,
                      help="Accounts checked at once."),
         click.option("--per-host", type=click.IntRange(min=1, max=100), default=3, show_default=True,
@@ -495,19 +505,29 @@ def emit(params: dict[str, Any], code: int, *, junit: Callable[[str], None], as_
 
 @cli.command()
 @settings_options
+@account_source_options
 def config(**params: Any) -> None:
     """Show the settings as resolved: each value, the variable and file it came
     from, the settings family and provider, and what looks wrong. Never touches
-    the network; the password is shown only as set/length.
+    the network; the password is shown only as set/length. With --accounts, what
+    looks wrong in each row, with no connection made.
 
     \b
     Example:
       smtpdoctor config
       smtpdoctor config --env-file deploy/.env.production --json
+      smtpdoctor config --accounts tenants.jsonl --client aiosmtplib
     """
     from smtpdoctor.model import Report
 
     lang = pick_lang(params["lang"])
+    if params.get("accounts"):
+        # Only the PostgreSQL source touches the network (to read the rows), within --timeout's default.
+        params |= {"timeout": 10.0, "dns_server": None, "ca_file": None, "alt_ports": "none", "until": None,
+                   "retries": 0, "retry_delay": 0.0, "quiet": False, "junit_xml": None, "output_format": None,
+                   "concurrency": 20, "per_host": 3}
+        run_accounts_command("config", params, (), lang)
+        return
     preflight = resolve_from_options(params)
     report = Report("config", preflight.settings, preflight.provider, preflight.findings)
     if params["as_json"]:

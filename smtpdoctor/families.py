@@ -56,7 +56,9 @@ FAMILIES: tuple[Family, ...] = (
     # --accounts. security_protocol is SSL, STARTTLS, NONE, or TLS (which depends on the client).
     Family("tenant", "multi-tenant fields", host=("smtp_host",), port=("smtp_port",),
            user=("smtp_username",), password=("smtp_password",), sender=("from_email",),
-           markers=("smtp_host", "smtp_username", "security_protocol")),
+           # Any field of the tenant table marks it: a row missing its host is still that table's.
+           markers=("smtp_host", "smtp_port", "smtp_username", "smtp_password", "security_protocol",
+                    "from_email", "tenant_id", "setting_name")),
     Family("default-email", "account-style", host=("SMTP_HOST",), port=("SMTP_PORT",),
            user=("DEFAULT_EMAIL_ACCOUNT",), password=("DEFAULT_EMAIL_PASSWORD",),
            sender=("FROM_EMAIL",), markers=("DEFAULT_EMAIL_ACCOUNT", "DEFAULT_EMAIL_PASSWORD")),

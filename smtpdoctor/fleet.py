@@ -52,6 +52,9 @@ async def check_accounts(
     async def one(account: Account) -> Checked:
         if account.problem is not None:
             report = bad_row(command, account, source, options)
+        elif command == "config":  # the settings alone: no connection, no slot to wait for
+            preflight = resolve_mapping(account.values, client)
+            report = Report(command, preflight.settings, preflight.provider, preflight.findings)
         else:
             preflight = resolve_mapping(account.values, client)
             host = (preflight.settings.host or "").lower()
@@ -73,7 +76,7 @@ def bad_row(command: str, account: Account, source: str, options: RunOptions) ->
 
     finding = Finding(Severity.ERROR, "config.bad_account",
                       frozen_params({"account": account.label, "detail": account.problem, "source": source}))
-    names = probe_names(command, None, options)
+    names = probe_names(command, None, options) if command != "config" else ()
     return Report(command, None, None, (finding,), tuple(skipped(n, say("skip.config_error")) for n in names))
 
 

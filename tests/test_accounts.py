@@ -92,7 +92,7 @@ def test_tls_without_a_client_is_probed_and_warned(good_tls, fleet, tmp_path):
     warning = next(f for f in account["findings"] if f["reason"] == "config.tls_word_ambiguous")
     assert "implicit TLS to aiosmtplib" in warning["message"] and "--client aiosmtplib" in warning["remedy"]
     # What the API's own code would do on this very port, not just that the word is ambiguous.
-    assert (f"This check used STARTTLS on port {server.port}; the API's own code starts implicit TLS "
+    assert (f"smtpdoctor checks it with STARTTLS on port {server.port}; the API's own code starts implicit TLS "
             "there, which fails wherever the port speaks STARTTLS") in warning["message"]
     assert account["settings"]["security"] == "starttls"
 
@@ -117,7 +117,7 @@ def test_tls_on_the_implicit_port_agrees_with_the_apis_code():
                                  "smtp_username": "123456@qq.com", "smtp_password": "abcdefghijklmnop"})
     warning = next(f for f in preflight.findings if f.reason == "config.tls_word_ambiguous")
     text = render(warning.reason, warning.params, preflight.settings, preflight.provider, "en")
-    assert text.message.endswith("This check used implicit TLS on port 465, as the API's own code does; "
+    assert text.message.endswith("smtpdoctor checks it with implicit TLS on port 465, as the API's own code does; "
                                  "nodemailer, Laravel and Django would wait for a plaintext greeting there instead.")
 
 
@@ -451,3 +451,32 @@ def test_an_encrypted_column_is_decrypted_whatever_the_source(good_tls, ca_file,
                            {"ENCRYPTION_KEY": key.decode()})
     assert result.returncode == 0, result.stdout
     assert key.decode() not in result.stdout + result.stderr and PASSWORD not in result.stdout
+
+
+def test_config_accounts_lints_every_row_without_a_connection(smtpdoctor, tmp_path):
+    with SilentServer() as server:  # every row points at it: a connection would be held here
+        source = jsonl(tmp_path, [
+            row(server.port),
+            row(server.port, tenant_id="t2", security_protocol="TLS", smtp_port=587),
+            {"tenant_id": "t3", "smtp_port": "abc"},  # a row of the tenant table with almost nothing in it
+            "oops",
+        ])
+        out = smtpdoctor("config", "--accounts", source, "--client", "aiosmtplib", "--json")
+        text = smtpdoctor("config", "--accounts", source, "--client", "aiosmtplib")
+        assert server.held == []
+    assert out.exit_code == 2 and text.exit_code == 2
+    assert out.doc["summary"] == {"total": 4, "passed": 2, "failed": 0, "config_errors": 2}
+    reasons = {a["account"]["label"]: [f["reason"] for f in a["findings"]] for a in out.doc["accounts"]}
+    assert reasons["t1/main"] == []
+    # aiosmtplib reads TLS as implicit TLS, which port 587 does not speak by convention: a warning
+    # before any connection (`check` then proves it on the wire).
+    assert "config.mode_port_mismatch" in reasons["t2/main"]
+    assert out.doc["accounts"][1]["findings"][0]["severity"] == "warning"
+    # Its field names alone say it is a tenant row: smtp_port=abc is named as such.
+    assert reasons["t3"][0] == "config.bad_port"
+    assert "smtp_port=abc is not a port number" in out.doc["accounts"][2]["findings"][0]["message"]
+    assert reasons["row 4"] == ["config.bad_account"]
+    assert all(a["probes"] == [] for a in out.doc["accounts"])
+    assert text.stdout.splitlines()[0] == "✓ t1/main"
+    assert "2 of 4 accounts passed (1 with warnings to read); 0 failed, 2 with configuration errors (exit 2)" \
+        in " ".join(text.stdout.split())
