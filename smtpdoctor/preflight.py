@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from smtpdoctor.dotenv_file import DotenvError, DotenvFile, read_dotenv
@@ -83,8 +83,9 @@ def resolve_mapping(values: Mapping[str, object], client: str | None = None,
     app = (AppProfile(client=ClientChoice(client, "--client", "why.option"))
            if client and client != "auto" else AppProfile())
     loaded = load_settings(None, environ, options, table, app)
-    findings = loaded.findings + tuple(lint_settings(loaded.settings, loaded.provider, table))
-    return Preflight(loaded.settings, loaded.provider, findings, table, None, environ, options, app)
+    settings = replace(loaded.settings, from_row=True)
+    findings = loaded.findings + tuple(lint_settings(settings, loaded.provider, table))
+    return Preflight(settings, loaded.provider, findings, table, None, environ, options, app)
 
 
 def plain_values(values: Mapping[str, object]) -> dict[str, str]:

@@ -199,6 +199,8 @@ def render(
         if values.get(key) in names:
             values[key] = names[values[key]]
     remedy_template = entry["remedy"]
+    if settings is not None and settings.from_row and "remedy_row" in entry:
+        remedy_template = entry["remedy_row"]  # an account's row: no .env, no --host to pass
     if general("explain_remedy", remedy_template):
         remedy_template = entry["explain_remedy"]
     if "{fix}" in remedy_template and "fix" not in values:

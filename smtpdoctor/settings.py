@@ -130,6 +130,9 @@ class Settings:
     app_variables: Mapping[str, str] = field(default_factory=dict)
     # An OAuth2 login the app's client will use instead of the password.
     oauth2: OAuth2 | None = None
+    # Read from a mapping (an --accounts row, the Python API), not a .env and the environment:
+    # a remedy says "in this account's row", not "in the .env file" or "pass --host".
+    from_row: bool = False
 
     @property
     def login(self) -> str:

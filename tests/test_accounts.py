@@ -179,6 +179,10 @@ def test_rows_never_read_the_environment_or_a_dotenv_file(good_tls, fleet, tmp_p
         out = fleet(source, "--json", env={"SMTP_HOST": "localhost", "SMTP_PASSWORD": PASSWORD})
     reasons = [[f["reason"] for f in a["findings"] if f["severity"] == "error"] for a in out.doc["accounts"]]
     assert reasons == [["config.missing_host"], ["config.missing_password"]]
+    # The fix is in the row, not in a .env file or a --host option the row cannot take.
+    remedies = [a["findings"][0]["remedy"] for a in out.doc["accounts"]]
+    assert remedies[0] == "Set smtp_host in this account's row (for example smtp.qq.com); `smtpdoctor providers` lists the hosts."
+    assert remedies[1].startswith("Set smtp_password in this account's row")
 
 
 # --- concurrency that respects providers ----------------------------------------------------------

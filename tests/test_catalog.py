@@ -59,6 +59,9 @@ def test_reason_entry_is_complete(reason):
         # A remedy that waits for a verified fix says what to check when none was found.
         assert ("{fix}" in entry[lang]["remedy"]) == ("nofix" in entry[lang]), lang
     assert placeholders(entry["en"]["remedy"]) == placeholders(entry["zh"]["remedy"])
+    # An account row's own wording (remedy_row) comes in both languages or neither.
+    assert ("remedy_row" in entry["en"]) == ("remedy_row" in entry["zh"])
+    assert placeholders(entry["en"].get("remedy_row", "")) == placeholders(entry["zh"].get("remedy_row", ""))
 
 
 SAID_LITERAL = re.compile(r"say\(\s*[\"']([a-z0-9_.]+)[\"']")
