@@ -99,9 +99,16 @@ def parse_json(text: str) -> list[Account]:
 
 
 def parse_csv(text: str) -> list[Account]:
-    reader = csv.DictReader(io.StringIO(text))
+    header = text.split("\n", 1)[0]
+    # A spreadsheet saved as CSV in a locale whose decimal mark is the comma uses ";" (or a tab).
+    delimiter = next((d for d in (";", "\t") if "," not in header and d in header), ",")
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     if not reader.fieldnames:
         raise AccountsError("no header row")
+    names = [name.strip() for name in reader.fieldnames]
+    twice = sorted({name for name in names if name and names.count(name) > 1})
+    if twice:
+        raise AccountsError(f"the header names {', '.join(twice)} more than once")
     accounts = []
     try:
         for index, row in enumerate(reader):

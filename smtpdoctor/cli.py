@@ -400,6 +400,11 @@ async def _check_accounts(command: str, params: dict[str, Any], recipients: tupl
         accounts = decrypt_accounts(accounts, columns, key_env, os.environ)
     except AccountsError as exc:
         raise AccountsProblem("config.accounts_unreadable", {"source": shown, "detail": str(exc)}) from None
+    if not accounts:
+        # A gate that checked nothing must not pass: an empty export, a query whose filter matched no row.
+        from_table = source.startswith(("postgresql://", "postgres://"))
+        detail = "the query returned no rows" if from_table else "it holds no accounts"
+        raise AccountsProblem("config.accounts_unreadable", {"source": shown, "detail": detail})
     try:
         context = tls_context(options.ca_file)
     except (ssl.SSLError, OSError) as exc:

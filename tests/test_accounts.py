@@ -343,10 +343,12 @@ def test_postgresql_rows_with_rotated_fernet_keys(good_tls, ca_file, postgres):
     (["--decrypt-column", "smtp_password", "--fernet-key-env", "ENCRYPTION_KEY"],
      {"ENCRYPTION_KEY": "not-a-key"}, "does not hold Fernet keys"),
     ([], {}, "needs --query"),
+    # A gate that checked nothing must not pass: a filter that matched no row.
+    (["--query", "select * from tenant_smtp_settings where false"], {}, "the query returned no rows"),
 ])
 def test_postgresql_source_problems_are_exit_2(postgres, extra, environ, words):
     args = ["check", "--accounts", postgres, "--json", *extra]
-    if words != "needs --query":
+    if "--query" not in extra and words != "needs --query":
         args += ["--query", QUERY]
     result = run(*args, env=environ)
     assert result.code == 2
@@ -484,3 +486,28 @@ def test_config_accounts_lints_every_row_without_a_connection(smtpdoctor, tmp_pa
     assert text.stdout.splitlines()[0] == "✓ t1/main"
     assert "2 of 4 accounts passed (1 with warnings to read); 0 failed, 2 with configuration errors (exit 2)" \
         in " ".join(text.stdout.split())
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    ("", "no header row"),
+    ("smtp_host,smtp_port\n", "it holds no accounts"),
+    ("smtp_host,smtp_port,smtp_host\na,465,b\n", "the header names smtp_host more than once"),
+])
+def test_a_csv_source_that_names_no_account_or_a_column_twice_is_exit_2(fleet, tmp_path, content, words):
+    path = tmp_path / "accounts.csv"
+    path.write_text(content)
+    out = fleet(str(path), "--json")
+    assert out.exit_code == 2
+    assert out.doc["findings"][0]["reason"] == "config.accounts_unreadable"
+    assert words in out.doc["findings"][0]["message"]
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_a_spreadsheets_semicolon_or_tab_csv_is_read(smtpdoctor, tmp_path, delimiter):
+    path = tmp_path / "accounts.csv"
+    path.write_text(delimiter.join(["smtp_host", "smtp_port", "smtp_username", "smtp_password", "from_email"])
+                    + "\n" + delimiter.join(["smtp.qq.com", "465", "1@qq.com", "abcdefghijklmnop", "1@qq.com"]) + "\n")
+    out = smtpdoctor("config", "--accounts", str(path), "--json")
+    [account] = out.doc["accounts"]
+    assert (account["settings"]["host"], account["settings"]["port"]) == ("smtp.qq.com", 465)
+    assert out.exit_code == 0, account["findings"]
