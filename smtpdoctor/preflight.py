@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from smtpdoctor.dotenv_file import DotenvError, DotenvFile, read_dotenv
 from smtpdoctor.lint import lint_settings
 from smtpdoctor.model import Finding, Severity, frozen_params
 from smtpdoctor.providers import Provider, ProviderTable, load_providers
-from smtpdoctor.settings import AppProfile, LoadResult, Options, Settings, load_settings
+from smtpdoctor.settings import AppProfile, LoadResult, Options, Settings, Source, load_settings
 
 
 @dataclass(frozen=True)
@@ -82,10 +82,9 @@ def resolve_mapping(values: Mapping[str, object], client: str | None = None,
     options = options or Options()
     app = (AppProfile(client=ClientChoice(client, "--client", "why.option"))
            if client and client != "auto" else AppProfile())
-    loaded = load_settings(None, environ, options, table, app)
-    settings = replace(loaded.settings, from_row=True)
-    findings = loaded.findings + tuple(lint_settings(settings, loaded.provider, table))
-    return Preflight(settings, loaded.provider, findings, table, None, environ, options, app)
+    loaded = load_settings(None, environ, options, table, app, environ_source=Source.ROW)
+    findings = loaded.findings + tuple(lint_settings(loaded.settings, loaded.provider, table))
+    return Preflight(loaded.settings, loaded.provider, findings, table, None, environ, options, app)
 
 
 def plain_values(values: Mapping[str, object]) -> dict[str, str]:

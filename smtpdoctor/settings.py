@@ -56,6 +56,7 @@ class Source(StrEnum):
     DERIVED = "derived"
     APP_DEFAULT = "app default"
     TRIAL = "trial"  # a change smtpdoctor tries on the wire, never the user's
+    ROW = "row"  # an --accounts row or the Python API's mapping: no .env, no environment
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ class Settings:
         """The name to tell the user to change for ``setting``: the variable
         the value came from, else the family's usual name, else the option."""
         origin = self.origins.get(setting)
-        if origin and origin.source in (Source.DOTENV, Source.ENVIRONMENT, Source.OPTION,
+        if origin and origin.source in (Source.DOTENV, Source.ENVIRONMENT, Source.ROW, Source.OPTION,
                                         Source.APP_DEFAULT, Source.TRIAL):
             return origin.variable or setting
         # With no family recognised, name the generic SMTP_* variables.
@@ -169,7 +170,8 @@ class Settings:
 
     def origins_from_variables(self) -> set[str]:
         """The settings the user's own variables gave (not defaults or presets)."""
-        return {k for k, o in self.origins.items() if o.source in (Source.DOTENV, Source.ENVIRONMENT)}
+        given = (Source.DOTENV, Source.ENVIRONMENT, Source.ROW)
+        return {k for k, o in self.origins.items() if o.source in given}
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,8 @@ class _Partial:
 
 def merge_sources(dotenv: DotenvFile | None, environ: Mapping[str, str],
                   app: AppProfile | None = None,
-                  overlay: Mapping[str, str] | None = None) -> dict[str, RawValue]:
+                  overlay: Mapping[str, str] | None = None,
+                  environ_source: Source = Source.ENVIRONMENT) -> dict[str, RawValue]:
     """Every variable the app would see: its own defaults, then the file, then
     the environment, then a trial change. Variables the app names its own way
     (the project file's map) are read under the known name they stand for."""
@@ -217,7 +220,7 @@ def merge_sources(dotenv: DotenvFile | None, environ: Mapping[str, str],
     for name, value in environ.items():
         if (name in KNOWN_KEYS or name.startswith(MAIL_PREFIXES) or name == "FROM_EMAIL"
                 or name in own_names):
-            merged[name] = RawValue(name, value, Origin(Source.ENVIRONMENT, name))
+            merged[name] = RawValue(name, value, Origin(environ_source, name))
     for name, value in (overlay or {}).items():
         merged[name] = RawValue(name, value, Origin(Source.TRIAL, name))
     for known, own in app.names.items():
@@ -233,17 +236,20 @@ def load_settings(
     table: ProviderTable,
     app: AppProfile | None = None,
     overlay: Mapping[str, str] | None = None,
+    environ_source: Source = Source.ENVIRONMENT,
 ) -> LoadResult:
     """Resolve the settings as the app's client will use them. ``overlay``
     holds trial changes (known or app variable names) applied above the
-    environment, so a fix is checked exactly as the app would read it."""
+    environment, so a fix is checked exactly as the app would read it.
+    ``environ_source``: ``Source.ROW`` when ``environ`` is an account's row."""
     findings: list[Finding] = []
     app = app or AppProfile()
 
     def add(severity: Severity, reason: str, **params: object) -> None:
         findings.append(Finding(severity, reason, frozen_params(params)))
 
-    merged = merge_sources(dotenv, environ, app, _with_password(overlay, dotenv, environ, app))
+    overlay = _with_password(overlay, dotenv, environ, app)
+    merged = merge_sources(dotenv, environ, app, overlay, environ_source)
     if dotenv:
         _dotenv_findings(dotenv, add)
     partials = [p for f in FAMILIES if (p := _read_family(f, merged, table, add)) is not None]
@@ -373,6 +379,7 @@ def load_settings(
         client=client,
         app_variables=dict(app.names),
         oauth2=oauth2,
+        from_row=environ_source is Source.ROW,
     )
     for needed, reason in (
         (settings.host, "config.missing_host"),
@@ -706,9 +713,11 @@ def _domain_shape(domain: str) -> bool:
 
 
 def _where(origin: Origin) -> str:
-    """Where a variable was set, for messages that already name the variable."""
-    return {Source.DOTENV: origin.file or ".env", Source.ENVIRONMENT: "environment",
-            Source.OPTION: "option"}.get(origin.source, origin.describe())
+    """Where a variable was set, for messages that already name the variable: the file, or a
+    phrase (§) the report shows in its own language."""
+    if origin.source is Source.DOTENV:
+        return origin.file or ".env"
+    return f"§where.{origin.source.value}"
 
 
 # A line break in these goes into an SMTP command or a header: never a warning.

@@ -483,6 +483,8 @@ def test_config_accounts_lints_every_row_without_a_connection(smtpdoctor, tmp_pa
     assert "smtp_port=abc is not a port number" in out.doc["accounts"][2]["findings"][0]["message"]
     assert reasons["row 4"] == ["config.bad_account"]
     assert all(a["probes"] == [] for a in out.doc["accounts"])
+    # Where each value came from: the row, never "environment".
+    assert out.doc["accounts"][0]["settings"]["sources"]["host"] == "smtp_host (account row)"
     assert text.stdout.splitlines()[0] == "✓ t1/main"
     assert "2 of 4 accounts passed (1 with warnings to read); 0 failed, 2 with configuration errors (exit 2)" \
         in " ".join(text.stdout.split())

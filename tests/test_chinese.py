@@ -97,3 +97,11 @@ def test_providers_labels_follow_the_language(smtpdoctor, lang):
         assert english_left(out.stdout) == []
     else:
         assert "username address, password: authorization code" in qq
+
+
+def test_where_a_value_was_set_is_said_in_chinese(smtpdoctor, env_file):
+    env = env_file(SMTP_HOST="smtp.qq.com", SMTP_USER="123456@qq.com", SMTP_FROM="123456@qq.com")
+    out = smtpdoctor("config", "--env-file", env, "--lang", "zh",
+                     env={"SMTP_PASSWORD": " abcdefghijklmnop "})
+    assert "SMTP_PASSWORD（环境变量）首尾有空格" in out.stdout
+    assert english_left(out.stdout) == [], out.stdout
