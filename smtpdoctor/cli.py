@@ -94,7 +94,7 @@ def accounts_options(func: F) -> F:
         click.option("--concurrency", type=click.IntRange(min=1, max=500), default=20, show_default=True,
                      help="Accounts checked at once."),
         click.option("--per-host", type=click.IntRange(min=1, max=100), default=3, show_default=True,
-                     help="Connections at once to one SMTP host (providers limit them)."),
+                     help="Accounts checked at once against one SMTP host (providers limit connections)."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -137,6 +137,15 @@ def network_options(func: F) -> F:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+# What a run needs from the network options, for the commands that have few or none of them
+# (`domain`, `config --accounts`); a command's own options win.
+OFFLINE_DEFAULTS: dict[str, Any] = {
+    "timeout": 10.0, "max_time": None, "dns_server": None, "ca_file": None, "alt_ports": "none",
+    "until": None, "retries": 0, "retry_delay": 0.0, "quiet": False, "verbose": False,
+    "junit_xml": None, "output_format": None, "concurrency": 20, "per_host": 3,
+}
 
 
 def pick_lang(lang: str | None) -> str:
@@ -249,8 +258,7 @@ def domain(domain: str | None, **params: Any) -> None:
     from smtpdoctor.run import arun_domain
 
     lang = pick_lang(params["lang"])
-    params |= {"max_time": None, "alt_ports": "none", "until": None, "retries": 0, "retry_delay": 0.0,
-               "ca_file": None, "quiet": False, "verbose": False}
+    params = OFFLINE_DEFAULTS | params
     report = asyncio.run(arun_domain(resolve_from_options(params), domain, run_options(params, lang)))
     finish(report, params, lang)
 
@@ -410,7 +418,7 @@ async def _check_accounts(command: str, params: dict[str, Any], recipients: tupl
     except (ssl.SSLError, OSError) as exc:
         raise AccountsProblem("config.bad_ca_file", {"file": options.ca_file, "detail": str(exc)}) from None
     progress = None
-    if not params["as_json"] and not params["quiet"] and is_terminal(sys.stderr) and accounts:
+    if not params["as_json"] and not params["quiet"] and is_terminal(sys.stderr):
         from rich.progress import Progress
 
         progress = Progress(console=make_console(stderr=True), transient=True)
@@ -527,11 +535,8 @@ def config(**params: Any) -> None:
 
     lang = pick_lang(params["lang"])
     if params.get("accounts"):
-        # Only the PostgreSQL source touches the network (to read the rows), within --timeout's default.
-        params |= {"timeout": 10.0, "dns_server": None, "ca_file": None, "alt_ports": "none", "until": None,
-                   "retries": 0, "retry_delay": 0.0, "quiet": False, "junit_xml": None, "output_format": None,
-                   "concurrency": 20, "per_host": 3}
-        run_accounts_command("config", params, (), lang)
+        # Only a PostgreSQL source touches the network (to read the rows), within the default timeout.
+        run_accounts_command("config", OFFLINE_DEFAULTS | params, (), lang)
         return
     preflight = resolve_from_options(params)
     report = Report("config", preflight.settings, preflight.provider, preflight.findings)

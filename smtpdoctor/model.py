@@ -171,6 +171,12 @@ class Report:
         return next((p for p in self.probes if p.status is Status.FAIL), None)
 
     @property
+    def warned(self) -> bool:
+        """A warning in the settings or a probe: a pass to read, not a plain pass."""
+        return (any(f.severity is Severity.WARNING for f in self.findings)
+                or any(p.warning is not None for p in self.probes))
+
+    @property
     def failure(self) -> ProbeResult | None:
         """The first failing probe, or None (the Python API's name)."""
         return self.failed_probe

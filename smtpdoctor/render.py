@@ -95,12 +95,12 @@ def _probe_lines(report: Report, probe: ProbeResult, lang: str) -> list[Text]:
     return lines
 
 
-def _warning_lines(report: Report, lang: str, *, errors: bool = True) -> list[Text]:
-    """A report's warnings, settings and probes alike, with their remedies (``errors=False``:
+def _warning_lines(report: Report, lang: str, *, probes: bool = True) -> list[Text]:
+    """A report's warnings, settings and probes alike, with their remedies (``probes=False``:
     the settings' only, beside a failure already shown)."""
     warnings = [f for f in report.findings if f.severity is Severity.WARNING]
     lines = _finding_lines(report, warnings, lang)
-    for probe in report.probes if errors else ():
+    for probe in report.probes if probes else ():
         if probe.warning is not None:
             text = probe_text(report, probe, lang)
             lines.append(Text(f"  ! {probe.name}: {text.message}", style="yellow"))
@@ -251,13 +251,11 @@ def print_fleet(checked: Sequence[Checked], console: Console, lang: str, *, quie
             for fix_line in _fix_lines(report, lang):
                 console.print(_indented(Text("    ").append_text(fix_line)))
         if not quiet:
-            for warning in _warning_lines(report, lang, errors=False):
+            for warning in _warning_lines(report, lang, probes=False):
                 console.print(_indented(warning))
     counts = summary(list(checked))
     # A pass with a warning is counted apart: "TLS" may pass here and fail in the app's own code.
-    warned = sum(1 for c in checked if c.report.ok and (
-        any(f.severity is Severity.WARNING for f in c.report.findings)
-        or any(p.warning is not None for p in c.report.probes)))
+    warned = sum(1 for c in checked if c.report.ok and c.report.warned)
     said = phrase("fleet.summary", lang, exit=int(worst(list(checked))), **counts,
                   warned=phrase("fleet.warned", lang, count=warned) if warned else "")
     console.print(Text(said, style="bold green" if counts["passed"] == counts["total"] else "bold red"))
