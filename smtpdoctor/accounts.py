@@ -15,8 +15,34 @@ from typing import IO, Any
 MAX_SOURCE_BYTES = 64 * 1024 * 1024
 
 
+@dataclass(frozen=True)
+class Problem:
+    """Why a source or a row cannot be used: an "accounts.*" phrase and what fills it, so the
+    report says it in its own language (``str()`` is the English)."""
+
+    key: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        from smtpdoctor.remedies import phrase
+
+        return phrase(f"accounts.{self.key}", "en", **self.params)
+
+    def said(self) -> dict[str, object]:
+        """As a finding's ``detail`` (a § phrase) and the values that fill it."""
+        return {"detail": f"§accounts.{self.key}", **self.params}
+
+
+def problem(key: str, **params: object) -> Problem:
+    return Problem(key, {k: str(v) for k, v in params.items()})
+
+
 class AccountsError(Exception):
-    """The source as a whole cannot be read; the message says why."""
+    """The source as a whole cannot be read; ``problem`` says why."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.problem = problem(key, **params)
+        super().__init__(str(self.problem))
 
 
 @dataclass(frozen=True)
@@ -25,7 +51,7 @@ class Account:
 
     index: int
     values: Mapping[str, object] = field(default_factory=dict)
-    problem: str | None = None
+    problem: Problem | None = None
 
     @property
     def tenant_id(self) -> str | None:
@@ -52,17 +78,17 @@ def read_accounts(source: str, stdin: IO[str] | None = None) -> list[Account]:
     """The rows of a .jsonl, .json or .csv file, or of JSON Lines on stdin (``-``)."""
     if source == "-":
         if stdin is None:
-            raise AccountsError("no standard input")
+            raise AccountsError("no_stdin")
         return parse_jsonl(stdin.read(MAX_SOURCE_BYTES))
     path = Path(source)
     try:
         if path.stat().st_size > MAX_SOURCE_BYTES:
-            raise AccountsError(f"it is larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
+            raise AccountsError("too_large", mb=MAX_SOURCE_BYTES // (1024 * 1024))
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise AccountsError("it does not exist") from None
+        raise AccountsError("missing") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise AccountsError(getattr(exc, "strerror", None) or str(exc)) from None
+        raise AccountsError("unreadable", error=getattr(exc, "strerror", None) or str(exc)) from None
     suffix = path.suffix.lower()
     if suffix == ".jsonl" or suffix == ".ndjson":
         return parse_jsonl(text)
@@ -70,7 +96,7 @@ def read_accounts(source: str, stdin: IO[str] | None = None) -> list[Account]:
         return parse_json(text)
     if suffix == ".csv":
         return parse_csv(text)
-    raise AccountsError(f"{path.name} is not .jsonl, .json or .csv")
+    raise AccountsError("unknown_kind", name=path.name)
 
 
 def parse_jsonl(text: str) -> list[Account]:
@@ -82,9 +108,9 @@ def parse_jsonl(text: str) -> list[Account]:
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            accounts.append(Account(index, problem=f"line {number} is not JSON ({exc.msg})"))
+            accounts.append(Account(index, problem=problem("line_not_json", line=number, error=exc.msg)))
             continue
-        accounts.append(_account(index, row, f"line {number}"))
+        accounts.append(_account(index, row, problem("line_not_object", line=number)))
     return accounts
 
 
@@ -92,10 +118,10 @@ def parse_json(text: str) -> list[Account]:
     try:
         rows = json.loads(text)
     except ValueError as exc:
-        raise AccountsError(f"not JSON ({exc})") from None
+        raise AccountsError("not_json", error=exc) from None
     if not isinstance(rows, list):
-        raise AccountsError("a .json source holds an array of objects")
-    return [_account(i, row, f"item {i + 1}") for i, row in enumerate(rows)]
+        raise AccountsError("json_not_array")
+    return [_account(i, row, problem("item_not_object", item=i + 1)) for i, row in enumerate(rows)]
 
 
 def parse_csv(text: str) -> list[Account]:
@@ -104,26 +130,26 @@ def parse_csv(text: str) -> list[Account]:
     delimiter = next((d for d in (";", "\t") if "," not in header and d in header), ",")
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     if not reader.fieldnames:
-        raise AccountsError("no header row")
+        raise AccountsError("no_header")
     names = [name.strip() for name in reader.fieldnames]
     twice = sorted({name for name in names if name and names.count(name) > 1})
     if twice:
-        raise AccountsError(f"the header names {', '.join(twice)} more than once")
+        raise AccountsError("header_twice", names=", ".join(twice))
     accounts = []
     try:
         for index, row in enumerate(reader):
             extra = row.pop(None, None)  # type: ignore[call-overload,unused-ignore]
             values = {k.strip(): v.strip() for k, v in row.items() if k and v is not None}
-            problem = f"line {reader.line_num} has more cells than the header" if extra else None
-            accounts.append(Account(index, values, problem))
+            wrong = problem("extra_cells", line=reader.line_num) if extra else None
+            accounts.append(Account(index, values, wrong))
     except csv.Error as exc:
-        raise AccountsError(f"not CSV ({exc})") from None
+        raise AccountsError("not_csv", error=exc) from None
     return accounts
 
 
-def _account(index: int, row: Any, where: str) -> Account:
+def _account(index: int, row: Any, not_object: Problem) -> Account:
     if not isinstance(row, dict):
-        return Account(index, problem=f"{where} is not an object")
+        return Account(index, problem=not_object)
     return Account(index, row)
 
 
@@ -138,33 +164,31 @@ def decrypt_accounts(accounts: list[Account], columns: Sequence[str], key_env: s
 
     out = []
     for account in accounts:
-        values, problem = dict(account.values), account.problem
+        values, wrong = dict(account.values), account.problem
         for column in columns:
             raw = values.get(column)
-            if problem is not None or raw in (None, ""):
+            if wrong is not None or raw in (None, ""):
                 continue
             token = raw if isinstance(raw, bytes) else str(raw).encode("ascii", "replace")
             try:
                 values[column] = fernet.decrypt(token).decode("utf-8")
             except (InvalidToken, UnicodeDecodeError):
                 values[column] = None
-                problem = f"{column} cannot be decrypted with the keys in {key_env}"
-        out.append(Account(account.index, values, problem))
+                wrong = problem("undecryptable", column=column, key_env=key_env)
+        out.append(Account(account.index, values, wrong))
     return out
 
 
 def fernet_for(key_env: str | None, environ: Mapping[str, str]) -> Any:
     """A MultiFernet over the comma-separated keys in ``key_env`` (newest first)."""
     if not key_env or not environ.get(key_env, "").strip():
-        raise AccountsError(f"--decrypt-column needs the Fernet key: set {key_env or 'the variable'} "
-                            "and name it with --fernet-key-env")
+        raise AccountsError("no_fernet_key", key_env=key_env or "…")
     try:
         from cryptography.fernet import Fernet, MultiFernet
     except ImportError:
-        raise AccountsError("decrypting needs the cryptography package: "
-                            "pip install 'smtpdoctor[postgres]'") from None
+        raise AccountsError("no_cryptography") from None
     try:
         return MultiFernet([Fernet(key.strip()) for key in environ[key_env].split(",") if key.strip()])
     except (ValueError, TypeError):
         # Never the key itself in the message.
-        raise AccountsError(f"{key_env} does not hold Fernet keys (32 url-safe base64 bytes each)") from None
+        raise AccountsError("bad_fernet_key", key_env=key_env) from None

@@ -9,8 +9,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from smtpdoctor.accounts import Account, AccountsError
 
-EXTRA = "pip install 'smtpdoctor[postgres]'"
-
 
 def shown_url(url: str) -> str:
     """The URL with its password masked: it is printed in errors and reports."""
@@ -26,20 +24,20 @@ def shown_url(url: str) -> str:
 
 async def read_pg_accounts(url: str, query: str | None, timeout: float) -> list[Account]:
     if not query:
-        raise AccountsError("a postgresql:// source needs --query SQL")
+        raise AccountsError("no_query")
     try:
         import asyncpg
     except ImportError:
-        raise AccountsError(f"reading postgresql:// needs asyncpg: {EXTRA}") from None
+        raise AccountsError("no_asyncpg") from None
     try:
         conn = await asyncio.wait_for(asyncpg.connect(url), timeout)
     except (OSError, TimeoutError, ValueError, asyncpg.PostgresError) as exc:
         detail = str(exc).replace(urlsplit(url).password or "\0", "****") or type(exc).__name__
-        raise AccountsError(f"cannot connect to {shown_url(url)}: {detail}") from None
+        raise AccountsError("cannot_connect", url=shown_url(url), error=detail) from None
     try:
         records = await conn.fetch(query, timeout=timeout)
     except (asyncpg.PostgresError, TimeoutError) as exc:
-        raise AccountsError(f"the query failed: {exc or type(exc).__name__}") from None
+        raise AccountsError("query_failed", error=exc or type(exc).__name__) from None
     finally:
         await conn.close()
     return [Account(i, dict(record)) for i, record in enumerate(records)]

@@ -407,12 +407,11 @@ async def _check_accounts(command: str, params: dict[str, Any], recipients: tupl
         columns, key_env = params.get("decrypt_columns") or (), params.get("fernet_key_env")
         accounts = decrypt_accounts(accounts, columns, key_env, os.environ)
     except AccountsError as exc:
-        raise AccountsProblem("config.accounts_unreadable", {"source": shown, "detail": str(exc)}) from None
+        raise AccountsProblem("config.accounts_unreadable", {"source": shown, **exc.problem.said()}) from None
     if not accounts:
         # A gate that checked nothing must not pass: an empty export, a query whose filter matched no row.
-        from_table = source.startswith(("postgresql://", "postgres://"))
-        detail = "the query returned no rows" if from_table else "it holds no accounts"
-        raise AccountsProblem("config.accounts_unreadable", {"source": shown, "detail": detail})
+        empty = "no_rows" if source.startswith(("postgresql://", "postgres://")) else "empty"
+        raise AccountsProblem("config.accounts_unreadable", {"source": shown, "detail": f"§accounts.{empty}"})
     try:
         context = tls_context(options.ca_file)
     except (ssl.SSLError, OSError) as exc:

@@ -74,8 +74,9 @@ def bad_row(command: str, account: Account, source: str, options: RunOptions) ->
     from smtpdoctor.run import probe_names
     from smtpdoctor.session import say, skipped
 
+    assert account.problem is not None
     finding = Finding(Severity.ERROR, "config.bad_account",
-                      frozen_params({"account": account.label, "detail": account.problem, "source": source}))
+                      frozen_params({"account": account.label, "source": source, **account.problem.said()}))
     names = probe_names(command, None, options) if command != "config" else ()
     return Report(command, None, None, (finding,), tuple(skipped(n, say("skip.config_error")) for n in names))
 

@@ -513,3 +513,11 @@ def test_a_spreadsheets_semicolon_or_tab_csv_is_read(smtpdoctor, tmp_path, delim
     [account] = out.doc["accounts"]
     assert (account["settings"]["host"], account["settings"]["port"]) == ("smtp.qq.com", 465)
     assert out.exit_code == 0, account["findings"]
+
+
+def test_why_a_source_or_a_row_cannot_be_used_is_said_in_chinese(fleet, tmp_path):
+    source = jsonl(tmp_path, ["oops"])
+    bad_row_ = fleet(source, "--json", "--lang", "zh")
+    missing = fleet(str(tmp_path / "nope.jsonl"), "--json", "--lang", "zh")
+    assert "第 1 行不是 JSON（Expecting value）" in bad_row_.doc["accounts"][0]["findings"][0]["message"]
+    assert missing.doc["findings"][0]["message"].endswith("文件不存在。")
