@@ -107,7 +107,7 @@ async def mail_domain_params(session: Session, host: str) -> dict[str, object]:
     provider = await mail_domain_provider(session, host)
     if provider is None:
         return {}
-    return {"suggestion": provider.primary_host, "mx_provider": provider.name, "mail_domain": host}
+    return {"suggestion": provider.primary_host, **provider.named("mx_provider"), "mail_domain": host}
 
 
 def free_mail_provider(table: ProviderTable, domain: str) -> Provider | None:

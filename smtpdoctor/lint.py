@@ -56,8 +56,8 @@ def lint_settings(s: Settings, provider: Provider | None, table: ProviderTable) 
         user_provider = table.by_address(s.username)
         if (host_provider and user_provider and host_provider is not user_provider
                 and host_provider.kind == "mailbox"):
-            add(Severity.WARNING, "config.host_user_mismatch", user_provider=user_provider.name,
-                host_provider=host_provider.name, suggestion=user_provider.primary_host)
+            add(Severity.WARNING, "config.host_user_mismatch", **user_provider.named("user_provider"),
+                **host_provider.named("host_provider"), suggestion=user_provider.primary_host)
 
     if provider is None:
         return found

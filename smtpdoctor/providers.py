@@ -98,6 +98,11 @@ class Provider:
     def display_name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name
 
+    def named(self, key: str = "provider") -> dict[str, str]:
+        """Template parameters naming this provider in each language (``key`` and ``key_zh``):
+        a report in Chinese says 腾讯企业邮, not Tencent Exmail."""
+        return {key: self.name, f"{key}_zh": self.name_zh}
+
 
 @dataclass(frozen=True)
 class ProviderTable:

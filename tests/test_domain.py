@@ -195,6 +195,12 @@ def test_chinese_domain_report(domain):
     assert "请合并为这一条 TXT 记录" in probe(out, "spf")["remedy"]
 
 
+def test_a_chinese_report_names_the_provider_in_chinese(domain):
+    out = domain("acme-corp.cn", "--lang", "zh")
+    assert probe(out, "mx")["summary"].endswith("→ 腾讯企业邮")
+    assert "Tencent Exmail" not in str(out.doc)
+
+
 # --- provider by MX, outside `domain` ---------------------------------------------------------------
 
 def test_a_mail_domain_as_the_host_gets_the_providers_host_once_verified(ca, smtpdoctor, env_file, ca_file):

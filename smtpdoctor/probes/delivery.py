@@ -89,7 +89,7 @@ def _junk_advice(session: Session, verdicts: dict[str, str], failing: list[str],
         # From: @qq.com sent through another service: only the provider's servers pass its
         # SPF/DKIM/DMARC, and nobody but the provider can publish records for its domain.
         return {"advice": "§delivery.advice.free_mail", "sender": sender, "host": session.settings.host,
-                "free_provider_en": own.display_name("en"), "free_provider_zh": own.display_name("zh")}
+                **own.named("free_provider")}
     if failing:
         return {"advice": "§delivery.advice.auth_failed" if junk else "§delivery.advice.records",
                 "failing": ", ".join(failing), "domain": domain or "DOMAIN"}

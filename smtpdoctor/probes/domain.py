@@ -44,7 +44,7 @@ async def run_domain_probes(session: Session, domain: str,
     domain = domain.lower().rstrip(".")
     own = free_mail_provider(session.table, domain)
     if own is not None:
-        why = say("skip.free_mail", domain=domain, provider=own.name)
+        why = say("skip.free_mail", domain=domain, **own.named())
         return [skipped(name, why) for name in DOMAIN_PROBES]
     session.start_step()
     started = time.perf_counter()
@@ -83,6 +83,10 @@ async def _none() -> list[str]:
     return []
 
 
+def _named(sender: Provider | None) -> dict[str, str]:
+    return sender.named() if sender else {"provider": ""}
+
+
 def _sending_provider(by_host: Provider | None, by_mx: Provider | None) -> Provider | None:
     """The SMTP host's provider sends the mail; with a custom host, the MX's provider does."""
     if by_host is not None and (by_host.domain.spf_include or by_host.kind == "relay"):
@@ -106,14 +110,13 @@ def _mx(domain: str, mx: list[str], provider: Provider | None) -> ProbeResult:
                       params={"domain": domain})
     if provider is None:
         return passed("mx", say("domain.mx", domain=domain, mx=", ".join(mx[:3])))
-    return passed("mx", say("domain.mx_provider", domain=domain, mx=mx[0], provider=provider.name),
+    return passed("mx", say("domain.mx_provider", domain=domain, mx=mx[0], **provider.named()),
                   details={"mx": ", ".join(mx), "provider": provider.id})
 
 
 def _spf(name: str, spf: Spf, sender: Provider | None) -> ProbeResult:
     include = sender.domain.spf_include if sender else None
-    params: dict[str, object] = {"domain": name, "provider": sender.name if sender else "",
-                                 "include": include or ""}
+    params: dict[str, object] = {"domain": name, **_named(sender), "include": include or ""}
     if not spf.records:
         record = spf_with(None, include) if include else "v=spf1 include:<your provider's SPF domain> ~all"
         return failed("spf", "domain.spf_missing", say("domain.spf_missing", domain=name),
@@ -143,8 +146,7 @@ def _spf(name: str, spf: Spf, sender: Provider | None) -> ProbeResult:
 
 def _dkim(domain: str, selectors: tuple[str, ...], keys: list[DkimKey],
           sender: Provider | None) -> ProbeResult:
-    params: dict[str, object] = {"domain": domain, "provider": sender.name if sender else "",
-                                 "selectors": ", ".join(selectors)}
+    params: dict[str, object] = {"domain": domain, **_named(sender), "selectors": ", ".join(selectors)}
     if not selectors:
         return passed("dkim", say("domain.dkim_unknown"), warning="domain.dkim_selector_unknown",
                       params=params)
@@ -165,7 +167,7 @@ def _dkim(domain: str, selectors: tuple[str, ...], keys: list[DkimKey],
 
 def _dmarc(domain: str, at: str, records: list[str], spf: Spf, keys: list[DkimKey],
            sender: Provider | None) -> ProbeResult:
-    params: dict[str, object] = {"domain": domain, "provider": sender.name if sender else "",
+    params: dict[str, object] = {"domain": domain, **_named(sender),
                                  "record": f"v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain}",
                                  "name": f"_dmarc.{domain}"}
     if not records:
