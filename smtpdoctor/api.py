@@ -8,9 +8,9 @@ import asyncio
 from collections.abc import Mapping
 from typing import TypedDict, Unpack
 
+from smtpdoctor.config.preflight import resolve_mapping
 from smtpdoctor.model import Report
-from smtpdoctor.preflight import resolve_mapping
-from smtpdoctor.run import RunOptions, arun_command
+from smtpdoctor.runner.check import RunOptions, arun_command
 
 
 class Options(TypedDict, total=False):
@@ -31,7 +31,7 @@ def _run_options(options: Options) -> RunOptions:
     """The options as a run takes them; a value the command line would refuse raises
     ValueError (TypeError for the wrong type) naming the option, before any connection."""
     from smtpdoctor.codes import CLIENT_IDS, PROBE_ORDER
-    from smtpdoctor.run import parse_dns_server, parse_ports
+    from smtpdoctor.runner.check import parse_dns_server, parse_ports
 
     given: dict[str, object] = dict(options)
     unknown = set(given) - set(Options.__annotations__)

@@ -17,12 +17,12 @@ import click
 
 from smtpdoctor import __version__
 from smtpdoctor.codes import CLIENT_IDS, PROBE_ORDER, ExitCode
-from smtpdoctor.output import echo_error, emit_json, is_terminal, make_console, silence_stdout
+from smtpdoctor.views.console import echo_error, emit_json, is_terminal, make_console, silence_stdout
 
 if TYPE_CHECKING:
+    from smtpdoctor.config.preflight import Preflight
     from smtpdoctor.model import Report
-    from smtpdoctor.preflight import Preflight
-    from smtpdoctor.run import RunOptions
+    from smtpdoctor.runner.check import RunOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,7 +56,7 @@ def settings_options(func: F) -> F:
 
 def _validated(parse_name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
     def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-        from smtpdoctor import run
+        from smtpdoctor.runner import check as run
 
         if value is None:
             return value
@@ -163,8 +163,8 @@ def pick_lang(lang: str | None) -> str:
 
 
 def resolve_from_options(params: dict[str, Any]) -> Preflight:
-    from smtpdoctor.preflight import resolve
-    from smtpdoctor.settings import Options
+    from smtpdoctor.config.preflight import resolve
+    from smtpdoctor.config.settings import Options
 
     options = Options(
         host=params.get("host"),
@@ -255,7 +255,7 @@ def domain(domain: str | None, **params: Any) -> None:
     """
     import asyncio
 
-    from smtpdoctor.run import arun_domain
+    from smtpdoctor.runner.check import arun_domain
 
     lang = pick_lang(params["lang"])
     params = OFFLINE_DEFAULTS | params
@@ -292,7 +292,7 @@ def send_test(recipients: tuple[str, ...], **params: Any) -> None:
 
 
 def run_network_command(command: str, params: dict[str, Any], recipients: tuple[str, ...]) -> None:
-    from smtpdoctor.run import run_command
+    from smtpdoctor.runner.check import run_command
 
     lang = pick_lang(params["lang"])
     if params.get("accounts"):
@@ -317,7 +317,7 @@ def run_network_command(command: str, params: dict[str, Any], recipients: tuple[
     if params.get("write_fix"):
         from dataclasses import replace
 
-        from smtpdoctor.run import write_fixes
+        from smtpdoctor.runner.check import write_fixes
 
         report, written = write_fixes(report, preflight)
         if written is not None:
@@ -329,7 +329,7 @@ def run_network_command(command: str, params: dict[str, Any], recipients: tuple[
 
 
 def run_options(params: dict[str, Any], lang: str) -> RunOptions:
-    from smtpdoctor.run import RunOptions
+    from smtpdoctor.runner.check import RunOptions
 
     return RunOptions(
         timeout=params["timeout"],
@@ -391,14 +391,14 @@ async def _check_accounts(command: str, params: dict[str, Any], recipients: tupl
                           options: Any, source: str) -> list[Any]:
     import ssl
 
-    from smtpdoctor.accounts import AccountsError, decrypt_accounts, read_accounts
-    from smtpdoctor.fleet import check_accounts
-    from smtpdoctor.net import tls_context
+    from smtpdoctor.accounts.files import AccountsError, decrypt_accounts, read_accounts
+    from smtpdoctor.runner.fleet import check_accounts
+    from smtpdoctor.wire.net import tls_context
 
     shown = source
     try:
         if source.startswith(("postgresql://", "postgres://")):
-            from smtpdoctor.accounts_pg import read_pg_accounts, shown_url
+            from smtpdoctor.accounts.postgres import read_pg_accounts, shown_url
 
             shown = shown_url(source)
             accounts = await read_pg_accounts(source, params.get("query"), params["timeout"])
@@ -434,11 +434,11 @@ async def _check_accounts(command: str, params: dict[str, Any], recipients: tupl
 
 def finish_fleet(command: str, checked: list[Any], params: dict[str, Any], lang: str) -> None:
     """--accounts: the same outputs as one check, for the lot."""
-    from smtpdoctor import ci_output
-    from smtpdoctor.fleet import fleet_document, worst
+    from smtpdoctor.runner.fleet import fleet_document, worst
+    from smtpdoctor.views import ci as ci_output
 
     def text() -> None:
-        from smtpdoctor.render import print_fleet
+        from smtpdoctor.views.terminal import print_fleet
 
         print_fleet(checked, make_console(), lang, quiet=params.get("quiet", False))
 
@@ -471,11 +471,11 @@ def output_path_problem(path: str | None) -> str | None:
 
 def finish(report: Report, params: dict[str, Any], lang: str) -> None:
     """Print the report every way asked for, then exit with its code."""
-    from smtpdoctor import ci_output
-    from smtpdoctor.document import document
+    from smtpdoctor.views import ci as ci_output
+    from smtpdoctor.views.document import document
 
     def text() -> None:
-        from smtpdoctor.render import print_report
+        from smtpdoctor.views.terminal import print_report
 
         print_report(report, make_console(), lang, quiet=params.get("quiet", False),
                      verbose=params.get("verbose", False))
@@ -540,11 +540,11 @@ def config(**params: Any) -> None:
     preflight = resolve_from_options(params)
     report = Report("config", preflight.settings, preflight.provider, preflight.findings)
     if params["as_json"]:
-        from smtpdoctor.document import document
+        from smtpdoctor.views.document import document
 
         emit_json(document(report, lang))
     else:
-        from smtpdoctor.render import print_config
+        from smtpdoctor.views.terminal import print_config
 
         print_config(report, make_console(), lang)
     sys.exit(int(report.exit_code))
@@ -581,8 +581,8 @@ def providers(lang: str | None, as_json: bool) -> None:
             for p in table.providers
         ]})
         return
-    from smtpdoctor.output import write_lines
     from smtpdoctor.providers import table_lines
+    from smtpdoctor.views.console import write_lines
 
     write_lines(table_lines(table, lang))
 
@@ -608,8 +608,8 @@ def explain(code: str, lang: str | None, as_json: bool, env_file: str | None) ->
     """
     from pathlib import Path
 
-    from smtpdoctor.explain import explain as find
     from smtpdoctor.providers import load_providers
+    from smtpdoctor.views.explain import explain as find
 
     lang = pick_lang(lang)
     matches = find(code, load_providers())
@@ -628,8 +628,8 @@ def explain(code: str, lang: str | None, as_json: bool, env_file: str | None) ->
     if as_json:
         from dataclasses import asdict
 
-        from smtpdoctor.explain import explain_text
-        from smtpdoctor.remedies import code_for
+        from smtpdoctor.views.explain import explain_text
+        from smtpdoctor.views.words import code_for
 
         emit_json({"schema": 1, "query": code, "matches": [
             {"reason": m.reason, "code": code_for(m.reason).value,
@@ -638,8 +638,8 @@ def explain(code: str, lang: str | None, as_json: bool, env_file: str | None) ->
             for m in matches
         ]})
         return
-    from smtpdoctor.explain import explain_lines
-    from smtpdoctor.output import width_for, write_lines
+    from smtpdoctor.views.console import width_for, write_lines
+    from smtpdoctor.views.explain import explain_lines
 
     write_lines(explain_lines(matches, lang, width_for(sys.stdout), settings, provider))
 
@@ -700,7 +700,7 @@ def _usage_error(exc: click.ClickException) -> None:
     """Say what is wrong with the command line; under --json, as the document."""
     message = exc.format_message()
     if "--json" in sys.argv[1:]:
-        from smtpdoctor.document import usage_document
+        from smtpdoctor.views.document import usage_document
 
         command = next((a for a in sys.argv[1:] if a in cli.commands), None)
         try:

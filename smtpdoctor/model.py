@@ -14,8 +14,8 @@ from smtpdoctor.codes import PROBE_ORDER, SEND_PROBE_ORDER, ExitCode
 __all__ = ["PROBE_ORDER", "SEND_PROBE_ORDER", "ExitCode"]
 
 if TYPE_CHECKING:
+    from smtpdoctor.config.settings import Settings
     from smtpdoctor.providers import Provider
-    from smtpdoctor.settings import Settings
 
 
 class Status(StrEnum):
@@ -183,6 +183,6 @@ class Report:
 
     def to_dict(self, lang: str = "en") -> dict[str, Any]:
         """The JSON document `--json` prints (DESIGN.md), as a dict."""
-        from smtpdoctor.document import document
+        from smtpdoctor.views.document import document
 
         return document(self, lang)

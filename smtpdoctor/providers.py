@@ -223,8 +223,8 @@ def load_providers() -> ProviderTable:
 def table_lines(table: ProviderTable, lang: str) -> list[str]:
     """`smtpdoctor providers` as text: a block per provider, readable at 80
     columns, each fact on a line of its own for grep."""
-    from smtpdoctor.output import cells
-    from smtpdoctor.remedies import phrase
+    from smtpdoctor.views.console import cells
+    from smtpdoctor.views.words import phrase
 
     labels = {key: phrase(f"providers.{key}", lang) for key in ("host", "ports", "login", "imap", "get_it")}
     width = max(cells(label) for label in labels.values()) + 2

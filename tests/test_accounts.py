@@ -110,8 +110,8 @@ def test_a_passing_row_shows_its_warning_in_the_summary(good_tls, fleet, tmp_pat
 
 
 def test_tls_on_the_implicit_port_agrees_with_the_apis_code():
-    from smtpdoctor.preflight import resolve_mapping
-    from smtpdoctor.remedies import render
+    from smtpdoctor.config.preflight import resolve_mapping
+    from smtpdoctor.views.words import render
 
     preflight = resolve_mapping({"smtp_host": "smtp.qq.com", "smtp_port": 465, "security_protocol": "TLS",
                                  "smtp_username": "123456@qq.com", "smtp_password": "abcdefghijklmnop"})

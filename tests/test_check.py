@@ -461,7 +461,7 @@ def test_a_server_echoing_the_credentials_is_redacted(check, account, no_passwor
 # --- a crash is a result, never a traceback -----------------------------------
 
 def test_a_probe_that_crashes_becomes_a_failed_result(check, account, good_tls, monkeypatch):
-    from smtpdoctor import pipeline
+    from smtpdoctor.runner import pipeline
 
     async def broken(session):
         raise RuntimeError("bug in smtp probe")

@@ -153,8 +153,8 @@ def test_confirm_without_a_known_mailbox_is_exit_2(smtpdoctor, env_file):
 def test_sending_to_yourself_uses_the_providers_imap_server(smtpdoctor, env_file):
     """No IMAP_* variables: the login's own mailbox, at the provider's IMAP host (offline: stop before
     the network and look at the plan)."""
-    from smtpdoctor.preflight import resolve_mapping
-    from smtpdoctor.run import confirm_mailbox
+    from smtpdoctor.config.preflight import resolve_mapping
+    from smtpdoctor.runner.check import confirm_mailbox
 
     preflight = resolve_mapping({"SMTP_HOST": "smtp.qq.com", "SMTP_USER": "123456@qq.com",
                                  "SMTP_PASSWORD": "abcdefghijklmnop"})
@@ -164,7 +164,7 @@ def test_sending_to_yourself_uses_the_providers_imap_server(smtpdoctor, env_file
 
 
 def test_the_junk_folder_is_the_special_use_one_else_a_providers_name():
-    from smtpdoctor.mailbox import junk_folder
+    from smtpdoctor.wire.imap import junk_folder
 
     listed = [((b"\\HasNoChildren",), b"/", "INBOX"), ((b"\\HasNoChildren", b"\\Junk"), b"/", "Werbung"),
               ((b"\\HasNoChildren",), b"/", "Spam")]

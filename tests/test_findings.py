@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from smtpdoctor.config.preflight import resolve
+from smtpdoctor.config.settings import Options
 from smtpdoctor.model import Severity
-from smtpdoctor.preflight import resolve
-from smtpdoctor.remedies import render
-from smtpdoctor.settings import Options
+from smtpdoctor.views.words import render
 
 QQ = ("MAIL_SERVER=smtp.qq.com\nMAIL_PORT=465\nMAIL_USE_SSL=true\n"
       "MAIL_USERNAME=123456@qq.com\nMAIL_PASSWORD=abcdefghijklmnop\n")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from smtpdoctor.dotenv_edit import edit
+from smtpdoctor.config.dotenv_edit import edit
 from tests.servers import PASSWORD, USER, SMTPServer
 
 ORIGINAL = """# mail settings for the verification-code sender

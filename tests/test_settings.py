@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from smtpdoctor.clients import ClientChoice, changes
-from smtpdoctor.dotenv_file import DotenvFile
-from smtpdoctor.preflight import resolve
+from smtpdoctor.config.clients import ClientChoice, changes
+from smtpdoctor.config.dotenv_file import DotenvFile
+from smtpdoctor.config.preflight import resolve
+from smtpdoctor.config.settings import Options, Source, load_settings, parse_bool
 from smtpdoctor.providers import load_providers
-from smtpdoctor.settings import Options, Source, load_settings, parse_bool
 
 
 def load(values: dict[str, str] | None = None, environ: dict[str, str] | None = None,
@@ -213,7 +213,7 @@ def test_provider_option_overrides_matching():
 
 
 def with_client(values: dict[str, str], client: str):
-    from smtpdoctor.settings import AppProfile
+    from smtpdoctor.config.settings import AppProfile
 
     app = AppProfile(client=ClientChoice(client, "--client"))
     return load_settings(DotenvFile(".env", values), {}, Options(), load_providers(), app).settings
@@ -251,7 +251,7 @@ def test_a_fix_names_only_variables_the_client_reads(client, values, port, mode,
 
 
 def test_a_trial_url_change_logs_in_with_the_users_password():
-    from smtpdoctor.preflight import Preflight
+    from smtpdoctor.config.preflight import Preflight
 
     dotenv = DotenvFile(".env", {"SMTP_URL": "smtps://u:p%40ss@h.example.com:587"})
     loaded = load_settings(dotenv, {}, Options(), load_providers())

@@ -3,10 +3,10 @@ sides support. The password goes on the wire here and nowhere else."""
 
 from __future__ import annotations
 
+from smtpdoctor.config.oauth import challenge_json, oauthbearer, xoauth2
 from smtpdoctor.model import ProbeResult
-from smtpdoctor.oauth import challenge_json, oauthbearer, xoauth2
+from smtpdoctor.probes.session import Session, failed, passed, say
 from smtpdoctor.providers import Provider
-from smtpdoctor.session import Session, failed, passed, say
 
 # PLAIN and LOGIN are what mail libraries use over TLS; without TLS CRAM-MD5
 # at least keeps the password itself off the wire.
@@ -69,7 +69,7 @@ async def _login_domain_provider(session: Session) -> Provider | None:
     s = session.settings
     if session.provider is not None or not s.username or "@" not in s.username:
         return None
-    from smtpdoctor.domain import mail_domain_provider
+    from smtpdoctor.probes.records import mail_domain_provider
 
     found = await mail_domain_provider(session, s.username.rpartition("@")[2].lower())
     session.provider = found  # for the reply rules of classify()

@@ -7,10 +7,10 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from smtpdoctor.mailbox import Found, LoginRefused, Unavailable, find_message
 from smtpdoctor.model import ErrorCode, ProbeResult, frozen_params
-from smtpdoctor.net import in_daemon_thread
-from smtpdoctor.session import Session, failed, passed, say
+from smtpdoctor.probes.session import Session, failed, passed, say
+from smtpdoctor.wire.imap import Found, LoginRefused, Unavailable, find_message
+from smtpdoctor.wire.net import in_daemon_thread
 
 # One IMAP command's limit while polling; the whole wait is --confirm-timeout.
 IMAP_STEP_SECONDS = 10.0
@@ -80,7 +80,7 @@ def _junk_advice(session: Session, verdicts: dict[str, str], failing: list[str],
     """Why the receiver may have filed it as junk, from what it said (Authentication-Results)
     and who sent it: the advice that applies first, not every piece of advice at once.
     ``junk=False``: for a message in INBOX whose warning already names the failed check."""
-    from smtpdoctor.domain import free_mail_provider
+    from smtpdoctor.probes.records import free_mail_provider
 
     sender = session.settings.sender or session.settings.username or ""
     domain = sender.rpartition("@")[2].lower()

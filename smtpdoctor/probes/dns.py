@@ -7,8 +7,8 @@ import ipaddress
 import socket
 
 from smtpdoctor.model import ProbeResult
-from smtpdoctor.net import in_daemon_thread
-from smtpdoctor.session import Session, failed, passed, say
+from smtpdoctor.probes.session import Session, failed, passed, say
+from smtpdoctor.wire.net import in_daemon_thread
 
 MAX_ADDRESSES = 4
 
@@ -38,7 +38,7 @@ async def probe_dns(session: Session) -> list[ProbeResult]:
         if suggestion:
             params["suggestion"] = suggestion
         if exc.reason in ("dns.nxdomain", "dns.no_address") and session.provider is None:
-            from smtpdoctor.domain import mail_domain_params
+            from smtpdoctor.probes.records import mail_domain_params
 
             params |= await mail_domain_params(session, host)
         what = f"§dns.what.{exc.reason.split('.')[1]}"

@@ -13,7 +13,8 @@ import asyncio
 import time
 from dataclasses import replace
 
-from smtpdoctor.domain import (
+from smtpdoctor.model import ProbeResult
+from smtpdoctor.probes.records import (
     MAX_LOOKUPS,
     MAX_VOID_LOOKUPS,
     WEAK_KEY_BITS,
@@ -31,9 +32,8 @@ from smtpdoctor.domain import (
     read_spf,
     spf_with,
 )
-from smtpdoctor.model import ProbeResult
+from smtpdoctor.probes.session import Session, failed, passed, say, skipped
 from smtpdoctor.providers import Provider
-from smtpdoctor.session import Session, failed, passed, say, skipped
 
 DOMAIN_PROBES = ("mx", "spf", "dkim", "dmarc")
 

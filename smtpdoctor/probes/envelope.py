@@ -3,9 +3,9 @@ nothing is sent. This is where "sender must equal login" shows up."""
 
 from __future__ import annotations
 
-from smtpdoctor.addresses import wire_address
 from smtpdoctor.model import ErrorCode, ProbeResult
-from smtpdoctor.session import Session, failed, passed, say
+from smtpdoctor.probes.session import Session, failed, passed, say
+from smtpdoctor.wire.addresses import wire_address
 
 
 def sender_reason_by_code(code: int, text: str) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets
 import time
 
-from smtpdoctor.addresses import wire_address
-from smtpdoctor.message import build_message, new_message_id
 from smtpdoctor.model import ErrorCode, ProbeResult
-from smtpdoctor.session import Session, failed, passed, say
+from smtpdoctor.probes.session import Session, failed, passed, say
+from smtpdoctor.wire.addresses import wire_address
+from smtpdoctor.wire.message import build_message, new_message_id
 
 
 def smtputf8_refusal(name: str, session: Session, addresses: list[str]) -> ProbeResult:

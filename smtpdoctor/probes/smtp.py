@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from smtpdoctor.model import ProbeResult
-from smtpdoctor.session import Session, failed, passed, say
+from smtpdoctor.probes.session import Session, failed, passed, say
 
 SHOWN_EXTENSIONS = ("size", "8bitmime", "smtputf8", "pipeline", "pipelining", "chunking",
                     "enhancedstatuscodes", "starttls")

@@ -10,9 +10,9 @@ import socket
 from dataclasses import replace
 
 from smtpdoctor.model import ProbeResult, frozen_params
-from smtpdoctor.net import open_socket
-from smtpdoctor.probes.sniff import what_port_speaks
-from smtpdoctor.session import Session, failed, passed, say
+from smtpdoctor.probes.session import Session, failed, passed, say
+from smtpdoctor.wire.net import open_socket
+from smtpdoctor.wire.sniff import what_port_speaks
 
 # A healthy connect is done well within this; only a port still silent after it
 # (or one that failed) makes us knock on the other ports — never on every check.
@@ -38,7 +38,7 @@ async def probe_tcp(session: Session) -> list[ProbeResult]:
         host = session.settings.host or ""
         if session.provider is None and session.remaining() > 0.2:
             # A host with a website but no mail server: is it the mail domain?
-            from smtpdoctor.domain import mail_domain_params
+            from smtpdoctor.probes.records import mail_domain_params
 
             extra = await mail_domain_params(session, host)
             if extra:

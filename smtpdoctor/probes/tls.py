@@ -13,10 +13,10 @@ import ssl
 import time
 
 from smtpdoctor.model import ProbeResult
-from smtpdoctor.net import local_hostname
+from smtpdoctor.probes.session import Said, Session, failed, passed, say, skipped
 from smtpdoctor.probes.smtp import say_ehlo
-from smtpdoctor.probes.sniff import plaintext_mode, speaks_implicit_tls
-from smtpdoctor.session import Said, Session, failed, passed, say, skipped
+from smtpdoctor.wire.net import local_hostname
+from smtpdoctor.wire.sniff import plaintext_mode, speaks_implicit_tls
 
 EXPIRY_WARNING_DAYS = 21
 # How long a plaintext greeting may take before we also ask, on a second

@@ -15,14 +15,14 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from smtpdoctor.clients import changes as client_changes
-from smtpdoctor.clients import describe
+from smtpdoctor.config.clients import changes as client_changes
+from smtpdoctor.config.clients import describe
+from smtpdoctor.config.preflight import Preflight
+from smtpdoctor.config.settings import Settings
 from smtpdoctor.model import Fix, ProbeResult, Status
-from smtpdoctor.preflight import Preflight
-from smtpdoctor.probes.sniff import what_port_speaks
-from smtpdoctor.remedies import LANGS, phrase
-from smtpdoctor.session import Session
-from smtpdoctor.settings import Settings
+from smtpdoctor.probes.session import Session
+from smtpdoctor.views.words import LANGS, phrase
+from smtpdoctor.wire.sniff import what_port_speaks
 
 # Failures a different port or TLS mode can cure.
 PORT_MODE_REASONS = frozenset({

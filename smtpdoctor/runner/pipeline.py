@@ -16,10 +16,10 @@ from smtpdoctor.probes.dns import probe_dns
 from smtpdoctor.probes.envelope import probe_envelope
 from smtpdoctor.probes.oauth import probe_oauth
 from smtpdoctor.probes.send import probe_send
+from smtpdoctor.probes.session import Said, Session, failed, say, skipped
 from smtpdoctor.probes.smtp import probe_smtp
 from smtpdoctor.probes.tcp import probe_tcp
 from smtpdoctor.probes.tls import probe_tls
-from smtpdoctor.session import Said, Session, failed, say, skipped
 
 Probe = Callable[[Session], Awaitable[list[ProbeResult]]]
 PROBES: dict[str, Probe] = {

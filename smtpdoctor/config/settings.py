@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Protocol
 from urllib.parse import quote, unquote, urlsplit
 
-from smtpdoctor.clients import (
+from smtpdoctor.config.clients import (
     CLIENT_NAMES,
     FAMILY_CLIENTS,
     MASK,
@@ -27,8 +27,8 @@ from smtpdoctor.clients import (
     connection,
     default_port,
 )
-from smtpdoctor.dotenv_file import DotenvFile
-from smtpdoctor.families import (
+from smtpdoctor.config.dotenv_file import DotenvFile
+from smtpdoctor.config.families import (
     FAMILIES,
     FAMILY_BY_ID,
     KNOWN_KEYS,
@@ -38,8 +38,8 @@ from smtpdoctor.families import (
     Family,
     port_for,
 )
+from smtpdoctor.config.oauth import OAuth2, read_oauth2
 from smtpdoctor.model import Finding, Severity, frozen_params
-from smtpdoctor.oauth import OAuth2, read_oauth2
 from smtpdoctor.providers import Provider, ProviderTable
 from smtpdoctor.secret import Secret
 
@@ -70,7 +70,7 @@ class Origin:
     word: str | None = None
 
     def describe(self, lang: str = "en") -> str:
-        from smtpdoctor.remedies import phrase
+        from smtpdoctor.views.words import phrase
 
         variable = self.variable
         if self.word:
@@ -403,7 +403,7 @@ OAUTH2_CLIENTS = frozenset({"nodemailer", "aiosmtplib", "laravel", "generic"})
 def _oauth2_login(merged: Mapping[str, RawValue], family: str | None, client: ClientChoice,
                   provider: Provider | None, add: _Add) -> OAuth2 | None:
     """The OAuth2 login the client will use, with what cannot work flagged first."""
-    from smtpdoctor.oauth import (
+    from smtpdoctor.config.oauth import (
         EXPIRING_SECONDS,
         is_loopback,
         is_url,

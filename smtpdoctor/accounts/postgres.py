@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import urlsplit, urlunsplit
 
-from smtpdoctor.accounts import Account, AccountsError
+from smtpdoctor.accounts.files import Account, AccountsError
 
 
 def shown_url(url: str) -> str:

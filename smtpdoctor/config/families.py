@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from smtpdoctor.settings import Settings
+    from smtpdoctor.config.settings import Settings
 
 
 @dataclass(frozen=True)

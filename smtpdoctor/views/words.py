@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 from smtpdoctor.model import ErrorCode, ProbeResult, printable
 
 if TYPE_CHECKING:
+    from smtpdoctor.config.settings import Settings
     from smtpdoctor.providers import Provider
-    from smtpdoctor.settings import Settings
 
-# The catalogues sit beside this module, in a checkout and in the installed wheel alike.
-PACKAGE = Path(__file__).resolve().parent
+# The catalogues sit in the package folder, in a checkout and in the installed wheel alike.
+PACKAGE = Path(__file__).resolve().parent.parent
 LANGS = ("en", "zh")
 MODE_NAMES = {
     "en": {"ssl": "implicit TLS (SSL)", "starttls": "STARTTLS", "plain": "no TLS"},
@@ -153,7 +153,7 @@ def context(settings: Settings | None, provider: Provider | None, lang: str) -> 
 def _oauth_prefix(settings: Settings) -> str:
     if settings.oauth2 is not None:
         return settings.oauth2.variable("X").removesuffix("OAUTH2_X")
-    from smtpdoctor.oauth import PREFIXES
+    from smtpdoctor.config.oauth import PREFIXES
 
     password_var = settings.variable("password")
     return next((p for p in PREFIXES if password_var.startswith(p)), "SMTP_")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from smtpdoctor.providers import Provider, ProviderTable
 
 if TYPE_CHECKING:
-    from smtpdoctor.session import Session
+    from smtpdoctor.probes.session import Session
 
 # RFC 7208 §4.6.4: at most 10 terms that cause DNS lookups, and 2 that find nothing.
 MAX_LOOKUPS = 10

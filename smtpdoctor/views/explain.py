@@ -7,15 +7,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from smtpdoctor.classify import classify_mta_reply, decode_reply
 from smtpdoctor.model import ErrorCode
 from smtpdoctor.oauth_errors import AADSTS_REASONS
-from smtpdoctor.output import wrap
 from smtpdoctor.providers import Provider, ProviderTable
-from smtpdoctor.remedies import Text, catalog, code_for, phrase, render
-from smtpdoctor.replies import classify_mta_reply, decode_reply
+from smtpdoctor.views.console import wrap
+from smtpdoctor.views.words import Text, catalog, code_for, phrase, render
 
 if TYPE_CHECKING:
-    from smtpdoctor.settings import Settings
+    from smtpdoctor.config.settings import Settings
 
 # Texts users paste from their logs (Python smtplib and ssl, nodemailer,
 # PHPMailer, aiosmtplib, OpenSSL), lower case with "_" read as a space, mapped

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from smtpdoctor.config.oauth import OAuth2
 from smtpdoctor.model import Finding, ProbeError, ProbeResult, Report, Severity
-from smtpdoctor.oauth import OAuth2
 from smtpdoctor.providers import Provider
-from smtpdoctor.remedies import Text, render, summary_in
+from smtpdoctor.views.words import Text, render, summary_in
 
 SCHEMA = 1
 

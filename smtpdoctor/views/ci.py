@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
-from smtpdoctor.clients import describe
-from smtpdoctor.document import finding_view, probe_view
+from smtpdoctor.config.clients import describe
 from smtpdoctor.model import Report, Severity, Status
-from smtpdoctor.remedies import join_text, phrase
+from smtpdoctor.views.document import finding_view, probe_view
+from smtpdoctor.views.words import join_text, phrase
 
 if TYPE_CHECKING:
-    from smtpdoctor.fleet import Checked
+    from smtpdoctor.runner.fleet import Checked
 
 
 def _escape_data(text: str) -> str:

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from smtpdoctor.codes import CLIENT_IDS
-from smtpdoctor.families import FAMILY_BY_ID, URL_KEYS, pick
+from smtpdoctor.config.families import FAMILY_BY_ID, URL_KEYS, pick
 
 __all__ = ["CLIENT_IDS"]
 
 if TYPE_CHECKING:
-    from smtpdoctor.settings import Settings
+    from smtpdoctor.config.settings import Settings
 
 CLIENT_NAMES = {
     "smtplib": "Python smtplib.SMTP()",
@@ -53,7 +53,7 @@ class ClientChoice:
         return CLIENT_NAMES[self.id]
 
     def name_in(self, lang: str) -> str:
-        from smtpdoctor.remedies import phrase
+        from smtpdoctor.views.words import phrase
 
         return phrase("client.generic", lang) if self.id == "generic" else self.name
 
@@ -64,12 +64,12 @@ class ClientChoice:
 
     def source_in(self, lang: str) -> str:
         """Where the choice came from: a file or an option as written; the family in words."""
-        from smtpdoctor.remedies import phrase
+        from smtpdoctor.views.words import phrase
 
         return phrase("field.family", lang) if self.source == "family" else self.source
 
     def why(self, lang: str = "en") -> str:
-        from smtpdoctor.remedies import phrase
+        from smtpdoctor.views.words import phrase
 
         return phrase(self.reason, lang, **dict(self.facts)) if self.reason else ""
 

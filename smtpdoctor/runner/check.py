@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
+from smtpdoctor.config.preflight import Preflight
 from smtpdoctor.model import (
     PROBE_ORDER,
     SEND_PROBE_ORDER,
@@ -18,20 +19,19 @@ from smtpdoctor.model import (
     Severity,
     frozen_params,
 )
-from smtpdoctor.preflight import Preflight
-from smtpdoctor.remedies import phrase
+from smtpdoctor.views.words import phrase
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from rich.console import Console
 
-    from smtpdoctor.mailbox import Mailbox
+    from smtpdoctor.config.oauth import TokenAnswer
+    from smtpdoctor.config.settings import Settings
     from smtpdoctor.model import ProbeResult
-    from smtpdoctor.oauth import TokenAnswer
-    from smtpdoctor.pipeline import ProgressHook
-    from smtpdoctor.session import Session
-    from smtpdoctor.settings import Settings
+    from smtpdoctor.probes.session import Session
+    from smtpdoctor.runner.pipeline import ProgressHook
+    from smtpdoctor.wire.imap import Mailbox
 
 # Failures that can pass on their own a little later (the network coming up
 # at boot, a server restarting); a wrong password never does.
@@ -87,7 +87,7 @@ def parse_dns_server(text: str) -> tuple[str, int]:
 
 def parse_dkim_selectors(selectors: tuple[str, ...]) -> tuple[str, ...]:
     """Each --dkim-selector as a DNS name can hold it (``s1``, ``k1.sub``)."""
-    from smtpdoctor.domain import name_problem
+    from smtpdoctor.probes.records import name_problem
 
     for selector in selectors:
         problem = name_problem(f"{selector}._domainkey.example.com") if selector.strip() else "it is empty"
@@ -97,7 +97,7 @@ def parse_dkim_selectors(selectors: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def parse_domain(text: str) -> str:
-    from smtpdoctor.domain import name_problem
+    from smtpdoctor.probes.records import name_problem
 
     problem = name_problem(text)
     if problem:
@@ -196,7 +196,7 @@ async def arun_command(
             findings.append(Finding(Severity.ERROR, "config.bad_recipient",
                                     frozen_params({"recipient": repr(recipient), "detail": problem})))
     if context is None:
-        from smtpdoctor.net import tls_context
+        from smtpdoctor.wire.net import tls_context
 
         try:
             context = tls_context(options.ca_file)
@@ -205,7 +205,7 @@ async def arun_command(
                 {"file": options.ca_file, "detail": getattr(exc, "reason", None) or str(exc)})))
     base = Report(command, preflight.settings, preflight.provider, tuple(findings))
     if base.exit_code == 2 or context is None:
-        from smtpdoctor.session import say, skipped
+        from smtpdoctor.probes.session import say, skipped
 
         return Report(command, preflight.settings, preflight.provider, tuple(findings),
                       tuple(skipped(n, say("skip.config_error")) for n in names))
@@ -276,10 +276,10 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
                  recipients: tuple[str, ...], options: RunOptions, names: tuple[str, ...],
                  context: ssl.SSLContext, deadline: float | None,
                  on_step: ProgressHook | None, shared: Shared, mailbox: Mailbox | None = None) -> Report:
-    from smtpdoctor.fixes import follow_fixes
-    from smtpdoctor.net import Redactor
-    from smtpdoctor.pipeline import run_probes
-    from smtpdoctor.session import Session
+    from smtpdoctor.probes.session import Session
+    from smtpdoctor.runner.fixes import follow_fixes
+    from smtpdoctor.runner.pipeline import run_probes
+    from smtpdoctor.wire.net import Redactor
 
     tokens: dict[tuple[str, str | None, str], TokenAnswer] = {}
 
@@ -321,7 +321,7 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
     domain = sender_domain(s) if options.domain else None
     if domain:
         from smtpdoctor.probes.domain import DOMAIN_PROBES, run_domain_probes
-        from smtpdoctor.session import say, skipped
+        from smtpdoctor.probes.session import say, skipped
 
         if options.until:  # after the envelope: --until always stops before them
             probes = [*probes, *(skipped(n, say("skip.until", probe=options.until)) for n in DOMAIN_PROBES)]
@@ -335,7 +335,7 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
 def confirm_mailbox(preflight: Preflight, recipients: tuple[str, ...]) -> Mailbox | None:
     """Where --confirm looks: IMAP_* from the .env and the environment (the environment wins),
     else — sending to yourself, the common case — the provider's IMAP server with the login."""
-    from smtpdoctor.mailbox import Mailbox, mailbox_from
+    from smtpdoctor.wire.imap import Mailbox, mailbox_from
 
     values = {**(preflight.dotenv.values if preflight.dotenv else {}),
               **{k: v for k, v in preflight.environ.items() if k.startswith("IMAP_")}}
@@ -361,9 +361,9 @@ def sender_domain(settings: Settings | None) -> str | None:
 async def arun_domain(preflight: Preflight, domain: str | None, options: RunOptions) -> Report:
     """`smtpdoctor domain`: mx, spf, dkim and dmarc of ``domain`` (default: the sender's),
     judged against the provider that sends (the settings' host, else the domain's MX)."""
-    from smtpdoctor.net import Redactor, tls_context
     from smtpdoctor.probes.domain import run_domain_probes
-    from smtpdoctor.session import Session
+    from smtpdoctor.probes.session import Session
+    from smtpdoctor.wire.net import Redactor, tls_context
 
     domain = (domain or sender_domain(preflight.settings) or "").strip().lower() or None
     if domain is None:
@@ -383,7 +383,7 @@ async def arun_domain(preflight: Preflight, domain: str | None, options: RunOpti
 
 def _bad_domain(domain: str, findings: list[Finding]) -> bool:
     """A sending domain no lookup can be made for (the sender's ``a@x..y``): a config error."""
-    from smtpdoctor.domain import name_problem
+    from smtpdoctor.probes.records import name_problem
 
     problem = name_problem(domain)
     if problem:
@@ -397,7 +397,7 @@ def write_fixes(report: Report, preflight: Preflight) -> tuple[Report, dict[str,
     report gains a ``config.fix_refused`` error (exit 2) and nothing is written."""
     from pathlib import Path
 
-    from smtpdoctor.dotenv_edit import FixRefused, apply_changes
+    from smtpdoctor.config.dotenv_edit import FixRefused, apply_changes
 
     changes: dict[str, str] = {}
     for fix in report.fixes:
@@ -413,7 +413,7 @@ def write_fixes(report: Report, preflight: Preflight) -> tuple[Report, dict[str,
                              "reads them")
         if dotenv.unparsable_lines:
             raise FixRefused(f"{dotenv.shown_path} has lines python-dotenv cannot parse")
-        from smtpdoctor.net import Redactor
+        from smtpdoctor.wire.net import Redactor
 
         applied = apply_changes(Path(dotenv.path), dotenv.text, changes, preflight.environ, secrets,
                                 Redactor(s.username, s.password).clean)

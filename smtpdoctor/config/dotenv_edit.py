@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from smtpdoctor.clients import MASK
+from smtpdoctor.config.clients import MASK
 
 ASSIGNMENT = re.compile(r"^(?P<lead>\s*(?:export\s+)?)(?P<key>[A-Za-z_][A-Za-z0-9_.]*)(?P<eq>\s*=\s*)"
                         r"(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s#]*)(?P<rest>.*)$")

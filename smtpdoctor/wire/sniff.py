@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import ssl
 
-from smtpdoctor.net import open_socket
+from smtpdoctor.wire.net import open_socket
 
 
 async def plaintext_mode(address: str, port: int, limit: float) -> str | None:

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from smtpdoctor.accounts import Account
+from smtpdoctor.accounts.files import Account
 from smtpdoctor.codes import ExitCode
+from smtpdoctor.config.preflight import resolve_mapping
 from smtpdoctor.model import Finding, Report, Severity, frozen_params
-from smtpdoctor.preflight import resolve_mapping
-from smtpdoctor.run import RunOptions, Shared, arun_command
+from smtpdoctor.runner.check import RunOptions, Shared, arun_command
 
 if TYPE_CHECKING:
     import ssl
@@ -71,8 +71,8 @@ async def check_accounts(
 
 
 def bad_row(command: str, account: Account, source: str, options: RunOptions) -> Report:
-    from smtpdoctor.run import probe_names
-    from smtpdoctor.session import say, skipped
+    from smtpdoctor.probes.session import say, skipped
+    from smtpdoctor.runner.check import probe_names
 
     assert account.problem is not None
     finding = Finding(Severity.ERROR, "config.bad_account",
@@ -94,7 +94,7 @@ def summary(checked: list[Checked]) -> dict[str, int]:
 
 def fleet_document(command: str, checked: list[Checked], lang: str) -> dict[str, Any]:
     """One JSON document: ``accounts`` (a check document per row, with ``account``) and ``summary``."""
-    from smtpdoctor.document import SCHEMA, document
+    from smtpdoctor.views.document import SCHEMA, document
 
     code = worst(checked)
     return {

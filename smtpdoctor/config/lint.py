@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from smtpdoctor.clients import PORT_MODES
+from smtpdoctor.config.clients import PORT_MODES
+from smtpdoctor.config.settings import Settings
 from smtpdoctor.model import Finding, Severity, frozen_params
 from smtpdoctor.providers import Provider, ProviderTable
-from smtpdoctor.settings import Settings
 
 PASSWORD_KIND_REASONS = {
     "authorization_code": "config.password_not_authorization_code",

@@ -9,7 +9,7 @@ from email.policy import SMTPUTF8
 from email.utils import format_datetime, make_msgid
 
 from smtpdoctor import __version__
-from smtpdoctor.settings import Settings
+from smtpdoctor.config.settings import Settings
 
 
 def new_message_id(s: Settings) -> str:

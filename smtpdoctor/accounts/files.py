@@ -24,7 +24,7 @@ class Problem:
     params: Mapping[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        from smtpdoctor.remedies import phrase
+        from smtpdoctor.views.words import phrase
 
         return phrase(f"accounts.{self.key}", "en", **self.params)
 

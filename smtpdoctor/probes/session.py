@@ -8,19 +8,19 @@ import ssl
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from smtpdoctor.classify import classify_mta_reply, decode_reply
+from smtpdoctor.config.settings import Settings
 from smtpdoctor.model import ErrorCode, ProbeError, ProbeResult, Status, frozen_params, printable
-from smtpdoctor.net import Redactor, classify_reply, enhanced_code
 from smtpdoctor.providers import Provider, ProviderTable
-from smtpdoctor.remedies import code_for, said_text
-from smtpdoctor.replies import classify_mta_reply, decode_reply
 from smtpdoctor.secret import Secret
-from smtpdoctor.settings import Settings
+from smtpdoctor.views.words import code_for, said_text
+from smtpdoctor.wire.net import Redactor, classify_reply, enhanced_code
 
 if TYPE_CHECKING:
     from aiosmtplib import SMTP
 
-    from smtpdoctor.mailbox import Mailbox
-    from smtpdoctor.oauth import TokenAnswer
+    from smtpdoctor.config.oauth import TokenAnswer
+    from smtpdoctor.wire.imap import Mailbox
 
 
 # A reply of 10,000 lines (an EHLO flood) is kept in the transcript this far.

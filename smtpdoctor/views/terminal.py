@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 from rich.padding import Padding
 from rich.text import Text
 
-from smtpdoctor.document import probe_text
 from smtpdoctor.model import ExitCode, Finding, ProbeResult, Report, Severity, Status
-from smtpdoctor.output import cells
-from smtpdoctor.remedies import MODE_NAMES, code_for, phrase, render, summary_in
+from smtpdoctor.views.console import cells
+from smtpdoctor.views.document import probe_text
+from smtpdoctor.views.words import MODE_NAMES, code_for, phrase, render, summary_in
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from smtpdoctor.fleet import Checked
+    from smtpdoctor.runner.fleet import Checked
 
 
 STATUS_MARK = {
@@ -110,7 +110,7 @@ def _warning_lines(report: Report, lang: str, *, probes: bool = True) -> list[Te
 
 def _fix_lines(report: Report, lang: str) -> list[Text]:
     """Under each verified fix, what happens next: the next failure, or a pass."""
-    from smtpdoctor.clients import describe
+    from smtpdoctor.config.clients import describe
 
     lines = []
     for fix in report.fixes:
@@ -218,7 +218,7 @@ def print_config(report: Report, console: Console, lang: str) -> None:
 def print_fleet(checked: Sequence[Checked], console: Console, lang: str, *, quiet: bool = False) -> None:
     """One line per account (label, verdict, failing probe and code), its fix in the row's own
     vocabulary below it, then the counts. ``quiet``: the failing accounts only."""
-    from smtpdoctor.fleet import summary, worst
+    from smtpdoctor.runner.fleet import summary, worst
 
     for item in checked:
         report = item.report

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smtpdoctor.clients import CLIENT_IDS, ClientChoice
-from smtpdoctor.families import KNOWN_KEYS, LARAVEL_TLS_KEYS
-from smtpdoctor.settings import AppProfile
+from smtpdoctor.config.clients import CLIENT_IDS, ClientChoice
+from smtpdoctor.config.families import KNOWN_KEYS, LARAVEL_TLS_KEYS
+from smtpdoctor.config.settings import AppProfile
 
 # Python distribution names (normalised) → the client an app using them has.
 PYTHON_MAIL_LIBRARIES = (

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from smtpdoctor.dotenv_file import DotenvError, DotenvFile, read_dotenv
-from smtpdoctor.lint import lint_settings
+from smtpdoctor.config.dotenv_file import DotenvError, DotenvFile, read_dotenv
+from smtpdoctor.config.lint import lint_settings
+from smtpdoctor.config.settings import AppProfile, LoadResult, Options, Settings, Source, load_settings
 from smtpdoctor.model import Finding, Severity, frozen_params
 from smtpdoctor.providers import Provider, ProviderTable, load_providers
-from smtpdoctor.settings import AppProfile, LoadResult, Options, Settings, Source, load_settings
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def resolve(
     """Read the dotenv file (``./.env`` when it exists and none is named), the
     app folder's project file and manifests, resolve the settings and lint
     them. Never raises for bad input: every problem becomes a finding."""
-    from smtpdoctor.app import ProjectFileError, load_app_profile
+    from smtpdoctor.config.app import ProjectFileError, load_app_profile
 
     table = load_providers()
     folder = cwd or Path.cwd()
@@ -75,7 +75,7 @@ def resolve_mapping(values: Mapping[str, object], client: str | None = None,
     """Settings from a mapping alone (an --accounts row, the Python API): any family's
     variables or the multi-tenant field names. No dotenv file, no environment, no app
     folder is read: one tenant's missing host is never filled from the server's own."""
-    from smtpdoctor.clients import ClientChoice
+    from smtpdoctor.config.clients import ClientChoice
 
     table = load_providers()
     environ = plain_values(values)

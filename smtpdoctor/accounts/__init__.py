@@ -1,0 +1,1 @@
+"""Account sources for ``--accounts``: files, stdin and PostgreSQL."""
