@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Unpack
 
+from smtpdoctor.codes import __version__
+
 if TYPE_CHECKING:
     from smtpdoctor.api import Options
     from smtpdoctor.model import Report
 
-__version__ = "0.1.0"
 __all__ = ["__version__", "acheck", "asend_test", "check", "send_test"]
 
 

@@ -1,16 +1,43 @@
-"""The Python API: what `smtpdoctor check` and `send-test` do, for code that already
-holds the settings (a "test connection" endpoint, a tenant table). Nothing is read
-implicitly: no ``.env``, no environment, no app folder."""
+"""The one path from a settings source to a Report, for the command line and for code that
+already holds the settings (a "test connection" endpoint, a tenant table).
+
+The mapping functions (:func:`check`, :func:`acheck`, …) read nothing implicitly: no
+``.env``, no environment, no app folder. The command line reads the app's files first
+(:func:`read_settings`) and then takes the same road: options → :class:`RunOptions` → a run
+inside one ``asyncio.run`` → a Report."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Mapping
-from typing import TypedDict, Unpack
+import os
+import sys
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
 
-from smtpdoctor.config.preflight import resolve_mapping
-from smtpdoctor.model import Report
-from smtpdoctor.runner.check import RunOptions, arun_command
+from smtpdoctor.codes import CLIENT_IDS, PROBE_ORDER
+from smtpdoctor.runner.options import (
+    LIMITS,
+    BadOption,
+    RunOptions,
+    parse_dkim_selectors,
+    parse_dns_server,
+    parse_domain,
+    parse_ports,
+)
+
+if TYPE_CHECKING:
+    from smtpdoctor.classify import Match
+    from smtpdoctor.config.preflight import Preflight
+    from smtpdoctor.config.values import Options as Overrides
+    from smtpdoctor.model import Checked, Report, Retry
+    from smtpdoctor.providers import Provider, ProviderTable
+    from smtpdoctor.runner.fleet import AccountsSource
+
+__all__ = ["LIMITS", "BadOption", "Options", "RunOptions", "acheck", "asend_test", "check",
+           "send_test"]
+
+T = TypeVar("T")
 
 
 class Options(TypedDict, total=False):
@@ -25,86 +52,256 @@ class Options(TypedDict, total=False):
     lang: str  # "en" or "zh"
     alt_ports: str  # ports tried when the configured one fails ("none" to skip)
     verbose: bool  # keep the redacted SMTP transcript in the report
+    retries: int  # run again while the failure is one that can pass later (DNS, timeouts, 4xx)
+    retry_delay: float  # seconds between retries (default 5)
+    domain: bool  # also check the sender's domain: mx, spf, dkim, dmarc
+    dkim_selectors: tuple[str, ...]  # the DKIM selectors to check (default: the provider's)
+    subject: str  # send_test: the test message's subject
+    body: str  # send_test: its first paragraph
+    confirm: bool  # send_test: follow the message into the mailbox over IMAP
+    confirm_timeout: float  # how long confirm waits (default 60)
+    keep: bool  # with confirm: leave the test message in the mailbox
 
 
-def _run_options(options: Options) -> RunOptions:
-    """The options as a run takes them; a value the command line would refuse raises
-    ValueError (TypeError for the wrong type) naming the option, before any connection."""
-    from smtpdoctor.codes import CLIENT_IDS, PROBE_ORDER
-    from smtpdoctor.runner.check import parse_dns_server, parse_ports
-
-    given: dict[str, object] = dict(options)
-    unknown = set(given) - set(Options.__annotations__)
-    if unknown:
-        raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
-    _within(given, "timeout", 0.1, 300)
-    _within(given, "max_time", 0.5, 86400)
-    for name, allowed in (("client", ("auto", *CLIENT_IDS)), ("until", PROBE_ORDER), ("lang", ("en", "zh"))):
-        if given.get(name) is not None and given[name] not in allowed:
-            raise ValueError(f"{name}={given[name]!r}: use one of {', '.join(allowed)}")
-    for name, parse in (("dns_server", parse_dns_server), ("alt_ports", parse_ports)):
-        value = given.get(name)
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            raise TypeError(f"{name} must be a string, not {value!r}")
-        try:
-            parse(value)
-        except ValueError as exc:
-            raise ValueError(f"{name}: {exc}") from None
-    defaults = RunOptions()
-    return RunOptions(
-        timeout=options.get("timeout", defaults.timeout),
-        max_time=options.get("max_time"),
-        dns_server=options.get("dns_server"),
-        ca_file=options.get("ca_file"),
-        until=options.get("until"),
-        lang=options.get("lang", "en"),
-        alt_ports=options.get("alt_ports", defaults.alt_ports),
-        verbose=options.get("verbose", False),
-    )
+# Options whose text the run takes parsed, and the parser of each.
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "dns_server": parse_dns_server, "alt_ports": parse_ports, "domain_name": parse_domain,
+    "dkim_selectors": parse_dkim_selectors,
+}
+RUN_FIELDS = frozenset(RunOptions.__dataclass_fields__)
+SECONDS = frozenset({"timeout", "max_time", "retry_delay", "confirm_timeout"})
 
 
-def _within(given: dict[str, object], name: str, low: float, high: float) -> None:
+def parse_option(name: str, value: Any) -> Any:
+    """``value`` as the run takes it (``"465,587"`` → ``(465, 587)``); BadOption says why not."""
+    return PARSERS[name](value)
+
+
+def run_options(given: Mapping[str, Any]) -> RunOptions:
+    """The options as a run takes them, each default from :class:`RunOptions`. A value that
+    cannot be used raises ValueError (TypeError for the wrong type) naming the option, before
+    any connection."""
+    values = {k: v for k, v in given.items() if v is not None}
+    for name, (low, high) in LIMITS.items():
+        _within(values, name, low, high)
+    for name, allowed in (("until", PROBE_ORDER), ("lang", ("en", "zh"))):
+        if values.get(name) is not None and values[name] not in allowed:
+            raise ValueError(f"{name}={values[name]!r}: use one of {', '.join(allowed)}")
+    for name in ("dns_server", "alt_ports"):
+        if isinstance(values.get(name), str):
+            try:
+                values[name] = parse_option(name, values[name])
+            except BadOption as exc:
+                raise ValueError(f"{name}: {exc}") from exc
+        elif name in values and not isinstance(values[name], tuple):
+            raise TypeError(f"{name} must be a string, not {values[name]!r}")
+    if "dkim_selectors" in values:
+        values["dkim_selectors"] = parse_option("dkim_selectors", tuple(values["dkim_selectors"]))
+    return RunOptions(**{k: v for k, v in values.items() if k in RUN_FIELDS})
+
+
+def _within(given: Mapping[str, object], name: str, low: float, high: float) -> None:
     value = given.get(name)
     if value is None:
         return
+    unit = " seconds" if name in SECONDS else ""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name} must be a number of seconds, not {value!r}")
+        raise TypeError(f"{name} must be a number{' of' + unit if unit else ''}, not {value!r}")
     if not low <= value <= high:
-        raise ValueError(f"{name}={value!r}: give between {low:g} and {high:g} seconds")
+        raise ValueError(f"{name}={value!r}: give between {low:g} and {high:g}{unit}")
 
+
+def _api_options(options: Options) -> tuple[RunOptions, str | None]:
+    unknown = set(options) - set(Options.__annotations__)
+    if unknown:
+        raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
+    client = options.get("client")
+    if client is not None and client not in ("auto", *CLIENT_IDS):
+        raise ValueError(f"client={client!r}: use one of {', '.join(('auto', *CLIENT_IDS))}")
+    return run_options({k: v for k, v in options.items() if k != "client"}), client
+
+
+# --- where the settings come from --------------------------------------------------------
+
+def read_settings(env_file: str | None, overrides: Overrides, client: str | None = None,
+                  environ: Mapping[str, str] | None = None) -> Preflight:
+    """The settings as the app reads them: the dotenv file (``./.env`` when it exists and none
+    is named), the environment, the app folder; then lint. Bad input becomes findings."""
+    from smtpdoctor.config.preflight import resolve
+
+    return resolve(env_file, os.environ if environ is None else environ, overrides, client=client)
+
+
+def settings_overrides(**given: str | None) -> Overrides:
+    """Command-line overrides (``host``, ``port``, ``user``, ``sender``, ``security``, ``provider``)."""
+    from smtpdoctor.config.values import Options as Overrides
+
+    return Overrides(**given)
+
+
+def mapping_settings(values: Mapping[str, object], client: str | None = None) -> Preflight:
+    from smtpdoctor.config.preflight import resolve_mapping
+
+    return resolve_mapping(values, client)
+
+
+def with_output_file(preflight: Preflight, path: str | None) -> Preflight:
+    """A report file that cannot be written is a usage error, found before any probe runs."""
+    from smtpdoctor.model import Finding, Severity, frozen_params
+
+    problem = output_path_problem(path)
+    if problem is None:
+        return preflight
+    unwritable = Finding(Severity.ERROR, "config.output_unwritable",
+                         frozen_params({"file": path, "detail": problem}))
+    return replace(preflight, findings=(*preflight.findings, unwritable))
+
+
+def output_path_problem(path: str | None) -> str | None:
+    """Why a report file cannot be written there, or None."""
+    if not path:
+        return None
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        return "it is a folder"
+    if not folder.is_dir():
+        return f"the folder {folder} does not exist"
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        return "permission denied"
+    return None
+
+
+# --- the runs -----------------------------------------------------------------------------
+
+def run_sync(work: Coroutine[Any, Any, T]) -> T:
+    """The one event loop of a command."""
+    import asyncio
+
+    return asyncio.run(work)
+
+
+async def arun(command: str, preflight: Preflight, recipients: tuple[str, ...], options: RunOptions, *,
+               on_step: Callable[[str], None] | None = None,
+               on_retry: Callable[[Retry], None] | None = None,
+               write_fix: bool = False, reread: Callable[[], Preflight] | None = None) -> Report:
+    """``check`` or ``send-test``. With ``write_fix``, the verified changes go into the dotenv
+    file and the run is made again on the file as it now is (``reread``), whose verdict is the
+    exit code, as it will be for the app."""
+    from smtpdoctor.runner.check import arun_command
+
+    report = await arun_command(command, preflight, recipients, options, on_step=on_step, on_retry=on_retry)
+    if not write_fix:
+        return report
+    from smtpdoctor.config.dotenv_edit import write_fixes
+
+    report, written = write_fixes(report, preflight)
+    if written is None or reread is None:
+        return report
+    again = await arun_command(command, reread(), recipients, options, on_step=on_step, on_retry=on_retry)
+    return replace(again, written=written)
+
+
+async def arun_accounts(command: str, where: AccountsSource, options: RunOptions, *,
+                        client: str | None = None, recipients: tuple[str, ...] = (),
+                        on_total: Callable[[int], None] | None = None,
+                        on_done: Callable[[Checked], None] | None = None,
+                        junit_xml: str | None = None) -> Report | list[Checked]:
+    """Every account of ``where`` checked (``config``: linted, no connection) as its own app
+    would be; a Report with one finding (exit 2) when the source cannot be used."""
+    from smtpdoctor.runner.fleet import FleetProblem, run_fleet
+
+    problem = output_path_problem(junit_xml)
+    if problem:
+        unwritable = FleetProblem("config.output_unwritable", {"file": junit_xml, "detail": problem})
+        return unwritable.report(command)
+    try:
+        return await run_fleet(command, where, options, client=None if client == "auto" else client,
+                               recipients=recipients, environ=os.environ, stdin=sys.stdin,
+                               on_done=on_done, on_total=on_total)
+    except FleetProblem as exc:
+        return exc.report(command)
+
+
+def accounts_source(source: str, query: str | None = None, decrypt_columns: tuple[str, ...] = (),
+                    fernet_key_env: str | None = None) -> AccountsSource:
+    from smtpdoctor.runner.fleet import AccountsSource
+
+    return AccountsSource(source, query, tuple(decrypt_columns), fernet_key_env)
+
+
+async def adomain(preflight: Preflight, domain: str | None, options: RunOptions) -> Report:
+    """`smtpdoctor domain`: mx, spf, dkim and dmarc of ``domain`` (default: the sender's)."""
+    from smtpdoctor.runner.domain import arun_domain
+
+    return await arun_domain(preflight, domain, options)
+
+
+def config_report(preflight: Preflight) -> Report:
+    """`smtpdoctor config`: the settings and what looks wrong, no network."""
+    from smtpdoctor.model import Report
+
+    return Report("config", preflight.settings, preflight.provider, preflight.findings)
+
+
+def explain(query: str, env_file: str | None = None
+            ) -> tuple[list[Match], Preflight | None]:
+    """What ``query`` may mean, and the settings to name the fix in (the dotenv file named,
+    else ``./.env`` when there is one, else none)."""
+    from smtpdoctor.classify import explain as find
+    from smtpdoctor.providers import load_providers
+
+    matches = find(query, load_providers())
+    preflight = None
+    if env_file is not None or Path(".env").is_file():
+        preflight = read_settings(env_file, settings_overrides())
+        if preflight.settings.family is None:
+            preflight = None
+    return matches, preflight
+
+
+def providers() -> ProviderTable:
+    from smtpdoctor.providers import load_providers
+
+    return load_providers()
+
+
+def provider_of(preflight: Preflight | None) -> Provider | None:
+    return preflight.provider if preflight is not None else None
+
+
+# --- the Python API -----------------------------------------------------------------------
 
 async def acheck(settings: Mapping[str, object], **options: Unpack[Options]) -> Report:
     """Check ``settings`` (any family's variables, or the multi-tenant field names) from
     inside a running event loop. Nothing is sent: the envelope step ends with RSET."""
-    run_options = _run_options(options)
-    preflight = resolve_mapping(settings, options.get("client"))
-    return await arun_command("check", preflight, (), run_options)
+    run, client = _api_options(options)
+    return await arun("check", mapping_settings(settings, client), (), run)
 
 
 async def asend_test(settings: Mapping[str, object], recipient: str | tuple[str, ...],
                      **options: Unpack[Options]) -> Report:
     """Everything :func:`acheck` does, then one real test message to ``recipient``."""
     recipients = (recipient,) if isinstance(recipient, str) else tuple(recipient)
-    run_options = _run_options(options)
-    preflight = resolve_mapping(settings, options.get("client"))
-    return await arun_command("send-test", preflight, recipients, run_options)
+    run, client = _api_options(options)
+    return await arun("send-test", mapping_settings(settings, client), recipients, run)
 
 
 def check(settings: Mapping[str, object], **options: Unpack[Options]) -> Report:
     """:func:`acheck` for code without an event loop (a script, a sync endpoint's thread)."""
     _no_running_loop("acheck")
-    return asyncio.run(acheck(settings, **options))
+    return run_sync(acheck(settings, **options))
 
 
 def send_test(settings: Mapping[str, object], recipient: str | tuple[str, ...],
               **options: Unpack[Options]) -> Report:
     _no_running_loop("asend_test")
-    return asyncio.run(asend_test(settings, recipient, **options))
+    return run_sync(asend_test(settings, recipient, **options))
 
 
 def _no_running_loop(instead: str) -> None:
+    import asyncio
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:

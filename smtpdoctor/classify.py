@@ -1,7 +1,16 @@
-"""Server reply text that needs no network code: decoding, and what the
-common MTAs' texts mean. Light to import, for `explain` as much as for probes."""
+"""Every text → its reason, in one place: server replies (decoded, matched against the
+provider table and the common MTAs' texts), OAuth2 token-endpoint answers, and what users
+paste into `explain`. No network code: light to import, for `explain` as much as for probes."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from smtpdoctor.catalog import catalog
+from smtpdoctor.model import ErrorCode
+from smtpdoctor.providers import Provider, ProviderTable
 
 
 def decode_reply(text: str) -> str:
@@ -40,3 +49,206 @@ def classify_mta_reply(text: str) -> str | None:
     return next((reason for needle, reason in MTA_REPLIES if needle in folded), None)
 
 
+# RFC 6749 §5.2 error codes, and Microsoft's AADSTS codes that say more than the
+# code does. Each maps to the reason whose fix applies.
+TOKEN_ERRORS = {
+    "invalid_grant": "oauth.invalid_grant",
+    "invalid_client": "oauth.invalid_client",
+    "unauthorized_client": "oauth.unauthorized_client",
+    "invalid_scope": "oauth.missing_scope",
+}
+AADSTS_REASONS = {
+    "AADSTS90002": "oauth.endpoint",  # tenant not found
+    "AADSTS900023": "oauth.endpoint",  # the tenant is not a valid name or GUID
+    "AADSTS700016": "oauth.invalid_client",  # no such application in the directory
+    "AADSTS7000215": "oauth.invalid_client",  # wrong client secret
+    "AADSTS700025": "oauth.invalid_client",  # a secret sent for a public client
+    "AADSTS7000218": "oauth.invalid_client",  # no secret for a confidential client
+    "AADSTS70000": "oauth.missing_scope",  # scope not granted
+    "AADSTS65001": "oauth.invalid_grant",  # consent withdrawn or never given
+}
+
+
+# Texts users paste from their logs (Python smtplib and ssl, nodemailer,
+# PHPMailer, aiosmtplib, OpenSSL), lower case with "_" read as a space, mapped
+# to the reasons that explain them, the likeliest first.
+CLIENT_TEXTS: tuple[tuple[str, str], ...] = (
+    # OAuth2 token endpoints (RFC 6749 §5.2, with "_" read as a space) and Microsoft's codes.
+    ("invalid grant", "oauth.invalid_grant"),
+    ("invalid client", "oauth.invalid_client"),
+    ("unauthorized client", "oauth.unauthorized_client"),
+    ("invalid scope", "oauth.missing_scope"),
+    *((code.casefold(), reason) for code, reason in AADSTS_REASONS.items()),
+    ("wrong version number", "tls.wrong_mode"),
+    ("record layer failure", "tls.wrong_mode"),
+    ("unknown protocol", "tls.wrong_mode"),
+    ("greeting never received", "tls.wrong_mode"),
+    ("timed out waiting for server ready message", "tls.wrong_mode"),
+    ("connection unexpectedly closed: timed out", "tls.wrong_mode"),
+    ("greeting never received", "smtp.greeting_timeout"),
+    ("connection timeout", "tcp.timeout"),
+    ("connect etimedout", "tcp.timeout"),
+    ("timed out connecting", "tcp.timeout"),
+    ("connection timed out", "tcp.timeout"),
+    ("socket.timeout", "tcp.timeout"),
+    ("timeouterror", "tcp.timeout"),
+    ("timed out", "tcp.timeout"),
+    ("timed out", "tls.wrong_mode"),
+    ("econnrefused", "tcp.refused"),
+    ("connection refused", "tcp.refused"),
+    ("connectionrefusederror", "tcp.refused"),
+    ("errno 111", "tcp.refused"),
+    ("winerror 10061", "tcp.refused"),
+    ("connect call failed", "tcp.refused"),
+    ("could not connect to smtp host", "tcp.refused"),
+    ("could not connect to smtp host", "tcp.timeout"),
+    ("could not connect to smtp host", "tls.wrong_mode"),
+    ("smtp connect() failed", "tcp.refused"),
+    ("smtp connect() failed", "tcp.timeout"),
+    ("enotfound", "dns.nxdomain"),
+    ("name or service not known", "dns.nxdomain"),
+    ("gaierror", "dns.nxdomain"),
+    ("errno -2", "dns.nxdomain"),
+    ("errno 11001", "dns.nxdomain"),
+    ("getaddrinfo", "dns.nxdomain"),
+    ("nodename nor servname", "dns.nxdomain"),
+    ("self-signed certificate", "tls.cert_untrusted"),
+    ("self signed certificate", "tls.cert_untrusted"),
+    ("unable to get local issuer certificate", "tls.cert_untrusted"),
+    ("certificate has expired", "tls.cert_expired"),
+    ("hostname mismatch", "tls.cert_name_mismatch"),
+    ("did not match expected cn", "tls.cert_name_mismatch"),
+    ("altnames", "tls.cert_name_mismatch"),
+    ("certificate verify failed", "tls.cert_untrusted"),
+    ("starttls extension not supported", "tls.starttls_not_offered"),
+    ("error upgrading connection with starttls", "tls.starttls_not_offered"),
+    ("auth extension not supported", "auth.not_offered"),
+    ("auth extension is not supported", "auth.not_offered"),
+    ("must issue a starttls command first", "auth.tls_required"),
+    ("missing credentials", "config.missing_password"),
+    ("invalid login", "auth.bad_credentials"),
+    ("smtpauthenticationerror", "auth.bad_credentials"),
+    ("could not authenticate", "auth.bad_credentials"),
+    ("no suitable authentication method", "auth.no_shared_mechanism"),
+    ("connection closed unexpectedly", "smtp.disconnected"),
+    ("connection unexpectedly closed", "smtp.disconnected"),
+    ("smtpserverdisconnected", "smtp.disconnected"),
+    ("mail command failed", "envelope.sender_rejected"),
+    ("the following from address failed", "envelope.sender_rejected"),
+    ("smtpsenderrefused", "envelope.sender_rejected"),
+    ("all recipients were rejected", "envelope.recipient_rejected"),
+    ("the following recipients failed", "envelope.recipient_rejected"),
+    ("smtprecipientsrefused", "envelope.recipient_rejected"),
+    ("message failed", "message.rejected"),
+    ("data not accepted", "message.rejected"),
+    ("smtpdataerror", "message.rejected"),
+)
+# Python's repr of a refusal: SMTPAuthenticationError(535, b'Error: \xc7\xeb…').
+PYTHON_REPLY = re.compile(r"\(\s*(\d{3}),\s*(b?(['\"])(?:\\.|(?!\3).)*\3)")
+REPLY_IN_TEXT = re.compile(r"(?<![\d.])([2-5]\d\d)(?:[ -]|$)")
+NOT_FOUND_HOST = re.compile(r"enotfound\s+([a-z0-9.-]+)|getaddrinfo failed for ([a-z0-9.-]+)")
+REPLY_CODES: dict[str, tuple[str, ...]] = {
+    "421": ("smtp.greeting_rejected",),
+    "451": ("message.rate_limited", "auth.temporary"),
+    "454": ("auth.temporary",),
+    "501": ("envelope.sender_not_login",),
+    "530": ("auth.tls_required", "envelope.auth_required"),
+    "534": ("auth.app_password_required",),
+    "535": ("auth.bad_credentials", "auth.authorization_code_required"),
+    "550": ("envelope.recipient_rejected", "auth.smtp_service_disabled"),
+    "553": ("envelope.sender_not_login",),
+    "554": ("message.spam", "smtp.greeting_rejected", "message.rejected"),
+}
+ENHANCED_CODES: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "5.7.0": (("auth.tls_required", None),),
+    "5.7.3": (("auth.microsoft_refused", "outlook"), ("auth.oauth2_rejected", None)),
+    "5.7.8": (("auth.bad_credentials", "gmail"),),
+    "5.7.9": (("auth.app_password_required", "gmail"),),
+    "5.7.30": (("auth.basic_auth_disabled", "office365"),),
+    "5.7.57": (("envelope.auth_required", "office365"),),
+    "5.7.139": (("auth.basic_auth_disabled", "outlook"), ("auth.smtp_auth_disabled", "office365")),
+    "5.2.0": (("message.send_as_denied", "office365"),),
+    "5.2.252": (("message.send_as_denied", "office365"),),
+}
+
+
+@dataclass(frozen=True)
+class Match:
+    reason: str
+    provider: Provider | None = None
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+def server_reply(text: str) -> tuple[int | None, str]:
+    """The reply code and text inside a pasted error: Python's bytes repr
+    decoded (UTF-8, else GB18030, as old QQ servers answer), or the first
+    reply code in a library's message."""
+    match = PYTHON_REPLY.search(text)
+    if match:
+        import ast
+
+        try:
+            literal = ast.literal_eval(match.group(2))
+        except (ValueError, SyntaxError):
+            literal = match.group(2)
+        if isinstance(literal, bytes):
+            literal = decode_reply(literal.decode("utf-8", "surrogateescape"))
+        return int(match.group(1)), f"{match.group(1)} {literal}"
+    found = REPLY_IN_TEXT.search(text)
+    if found:
+        return int(found.group(1)), text[found.start():]
+    return None, text
+
+
+def explain(query: str, table: ProviderTable) -> list[Match]:
+    """Every reason ``query`` may mean, the most specific first, without repeats."""
+    code, text = server_reply(query.strip())
+    folded = text.casefold()
+    words = f"{query.casefold().replace('_', ' ')} {folded}"
+    found: list[Match] = []
+
+    def add(reason: str, provider: Provider | None = None,
+            params: Mapping[str, str] | None = None) -> None:
+        if reason in catalog() and all(
+            (m.reason, m.provider) != (reason, provider) for m in found
+        ):
+            found.append(Match(reason, provider, params or {}))
+
+    if folded in catalog():
+        add(folded)
+    if text.upper() in ErrorCode.__members__:
+        for reason, entry in catalog().items():
+            if entry["code"] == text.upper():
+                add(reason)
+    if len(folded) >= 3:
+        for provider, rule in table.reply_rules(None, every=True):
+            needle = rule.contains.casefold()
+            if (rule.code in (None, code) and needle in folded) or (
+                    len(folded) >= 5 and folded in needle):
+                add(rule.reason, provider)
+        mta = classify_mta_reply(text)
+        if mta:
+            add(mta)
+        for needle, reason in CLIENT_TEXTS:
+            if needle in words:
+                add(reason, None, _hints(reason, words, table))
+    # A reply text names its meaning more exactly than its enhanced code does
+    # (5.7.139 is basic auth off, or SMTP AUTH off for the tenant: the text says which).
+    for enhanced, pairs in ENHANCED_CODES.items():
+        if re.search(rf"(?<![\d.]){re.escape(enhanced)}(?![\d.])", text):
+            for reason, provider_id in pairs:
+                add(reason, table.get(provider_id) if provider_id else None)
+    if code is not None:
+        for reason in REPLY_CODES.get(str(code), ()):
+            add(reason)
+    return found
+
+
+def _hints(reason: str, words: str, table: ProviderTable) -> dict[str, str]:
+    """What the pasted text itself says, for the remedy: the host a lookup missed."""
+    if reason != "dns.nxdomain":
+        return {}
+    match = NOT_FOUND_HOST.search(words)
+    host = (match.group(1) or match.group(2)).rstrip(".") if match else ""
+    suggestion = table.nearest_host(host) if host else None
+    return {"host": host, "suggestion": suggestion} if suggestion else ({"host": host} if host else {})

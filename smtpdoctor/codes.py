@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+# The one place of the version: --version, X-Mailer and the wheel (hatch reads it here).
+__version__ = "0.1.0"
+
 
 class ExitCode(IntEnum):
     """Process exit statuses; the first three are a contract (DESIGN.md)."""

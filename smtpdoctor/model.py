@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -14,7 +14,7 @@ from smtpdoctor.codes import PROBE_ORDER, SEND_PROBE_ORDER, ExitCode
 __all__ = ["PROBE_ORDER", "SEND_PROBE_ORDER", "ExitCode"]
 
 if TYPE_CHECKING:
-    from smtpdoctor.config.settings import Settings
+    from smtpdoctor.config.values import Settings
     from smtpdoctor.providers import Provider
 
 
@@ -109,21 +109,53 @@ class ProbeError:
 
 
 @dataclass(frozen=True)
+class FixTrial:
+    """A change that worked on the wire in this run: through ``port`` in ``mode``, or with
+    ``host``, or a sender change; ``login`` is what AUTH did there (``passed``, ``refused``,
+    or ``""`` without credentials)."""
+
+    changes: Mapping[str, str]
+    port: int = 0
+    mode: str = ""
+    host: str = ""
+    login: str = ""
+
+
+@dataclass(frozen=True)
+class Tried:
+    """A trial that did not work: where (a port, a host, or ``""``), and a "fix.*" phrase key
+    with what fills it (``§`` values name phrases)."""
+
+    where: str
+    what: str
+    params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+
+
+@dataclass(frozen=True)
+class FixSearch:
+    """What the fix engine did for one failure: the verified changes, best first, and what
+    it tried that failed."""
+
+    verified: tuple[FixTrial, ...] = ()
+    tried: tuple[Tried, ...] = ()
+
+
+@dataclass(frozen=True)
 class ProbeResult:
     name: str
     status: Status
     duration_ms: float = 0.0
-    # The English line (the JSON's when the report is in English); summary_key and
-    # summary_params make it again in any language (phrases.toml, "said.*").
-    summary: str = ""
     error: ProbeError | None = None
     # A pass can still carry a warning reason (a certificate about to expire,
     # no TLS at all) whose remedy is shown.
     warning: str | None = None
     params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     details: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    # The one-line summary: a "said.*" phrase (phrases.toml) and what fills it.
     summary_key: str = ""
     summary_params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    # The fix engine's search for this failure (or for a pass that sent the password in clear).
+    fix: FixSearch | None = None
 
 
 @dataclass(frozen=True)
@@ -186,3 +218,36 @@ class Report:
         from smtpdoctor.views.document import document
 
         return document(self, lang)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One account of an ``--accounts`` run: its label, its row as the JSON shows it (never a
+    secret), and its report."""
+
+    label: str
+    account: Mapping[str, object]
+    report: Report
+
+
+def worst(checked: Sequence[Checked]) -> ExitCode:
+    """The exit code of a fleet run: the worst row's (2 > 1 > 0)."""
+    return max((c.report.exit_code for c in checked), default=ExitCode.OK)
+
+
+def fleet_counts(checked: Sequence[Checked]) -> dict[str, int]:
+    codes = [c.report.exit_code for c in checked]
+    return {"total": len(codes), "passed": codes.count(ExitCode.OK),
+            "failed": codes.count(ExitCode.PROBE_FAILED), "config_errors": codes.count(ExitCode.CONFIG_ERROR)}
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A failed attempt that will be tried again after ``delay`` seconds (--retries)."""
+
+    probe: str
+    attempt: int
+    reason: str
+    retries: int
+    delay: float
+

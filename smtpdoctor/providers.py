@@ -218,32 +218,3 @@ def parse_table(text: str) -> ProviderTable:
 @cache
 def load_providers() -> ProviderTable:
     return parse_table(_table_text())
-
-
-def table_lines(table: ProviderTable, lang: str) -> list[str]:
-    """`smtpdoctor providers` as text: a block per provider, readable at 80
-    columns, each fact on a line of its own for grep."""
-    from smtpdoctor.views.console import cells
-    from smtpdoctor.views.words import phrase
-
-    labels = {key: phrase(f"providers.{key}", lang) for key in ("host", "ports", "login", "imap", "get_it")}
-    width = max(cells(label) for label in labels.values()) + 2
-
-    def fact(key: str, value: str) -> str:
-        return f"    {labels[key]}{' ' * (width - cells(labels[key]))}{value}"
-
-    lines = []
-    for p in table.providers:
-        ports = " ".join(f"{port}/{mode}" for port, mode in sorted(p.ports.items()))
-        user = (p.username_literal if p.username == "literal"
-                else phrase(f"providers.username.{p.username}", lang))
-        password = phrase(f"providers.password.{p.password_kind}", lang)
-        lines.append(f"{p.id}  {p.display_name(lang)}")
-        lines.append(fact("host", p.primary_host))
-        lines.append(fact("ports", ports))
-        lines.append(fact("login", phrase("providers.login_line", lang, user=user, password=password)))
-        if p.imap:
-            lines.append(fact("imap", f"{p.imap[0]}:{p.imap[1]}"))
-        if p.credential_url:
-            lines.append(fact("get_it", p.credential_url))
-    return lines

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from smtpdoctor.catalog import CJK, LANGS, catalog, phrases, placeholders
 from smtpdoctor.model import ErrorCode
 from smtpdoctor.providers import load_providers
-from smtpdoctor.views.words import CJK, LANGS, catalog, phrases, placeholders
 
 PACKAGE = Path(__file__).resolve().parent.parent / "smtpdoctor"
 # say("tls.failed", …) names a summary phrase ("said.tls.failed"), not a reason.

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from smtpdoctor.views.words import CJK
+from smtpdoctor.catalog import CJK
 from tests.servers import SMTPServer
 
 STRAY_SPACE = re.compile(f"{CJK} +{CJK}")

@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from smtpdoctor.views.explain import Match, explain_text
-from smtpdoctor.views.words import LANGS, catalog
+from smtpdoctor.catalog import LANGS, catalog
+from smtpdoctor.classify import Match
+from smtpdoctor.views.explain import explain_text
 
 GBK_QQ = ("smtplib.SMTPAuthenticationError: (535, b'Error: \\xc7\\xeb\\xca\\xb9\\xd3\\xc3\\xca\\xda"
           "\\xc8\\xa8\\xc2\\xeb\\xb5\\xc7\\xc2\\xbc\\xa1\\xa3\\xcf\\xea\\xc7\\xe9\\xc7\\xeb\\xbf\\xb4: "

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from smtpdoctor.config.preflight import resolve
-from smtpdoctor.config.settings import Options
+from smtpdoctor.config.values import Options
 from smtpdoctor.model import Severity
 from smtpdoctor.views.words import render
 

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from smtpdoctor.config.clients import ClientChoice, changes
+from smtpdoctor.config.clients import changes
 from smtpdoctor.config.dotenv_file import DotenvFile
 from smtpdoctor.config.preflight import resolve
-from smtpdoctor.config.settings import Options, Source, load_settings, parse_bool
+from smtpdoctor.config.settings import load_settings, parse_bool
+from smtpdoctor.config.values import ClientChoice, Options, Source
 from smtpdoctor.providers import load_providers
+from smtpdoctor.views.words import origin_text
 
 
 def load(values: dict[str, str] | None = None, environ: dict[str, str] | None = None,
@@ -90,11 +92,11 @@ def test_environment_beats_dotenv_and_options_beat_both():
     environ = {"SMTP_PORT": "587", "SMTP_USER": "env@example.com"}
     s = load(values, environ, Options(user="opt@example.com")).settings
     assert s.host == "from-file.example.com"
-    assert s.origins["host"].describe() == "SMTP_HOST (.env)"
+    assert origin_text(s.origins["host"]) == "SMTP_HOST (.env)"
     assert s.port == 587
-    assert s.origins["port"].describe() == "SMTP_PORT (environment)"
+    assert origin_text(s.origins["port"]) == "SMTP_PORT (environment)"
     assert s.username == "opt@example.com"
-    assert s.origins["username"].describe() == "--user (option)"
+    assert origin_text(s.origins["username"]) == "--user (option)"
 
 
 def test_environment_alone_is_enough():
@@ -124,7 +126,7 @@ def test_false_spellings(word):
 def test_mode_follows_the_port_without_flags(port, expected):
     s = load({"SMTP_HOST": "mail.example.com", "SMTP_PORT": port}).settings
     assert s.security == expected
-    assert s.origins["security"].describe() == f"derived from port {port}"
+    assert origin_text(s.origins["security"]) == f"derived from port {port}"
 
 
 def test_flags_say_the_mode_whatever_the_port():
@@ -158,13 +160,13 @@ def test_laravel_scheme_smtps():
 def test_flask_mail_without_port_uses_flask_mails_default():
     s = load({"MAIL_SERVER": "smtp.qq.com", "MAIL_USE_SSL": "true"}).settings
     assert s.port == 25  # Flask-Mail's own default, which is what the app will use
-    assert s.origins["port"].describe() == "Flask-Mail default"
+    assert origin_text(s.origins["port"]) == "Flask-Mail default"
 
 
 def test_nodemailer_provider_supplies_host_port_and_mode():
     s = load({"EMAIL_PROVIDER": "gmail", "EMAIL_USER": "a@gmail.com", "EMAIL_PASSWORD": "x"}).settings
     assert (s.host, s.port, s.security) == ("smtp.gmail.com", 465, "ssl")
-    assert s.origins["host"].describe() == "provider gmail default"
+    assert origin_text(s.origins["host"]) == "provider gmail default"
 
 
 def test_nodemailer_with_its_own_host_is_not_mistaken_for_django():
@@ -185,7 +187,7 @@ def test_sender_display_name_is_stripped_to_the_address():
 def test_sender_falls_back_to_the_username_address():
     s = load({"SMTP_HOST": "h.example.com", "SMTP_USER": "me@example.com"}).settings
     assert s.sender == "me@example.com"
-    assert s.origins["sender"].describe() == "derived from SMTP_USER"
+    assert origin_text(s.origins["sender"]) == "derived from SMTP_USER"
 
 
 def test_password_is_masked_everywhere_but_reveal():
@@ -213,7 +215,7 @@ def test_provider_option_overrides_matching():
 
 
 def with_client(values: dict[str, str], client: str):
-    from smtpdoctor.config.settings import AppProfile
+    from smtpdoctor.config.values import AppProfile
 
     app = AppProfile(client=ClientChoice(client, "--client"))
     return load_settings(DotenvFile(".env", values), {}, Options(), load_providers(), app).settings
@@ -265,7 +267,7 @@ def test_resolve_reads_dot_env_in_the_current_folder(tmp_path: Path):
     (tmp_path / ".env").write_text("SMTP_HOST=local.example.com\n")
     pre = resolve(None, {}, Options(), cwd=tmp_path)
     assert pre.settings.host == "local.example.com"
-    assert pre.settings.origins["host"].describe() == "SMTP_HOST (.env)"
+    assert origin_text(pre.settings.origins["host"]) == "SMTP_HOST (.env)"
 
 
 def test_dotenv_interpolation_like_python_dotenv(tmp_path: Path):

@@ -18,15 +18,14 @@ MAX_SOURCE_BYTES = 64 * 1024 * 1024
 @dataclass(frozen=True)
 class Problem:
     """Why a source or a row cannot be used: an "accounts.*" phrase and what fills it, so the
-    report says it in its own language (``str()`` is the English)."""
+    report says it in its own language (``str()`` names the phrase, for logs and tracebacks)."""
 
     key: str
     params: Mapping[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        from smtpdoctor.views.words import phrase
-
-        return phrase(f"accounts.{self.key}", "en", **self.params)
+        values = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"accounts.{self.key}" + (f" ({values})" if values else "")
 
     def said(self) -> dict[str, object]:
         """As a finding's ``detail`` (a § phrase) and the values that fill it."""
@@ -37,7 +36,7 @@ def problem(key: str, **params: object) -> Problem:
     return Problem(key, {k: str(v) for k, v in params.items()})
 
 
-class AccountsError(Exception):
+class AccountsError(ValueError):
     """The source as a whole cannot be read; ``problem`` says why."""
 
     def __init__(self, key: str, **params: object) -> None:

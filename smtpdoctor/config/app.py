@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smtpdoctor.config.clients import CLIENT_IDS, ClientChoice
+from smtpdoctor.config.clients import CLIENT_IDS
 from smtpdoctor.config.families import KNOWN_KEYS, LARAVEL_TLS_KEYS
-from smtpdoctor.config.settings import AppProfile
+from smtpdoctor.config.values import AppProfile, ClientChoice
 
 # Python distribution names (normalised) → the client an app using them has.
 PYTHON_MAIL_LIBRARIES = (

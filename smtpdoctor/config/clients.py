@@ -10,92 +10,21 @@ client will do gives a green check where the app fails.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from smtpdoctor.codes import CLIENT_IDS
 from smtpdoctor.config.families import FAMILY_BY_ID, URL_KEYS, pick
+from smtpdoctor.config.values import Connection, TlsWords
 
 __all__ = ["CLIENT_IDS"]
 
 if TYPE_CHECKING:
-    from smtpdoctor.config.settings import Settings
+    from smtpdoctor.config.values import Settings
 
-CLIENT_NAMES = {
-    "smtplib": "Python smtplib.SMTP()",
-    "smtplib-ssl": "Python smtplib.SMTP_SSL()",
-    "flask-mail": "Flask-Mail",
-    "django": "Django",
-    "laravel": "Laravel (Symfony Mailer)",
-    "nodemailer": "nodemailer",
-    "aiosmtplib": "aiosmtplib",
-    "generic": "generic (the settings' own TLS words)",
-}
 # The client an app of each family uses when nothing else says.
 FAMILY_CLIENTS = {"flask-mail": "flask-mail", "django": "django", "laravel": "laravel",
                   "nodemailer": "nodemailer"}
 PORT_MODES = {465: "ssl", 587: "starttls", 25: "starttls", 2525: "starttls"}
-
-
-@dataclass(frozen=True)
-class ClientChoice:
-    """Which client was chosen, from where (``--client``, ``pyproject.toml``,
-    ``requirements.txt``, ``family``…), and why: a "why.*" phrase and what fills it."""
-
-    id: str
-    source: str
-    reason: str = ""
-    facts: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def name(self) -> str:
-        return CLIENT_NAMES[self.id]
-
-    def name_in(self, lang: str) -> str:
-        from smtpdoctor.views.words import phrase
-
-        return phrase("client.generic", lang) if self.id == "generic" else self.name
-
-    @property
-    def param(self) -> str:
-        """The name as a finding's parameter: shown in the report's language."""
-        return "§client.generic" if self.id == "generic" else self.name
-
-    def source_in(self, lang: str) -> str:
-        """Where the choice came from: a file or an option as written; the family in words."""
-        from smtpdoctor.views.words import phrase
-
-        return phrase("field.family", lang) if self.source == "family" else self.source
-
-    def why(self, lang: str = "en") -> str:
-        from smtpdoctor.views.words import phrase
-
-        return phrase(self.reason, lang, **dict(self.facts)) if self.reason else ""
-
-
-@dataclass(frozen=True)
-class TlsWords:
-    """What the user's variables say about TLS, before any client reads them.
-    ``None``: not said. ``scheme``: ``smtps``, ``smtp+tls``, ``smtp`` (URL or
-    Laravel's MAIL_SCHEME)."""
-
-    ssl: bool | None = None
-    starttls: bool | None = None
-    scheme: str | None = None
-
-    @property
-    def said(self) -> bool:
-        return self.ssl is not None or self.starttls is not None or self.scheme is not None
-
-
-@dataclass(frozen=True)
-class Connection:
-    """What the client will do: ``security`` is ssl, starttls or plain;
-    ``starttls_optional`` means STARTTLS only when the server offers it."""
-
-    security: str
-    starttls_optional: bool = False
 
 
 def default_port(client: str, words: TlsWords) -> int | None:
@@ -278,7 +207,3 @@ MASK = "****"
 
 def _bool(value: bool) -> str:
     return "true" if value else "false"
-
-
-def describe(changes: Mapping[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in changes.items())

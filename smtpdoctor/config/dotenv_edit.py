@@ -8,16 +8,22 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from smtpdoctor.config.clients import MASK
+from smtpdoctor.model import Finding, Report, Severity, frozen_params
+from smtpdoctor.secret import Redactor
+
+if TYPE_CHECKING:
+    from smtpdoctor.config.preflight import Preflight
 
 ASSIGNMENT = re.compile(r"^(?P<lead>\s*(?:export\s+)?)(?P<key>[A-Za-z_][A-Za-z0-9_.]*)(?P<eq>\s*=\s*)"
                         r"(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s#]*)(?P<rest>.*)$")
 
 
-class FixRefused(Exception):
+class FixRefused(ValueError):
     """The file cannot be written back safely; the message says why."""
 
 
@@ -103,3 +109,29 @@ def _write(path: Path, text: str, mode: int) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def write_fixes(report: Report, preflight: Preflight) -> tuple[Report, dict[str, object] | None]:
+    """Write the report's verified changes into the dotenv file. On refusal the
+    report gains a ``config.fix_refused`` error (exit 2) and nothing is written."""
+    changes: dict[str, str] = {}
+    for fix in report.fixes:
+        changes |= fix.changes
+    if not changes:
+        return report, None
+    dotenv = preflight.dotenv
+    s = preflight.settings
+    secrets = {s.variable("password")}
+    try:
+        if dotenv is None or dotenv.path is None:
+            raise FixRefused("there is no dotenv file to write: set the variables where your app "
+                             "reads them")
+        if dotenv.unparsable_lines:
+            raise FixRefused(f"{dotenv.shown_path} has lines python-dotenv cannot parse")
+        applied = apply_changes(Path(dotenv.path), dotenv.text, changes, preflight.environ, secrets,
+                                Redactor(s.username, s.password).clean)
+    except FixRefused as exc:
+        refusal = Finding(Severity.ERROR, "config.fix_refused", frozen_params({"detail": str(exc)}))
+        return replace(report, findings=(*report.findings, refusal)), None
+    return report, {"file": applied.file, "backup": applied.backup, "changes": dict(applied.changes),
+                    "diff": applied.diff}

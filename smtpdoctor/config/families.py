@@ -4,10 +4,6 @@ each family's own variables (``MAIL_USE_SSL=true``, ``MAIL_ENCRYPTION=tls``…).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from smtpdoctor.config.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -87,53 +83,6 @@ KNOWN_KEYS = (frozenset(k for f in FAMILIES for k in f.variables()) | set(LARAVE
               | {"security_protocol"})
 # Prefixes of keys that are mail settings; other unknown keys are none of our business.
 MAIL_PREFIXES = ("SMTP_", "MAIL_", "EMAIL_", "DEFAULT_EMAIL_", "RESEND_")
-
-
-def assignments(s: Settings, security: str | None, port: int | None) -> list[str]:
-    family = FAMILY_BY_ID.get(s.family or "")
-    if family is None or family.id == "resend":
-        out = [f"--port {port}"] if port else []
-        return [*out, f"--security {security}"] if security else out
-    if family.id == "url":
-        scheme = {"ssl": "smtps", "starttls": "smtp+tls", "plain": "smtp"}[security or "starttls"]
-        user = f"{s.username}:****@" if s.username else ""
-        return [f"{s.variable('host')}={scheme}://{user}{s.host}:{port or s.port}"]
-    out = [f"{s.variable('port')}={port}"] if port and port != s.port else []
-    if security is None:
-        return out
-    if family.id == "nodemailer" and "host" not in s.origins_from_variables():
-        secure = "true" if security == "ssl" else "false"
-        return [*out, f"secure: {secure} in createTransport (the service preset decides it now)"]
-    if family.id == "default-email":
-        return out or [f"{s.variable('port')}={port_for(security)}"]
-    if family.id == "tenant":
-        aiosmtplib = s.client is not None and s.client.id == "aiosmtplib"
-        word = {"ssl": "TLS" if aiosmtplib else "SSL", "starttls": "SSL" if aiosmtplib else "STARTTLS",
-                "plain": "NONE"}[security]
-        return [*out, f"security_protocol={word}"]
-    if family.id == "laravel":
-        if "MAIL_SCHEME" in s.tls_variables:
-            return [*out, f"MAIL_SCHEME={'smtps' if security == 'ssl' else 'smtp'}"]
-        value = {"ssl": "ssl", "starttls": "tls", "plain": "null"}[security]
-        return [*out, f"MAIL_ENCRYPTION={value}"]
-    ssl_var = pick(family.ssl_flags, s.tls_variables)
-    tls_var = pick(family.starttls_flags, s.tls_variables)
-    present = set(s.tls_variables)
-    # A flag is written when the user has it, or when the app's default would
-    # be wrong without it (Flask-Mail and Django default to no TLS at all).
-    needed = {v for v in (ssl_var, tls_var) if v and (v in present or family.unset_tls)}
-    if security == "ssl":
-        out.append(f"{ssl_var}=true")
-        out += [f"{tls_var}=false"] if tls_var in needed else []
-    elif security == "starttls":
-        out += [f"{ssl_var}=false"] if ssl_var in needed else []
-        if tls_var and (tls_var in needed or ssl_var not in present):
-            out.append(f"{tls_var}=true")
-        elif not tls_var and ssl_var not in needed:
-            out.append(f"{ssl_var}=false")  # secure=false: STARTTLS when offered
-    else:
-        out += [f"{v}=false" for v in (ssl_var, tls_var) if v in needed]
-    return out
 
 
 def pick(names: tuple[str, ...], present: tuple[str, ...]) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from smtpdoctor.config.clients import PORT_MODES
-from smtpdoctor.config.settings import Settings
+from smtpdoctor.config.values import Settings
 from smtpdoctor.model import Finding, Severity, frozen_params
 from smtpdoctor.providers import Provider, ProviderTable
 

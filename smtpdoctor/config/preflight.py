@@ -8,7 +8,8 @@ from pathlib import Path
 
 from smtpdoctor.config.dotenv_file import DotenvError, DotenvFile, read_dotenv
 from smtpdoctor.config.lint import lint_settings
-from smtpdoctor.config.settings import AppProfile, LoadResult, Options, Settings, Source, load_settings
+from smtpdoctor.config.settings import LoadResult, load_settings
+from smtpdoctor.config.values import AppProfile, Options, Settings, Source
 from smtpdoctor.model import Finding, Severity, frozen_params
 from smtpdoctor.providers import Provider, ProviderTable, load_providers
 
@@ -75,7 +76,7 @@ def resolve_mapping(values: Mapping[str, object], client: str | None = None,
     """Settings from a mapping alone (an --accounts row, the Python API): any family's
     variables or the multi-tenant field names. No dotenv file, no environment, no app
     folder is read: one tenant's missing host is never filled from the server's own."""
-    from smtpdoctor.config.clients import ClientChoice
+    from smtpdoctor.config.values import ClientChoice
 
     table = load_providers()
     environ = plain_values(values)

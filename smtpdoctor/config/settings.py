@@ -13,20 +13,10 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
-from enum import StrEnum
 from typing import Protocol
 from urllib.parse import quote, unquote, urlsplit
 
-from smtpdoctor.config.clients import (
-    CLIENT_NAMES,
-    FAMILY_CLIENTS,
-    MASK,
-    PORT_MODES,
-    ClientChoice,
-    TlsWords,
-    connection,
-    default_port,
-)
+from smtpdoctor.config.clients import FAMILY_CLIENTS, MASK, PORT_MODES, connection, default_port
 from smtpdoctor.config.dotenv_file import DotenvFile
 from smtpdoctor.config.families import (
     FAMILIES,
@@ -34,144 +24,28 @@ from smtpdoctor.config.families import (
     KNOWN_KEYS,
     LARAVEL_TLS_KEYS,
     MAIL_PREFIXES,
-    URL_KEYS,
     Family,
     port_for,
 )
-from smtpdoctor.config.oauth import OAuth2, read_oauth2
+from smtpdoctor.config.oauth import read_oauth2
+from smtpdoctor.config.values import (
+    CLIENT_NAMES,
+    AppProfile,
+    ClientChoice,
+    OAuth2,
+    Options,
+    Origin,
+    RawValue,
+    Settings,
+    Source,
+    TlsWords,
+)
 from smtpdoctor.model import Finding, Severity, frozen_params
 from smtpdoctor.providers import Provider, ProviderTable
 from smtpdoctor.secret import Secret
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "on", "y", "t"})
 FALSE_WORDS = frozenset({"false", "0", "no", "off", "n", "f", "", "none", "null"})
-
-
-class Source(StrEnum):
-    DOTENV = "dotenv"
-    ENVIRONMENT = "environment"
-    OPTION = "option"
-    PROVIDER = "provider"
-    DEFAULT = "default"
-    DERIVED = "derived"
-    APP_DEFAULT = "app default"
-    TRIAL = "trial"  # a change smtpdoctor tries on the wire, never the user's
-    ROW = "row"  # an --accounts row or the Python API's mapping: no .env, no environment
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a value came from: ``MAIL_SERVER (.env)``, ``--port (option)``…"""
-
-    source: Source
-    variable: str | None = None
-    file: str | None = None
-    # What a derived value came from when it is not a variable: "port" (465), "security" (ssl).
-    word: str | None = None
-
-    def describe(self, lang: str = "en") -> str:
-        from smtpdoctor.views.words import phrase
-
-        variable = self.variable
-        if self.word:
-            variable = phrase(f"origin.word.{self.word}", lang, value=self.variable)
-        return phrase(f"origin.{self.source.value}", lang, variable=variable, file=self.file or "")
-
-
-@dataclass(frozen=True)
-class RawValue:
-    name: str
-    value: str
-    origin: Origin
-
-
-@dataclass(frozen=True)
-class Options:
-    """Command-line overrides; ``port`` stays text so a bad value is a finding."""
-
-    host: str | None = None
-    port: str | None = None
-    user: str | None = None
-    sender: str | None = None
-    security: str | None = None
-    provider: str | None = None
-
-
-@dataclass(frozen=True)
-class AppProfile:
-    """What the app folder says about the code: its client, the defaults the
-    code applies itself, and its own names for the known variables
-    (known name → the app's name)."""
-
-    client: ClientChoice | None = None
-    defaults: Mapping[str, str] = field(default_factory=dict)
-    names: Mapping[str, str] = field(default_factory=dict)
-    file: str | None = None
-
-
-@dataclass(frozen=True)
-class Settings:
-    host: str | None = None
-    port: int | None = None
-    security: str | None = None
-    username: str | None = None
-    password: Secret | None = None
-    sender: str | None = None
-    family: str | None = None
-    provider_id: str | None = None
-    origins: Mapping[str, Origin] = field(default_factory=dict)
-    # The TLS flag variables the user actually has, and whether any of them
-    # (or a URL scheme) said the mode, rather than the port implying it.
-    tls_variables: tuple[str, ...] = ()
-    security_explicit: bool = False
-    tls_words: TlsWords = field(default_factory=TlsWords)
-    starttls_optional: bool = False
-    client: ClientChoice | None = None
-    # The app's own names for known variables, from the project file.
-    app_variables: Mapping[str, str] = field(default_factory=dict)
-    # An OAuth2 login the app's client will use instead of the password.
-    oauth2: OAuth2 | None = None
-    # Read from a mapping (an --accounts row, the Python API), not a .env and the environment:
-    # a remedy says "in this account's row", not "in the .env file" or "pass --host".
-    from_row: bool = False
-
-    @property
-    def login(self) -> str:
-        """``oauth2`` or ``password``: what the auth step sends."""
-        return "oauth2" if self.oauth2 is not None else "password"
-
-    def variable(self, setting: str) -> str:
-        """The name to tell the user to change for ``setting``: the variable
-        the value came from, else the family's usual name, else the option."""
-        origin = self.origins.get(setting)
-        if origin and origin.source in (Source.DOTENV, Source.ENVIRONMENT, Source.ROW, Source.OPTION,
-                                        Source.APP_DEFAULT, Source.TRIAL):
-            return origin.variable or setting
-        # With no family recognised, name the generic SMTP_* variables.
-        family = FAMILY_BY_ID.get(self.family or "smtp")
-        names = {
-            "host": family.host if family else (),
-            "port": family.port if family else (),
-            "username": family.user if family else (),
-            "password": family.password if family else (),
-            "sender": family.sender if family else (),
-        }.get(setting, ())
-        if family and family.id == "url" and setting in ("host", "port", "username", "password"):
-            # Everything lives in the one URL variable.
-            host_origin = self.origins.get("host")
-            return (host_origin.variable if host_origin and host_origin.variable in URL_KEYS
-                    else URL_KEYS[0]) or URL_KEYS[0]
-        option = {"username": "--user", "sender": "--from", "password": "the password variable"}
-        return self.app_variables.get(names[0], names[0]) if names else option.get(setting, f"--{setting}")
-
-    def app_names(self, changes: dict[str, str]) -> dict[str, str]:
-        """``changes`` with each known variable renamed to the app's own name."""
-        return {self.app_variables.get(k, k): v for k, v in changes.items()}
-
-    def origins_from_variables(self) -> set[str]:
-        """The settings the user's own variables gave (not defaults or presets)."""
-        given = (Source.DOTENV, Source.ENVIRONMENT, Source.ROW)
-        return {k for k, o in self.origins.items() if o.source in given}
 
 
 @dataclass(frozen=True)

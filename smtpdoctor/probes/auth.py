@@ -3,10 +3,10 @@ sides support. The password goes on the wire here and nowhere else."""
 
 from __future__ import annotations
 
-from smtpdoctor.config.oauth import challenge_json, oauthbearer, xoauth2
 from smtpdoctor.model import ProbeResult
 from smtpdoctor.probes.session import Session, failed, passed, say
 from smtpdoctor.providers import Provider
+from smtpdoctor.wire.oauth import challenge_json, oauthbearer, xoauth2
 
 # PLAIN and LOGIN are what mail libraries use over TLS; without TLS CRAM-MD5
 # at least keeps the password itself off the wire.

@@ -6,10 +6,10 @@ from __future__ import annotations
 import urllib.error
 from urllib.parse import urlsplit
 
-from smtpdoctor.config.oauth import TokenAnswer, classify_token_answer, request_token
 from smtpdoctor.model import ErrorCode, ProbeResult
 from smtpdoctor.probes.session import Said, Session, failed, passed, say
 from smtpdoctor.wire.net import in_daemon_thread
+from smtpdoctor.wire.oauth import TokenAnswer, classify_token_answer, request_token
 
 MAX_DETAIL = 300
 

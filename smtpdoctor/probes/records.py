@@ -25,21 +25,6 @@ class LookupError_(Exception):
     """The name server did not answer (timeout, SERVFAIL): not the same as "no record"."""
 
 
-def name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be looked up (an empty label, a label over 63 octets, a name
-    over 255), as dnspython would refuse it; None for a name it can ask about."""
-    import dns.exception
-    import dns.name
-
-    if not name.strip(". "):
-        return "the name is empty"
-    try:
-        dns.name.from_text(name)
-    except (dns.exception.DNSException, UnicodeError, ValueError) as exc:
-        return str(exc).rstrip(".") or type(exc).__name__
-    return None
-
-
 class Lookup:
     """TXT and MX lookups with dnspython, through --dns-server when given, within ``timeout``."""
 

@@ -8,19 +8,19 @@ import ssl
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from smtpdoctor.catalog import code_for
 from smtpdoctor.classify import classify_mta_reply, decode_reply
-from smtpdoctor.config.settings import Settings
+from smtpdoctor.config.values import Settings
 from smtpdoctor.model import ErrorCode, ProbeError, ProbeResult, Status, frozen_params, printable
 from smtpdoctor.providers import Provider, ProviderTable
-from smtpdoctor.secret import Secret
-from smtpdoctor.views.words import code_for, said_text
-from smtpdoctor.wire.net import Redactor, classify_reply, enhanced_code
+from smtpdoctor.secret import Redactor, Secret
+from smtpdoctor.wire.net import classify_reply, enhanced_code
 
 if TYPE_CHECKING:
     from aiosmtplib import SMTP
 
-    from smtpdoctor.config.oauth import TokenAnswer
     from smtpdoctor.wire.imap import Mailbox
+    from smtpdoctor.wire.oauth import TokenAnswer
 
 
 # A reply of 10,000 lines (an EHLO flood) is kept in the transcript this far.
@@ -142,11 +142,6 @@ def say(key: str, **params: object) -> Said:
     return Said(f"said.{key}", params)
 
 
-def _summary(said: Said) -> dict[str, object]:
-    params = frozen_params(said.params)
-    return {"summary": said_text(said.key, params, "en"), "summary_key": said.key, "summary_params": params}
-
-
 def passed(name: str, summary: Said, *, warning: str | None = None,
            params: dict[str, object] | None = None, details: dict[str, object] | None = None,
            duration_ms: float = 0.0) -> ProbeResult:
@@ -157,7 +152,8 @@ def passed(name: str, summary: Said, *, warning: str | None = None,
         params=frozen_params(params),
         details=frozen_params(details),
         duration_ms=duration_ms,
-        **_summary(summary),  # type: ignore[arg-type]
+        summary_key=summary.key,
+        summary_params=frozen_params(summary.params),
     )
 
 
@@ -174,8 +170,10 @@ def failed(name: str, reason: str, summary: Said, *, code: ErrorCode | None = No
         provider=provider,
     )
     return ProbeResult(name=name, status=Status.FAIL, error=error, params=frozen_params(params),
-                       duration_ms=duration_ms, **_summary(summary))  # type: ignore[arg-type]
+                       duration_ms=duration_ms, summary_key=summary.key,
+                       summary_params=frozen_params(summary.params))
 
 
 def skipped(name: str, why: Said) -> ProbeResult:
-    return ProbeResult(name=name, status=Status.SKIP, **_summary(why))  # type: ignore[arg-type]
+    return ProbeResult(name=name, status=Status.SKIP, summary_key=why.key,
+                       summary_params=frozen_params(why.params))

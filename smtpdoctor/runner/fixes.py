@@ -12,16 +12,14 @@ too: one run, every problem.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
 from smtpdoctor.config.clients import changes as client_changes
-from smtpdoctor.config.clients import describe
 from smtpdoctor.config.preflight import Preflight
-from smtpdoctor.config.settings import Settings
-from smtpdoctor.model import Fix, ProbeResult, Status
+from smtpdoctor.config.values import Settings
+from smtpdoctor.model import Fix, FixSearch, FixTrial, ProbeResult, Status, Tried
 from smtpdoctor.probes.session import Session
-from smtpdoctor.views.words import LANGS, phrase
 from smtpdoctor.wire.sniff import what_port_speaks
 
 # Failures a different port or TLS mode can cure.
@@ -62,7 +60,7 @@ class Trial:
 @dataclass
 class Search:
     verified: list[Trial] = field(default_factory=list)
-    tried: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)  # (port, phrase, params)
+    tried: list[Tried] = field(default_factory=list)
 
 
 async def follow_fixes(preflight: Preflight, probes: list[ProbeResult], session: Session,
@@ -82,7 +80,7 @@ async def follow_fixes(preflight: Preflight, probes: list[ProbeResult], session:
             break  # --max-time: the verdict now, no more trials
         search = await _search(preflight, settings, applied, current[target], session, run)
         current = list(current)
-        current[target] = _annotated(current[target], search, settings)
+        current[target] = _annotated(current[target], search)
         if first is None:
             first = current
         else:
@@ -130,7 +128,7 @@ async def _sender_search(preflight: Preflight, s: Settings, applied: dict[str, s
     if _first_failure(trial.probes) not in SENDER_REASONS:
         search.verified.append(trial)
     else:
-        search.tried.append(("", "fix.sender_refused", {}))
+        search.tried.append(Tried("", "fix.sender_refused"))
     return search
 
 
@@ -144,7 +142,7 @@ async def _host_search(preflight: Preflight, s: Settings, applied: dict[str, str
     trial.probes, trial.session = await run(trial.settings)
     verdict = _login_verdict(trial.probes, trial.settings)
     if verdict is None:
-        search.tried.append((host, "fix.host_failed", {"reason": _first_failure(trial.probes) or "?"}))
+        search.tried.append(Tried(host, "fix.host_failed", {"reason": _first_failure(trial.probes) or "?"}))
     else:
         trial.login = verdict
         search.verified.append(trial)
@@ -165,18 +163,18 @@ async def _port_mode_search(preflight: Preflight, s: Settings, applied: dict[str
         mode = spoken.get(port)
         if mode is None:
             if port != s.port:  # the configured port's failure is the report itself
-                search.tried.append((str(port), "fix.no_answer", {}))
+                search.tried.append(Tried(str(port), "fix.no_answer"))
             continue
         same = (port, mode) == (s.port, s.security)
         if same and reason != "tls.not_encrypted":
             continue  # what just failed
         if mode == "plain" and s.password:
-            search.tried.append((str(port), "fix.plain_only", {}))
+            search.tried.append(Tried(str(port), "fix.plain_only"))
             continue
         changes = client_changes(s, port, mode)
         trial_settings = preflight.with_changes(applied | changes) if changes else None
         if trial_settings is None or (trial_settings.port, trial_settings.security) != (port, mode):
-            search.tried.append((str(port), "fix.client_cannot", {"mode": f"§mode.{mode}"}))
+            search.tried.append(Tried(str(port), "fix.client_cannot", {"mode": f"§mode.{mode}"}))
             continue
         assert changes is not None
         trials.append(Trial(changes, trial_settings, port, mode))
@@ -191,9 +189,9 @@ async def _port_mode_search(preflight: Preflight, s: Settings, applied: dict[str
         trial.probes, trial.session = await run(trial.settings)
         verdict = _login_verdict(trial.probes, trial.settings)
         if verdict is None:
-            search.tried.append((str(trial.port), "fix.failed_there",
-                                 {"mode": f"§mode.{trial.mode}",
-                                  "reason": _first_failure(trial.probes) or "?"}))
+            search.tried.append(Tried(str(trial.port), "fix.failed_there",
+                                      {"mode": f"§mode.{trial.mode}",
+                                        "reason": _first_failure(trial.probes) or "?"}))
             continue
         trial.login = verdict
         search.verified.append(trial)
@@ -240,40 +238,10 @@ def _login_verdict(probes: list[ProbeResult], s: Settings) -> str | None:
     return "passed" if s.password else ""
 
 
-def _annotated(probe: ProbeResult, search: Search, s: Settings) -> ProbeResult:
-    """The probe with its remedy's ``fix`` filled, in both languages."""
+def _annotated(probe: ProbeResult, search: Search) -> ProbeResult:
+    """The probe with what the search verified or tried; the views make the words."""
     params = dict(probe.params)
     if search.verified:
         params["fix_verified"] = "yes"
-    for lang in LANGS:
-        params[f"fix_{lang}"] = _fix_text(search, s, lang)
-    return replace(probe, params=params)
-
-
-def _fix_text(search: Search, s: Settings, lang: str) -> str:
-    if search.verified:
-        best = search.verified[0]
-        if best.host:
-            login = phrase(f"fix.login_{best.login}", lang) if best.login else ""
-            text = phrase("fix.verified_host", lang, changes=describe(best.changes), host=best.host,
-                          login=login)
-        elif best.port:
-            login = phrase(f"fix.login_{best.login}", lang) if best.login else ""
-            text = phrase("fix.verified_port", lang, changes=describe(best.changes), port=best.port,
-                          mode=phrase(f"mode.{best.mode}", lang), login=login)
-        else:
-            text = phrase("fix.verified_sender", lang, changes=describe(best.changes))
-        for other in search.verified[1:]:
-            text += phrase("fix.also", lang, changes=describe(other.changes))
-        return text
-    items = [phrase("fix.tried_item", lang, port=port, what=_what(key, params, s, lang))
-             if port else _what(key, params, s, lang) for port, key, params in search.tried]
-    tried = phrase("fix.tried", lang, items=", " .join(items) if lang == "en" else "、".join(items)) \
-        if items else ""
-    return phrase("fix.none", lang, client=s.client.name_in(lang) if s.client else "", tried=tried,
-                  hint="{nofix}")
-
-
-def _what(key: str, params: Mapping[str, str], s: Settings, lang: str) -> str:
-    filled = {k: phrase(v[1:], lang) if v.startswith("§") else v for k, v in params.items()}
-    return phrase(key, lang, client=s.client.name_in(lang) if s.client else "", **filled)
+    verified = tuple(FixTrial(t.changes, t.port, t.mode, t.host, t.login) for t in search.verified)
+    return replace(probe, params=params, fix=FixSearch(verified, tuple(search.tried)))

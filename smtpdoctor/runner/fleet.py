@@ -1,34 +1,81 @@
 """Check many accounts at once: bounded concurrency, a per-host limit that respects
 providers' concurrent-connection limits, one TLS context and one DNS answer per host
-shared by every row, and one document for the lot."""
+shared by every row. The job as a whole: read the source, decrypt, refuse an empty one."""
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import IO
 
-from smtpdoctor.accounts.files import Account
-from smtpdoctor.codes import ExitCode
+from smtpdoctor.accounts.files import Account, AccountsError, decrypt_accounts, read_accounts
 from smtpdoctor.config.preflight import resolve_mapping
-from smtpdoctor.model import Finding, Report, Severity, frozen_params
-from smtpdoctor.runner.check import RunOptions, Shared, arun_command
-
-if TYPE_CHECKING:
-    import ssl
-
-# Microsoft answers "432 4.3.2 Concurrent connections limit exceeded" past a handful per
-# mailbox; QQ and NetEase cut off bursts from one IP. Three per host is a polite default.
-DEFAULT_CONCURRENCY = 20
-DEFAULT_PER_HOST = 3
+from smtpdoctor.model import Checked, Finding, Report, Severity, frozen_params
+from smtpdoctor.runner.check import Shared, arun_command, probe_names
+from smtpdoctor.runner.options import RunOptions
+from smtpdoctor.wire.net import tls_context
 
 
 @dataclass(frozen=True)
-class Checked:
-    account: Account
-    report: Report
+class AccountsSource:
+    """Where the rows come from: a file, ``-`` (stdin) or a ``postgresql://`` URL with a query,
+    and the columns to decrypt with the Fernet keys in ``fernet_key_env``."""
+
+    source: str
+    query: str | None = None
+    decrypt_columns: tuple[str, ...] = ()
+    fernet_key_env: str | None = None
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.source.startswith(("postgresql://", "postgres://"))
+
+
+class FleetProblem(ValueError):
+    """The run as a whole cannot start: one finding (``reason``, ``params``), exit 2."""
+
+    def __init__(self, reason: str, params: dict[str, object]) -> None:
+        super().__init__(reason)
+        self.reason, self.params = reason, params
+
+    def report(self, command: str) -> Report:
+        finding = Finding(Severity.ERROR, self.reason, frozen_params(self.params))
+        return Report(command, None, None, (finding,))
+
+
+async def run_fleet(command: str, where: AccountsSource, options: RunOptions, *, client: str | None,
+                    recipients: tuple[str, ...], environ: Mapping[str, str], stdin: IO[str] | None,
+                    on_done: Callable[[Checked], None] | None = None,
+                    on_total: Callable[[int], None] | None = None) -> list[Checked]:
+    """Every row of ``where`` checked (``config``: linted) as its own app would be. Rows never
+    read .env or the environment. Raises FleetProblem when the source cannot be used."""
+    shown = where.source
+    try:
+        if where.is_postgres:
+            from smtpdoctor.accounts.postgres import read_pg_accounts, shown_url
+
+            shown = shown_url(where.source)
+            accounts = await read_pg_accounts(where.source, where.query, options.timeout)
+        else:
+            accounts = read_accounts(where.source, stdin)
+        accounts = decrypt_accounts(accounts, where.decrypt_columns, where.fernet_key_env, environ)
+    except AccountsError as exc:
+        raise FleetProblem("config.accounts_unreadable", {"source": shown, **exc.problem.said()}) from exc
+    if not accounts:
+        # A gate that checked nothing must not pass: an empty export, a query whose filter matched no row.
+        empty = "no_rows" if where.is_postgres else "empty"
+        raise FleetProblem("config.accounts_unreadable", {"source": shown, "detail": f"§accounts.{empty}"})
+    try:
+        context = tls_context(options.ca_file)
+    except (ssl.SSLError, OSError) as exc:
+        raise FleetProblem("config.bad_ca_file", {"file": options.ca_file, "detail": str(exc)}) from exc
+    if on_total is not None:
+        on_total(len(accounts))
+    return await check_accounts(accounts, command, options, context, client=client, recipients=recipients,
+                                source=shown, on_done=on_done)
 
 
 async def check_accounts(
@@ -40,14 +87,12 @@ async def check_accounts(
     client: str | None = None,
     recipients: tuple[str, ...] = (),
     source: str = "",
-    concurrency: int = DEFAULT_CONCURRENCY,
-    per_host: int = DEFAULT_PER_HOST,
     on_done: Callable[[Checked], None] | None = None,
 ) -> list[Checked]:
     """Every account checked as its own app would be; results in the accounts' order."""
     shared = Shared()
-    everyone = asyncio.Semaphore(concurrency)
-    hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
+    everyone = asyncio.Semaphore(options.concurrency)
+    hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(options.per_host))
 
     async def one(account: Account) -> Checked:
         if account.problem is not None:
@@ -62,7 +107,7 @@ async def check_accounts(
             async with hosts[host], everyone:
                 report = await arun_command(command, preflight, recipients, options,
                                             context=context, shared=shared)
-        checked = Checked(account, report)
+        checked = Checked(account.label, account.view(), report)
         if on_done is not None:
             on_done(checked)
         return checked
@@ -72,36 +117,9 @@ async def check_accounts(
 
 def bad_row(command: str, account: Account, source: str, options: RunOptions) -> Report:
     from smtpdoctor.probes.session import say, skipped
-    from smtpdoctor.runner.check import probe_names
 
     assert account.problem is not None
     finding = Finding(Severity.ERROR, "config.bad_account",
                       frozen_params({"account": account.label, "source": source, **account.problem.said()}))
     names = probe_names(command, None, options) if command != "config" else ()
     return Report(command, None, None, (finding,), tuple(skipped(n, say("skip.config_error")) for n in names))
-
-
-def worst(checked: list[Checked]) -> ExitCode:
-    """The exit code of the run: the worst row's (2 > 1 > 0)."""
-    return max((c.report.exit_code for c in checked), default=ExitCode.OK)
-
-
-def summary(checked: list[Checked]) -> dict[str, int]:
-    codes = [c.report.exit_code for c in checked]
-    return {"total": len(codes), "passed": codes.count(ExitCode.OK),
-            "failed": codes.count(ExitCode.PROBE_FAILED), "config_errors": codes.count(ExitCode.CONFIG_ERROR)}
-
-
-def fleet_document(command: str, checked: list[Checked], lang: str) -> dict[str, Any]:
-    """One JSON document: ``accounts`` (a check document per row, with ``account``) and ``summary``."""
-    from smtpdoctor.views.document import SCHEMA, document
-
-    code = worst(checked)
-    return {
-        "schema": SCHEMA,
-        "ok": code is ExitCode.OK,
-        "exit_code": int(code),
-        "command": command,
-        "summary": summary(checked),
-        "accounts": [{"account": c.account.view(), **document(c.report, lang)} for c in checked],
-    }

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
-from smtpdoctor.config.clients import describe
-from smtpdoctor.model import Report, Severity, Status
+from smtpdoctor.catalog import join_text, phrase
+from smtpdoctor.model import Checked, Report, Severity, Status
 from smtpdoctor.views.document import finding_view, probe_view
-from smtpdoctor.views.words import join_text, phrase
-
-if TYPE_CHECKING:
-    from smtpdoctor.runner.fleet import Checked
+from smtpdoctor.views.words import changes_text
 
 
 def _escape_data(text: str) -> str:
@@ -37,7 +33,7 @@ def github_annotations(report: Report, lang: str, account: str = "") -> list[str
         text = join_text(view["message"], phrase("label.fix", lang, text=view["remedy"]))
         lines.append(f"::{level} title={title}::{_escape_data(text)}")
     # What fails next under each verified fix is a problem of its own: annotate it too.
-    chains = [("", report.probes)] + [(f" (with {describe(f.changes)})", f.probes) for f in report.fixes]
+    chains = [("", report.probes)] + [(f" (with {changes_text(f.changes)})", f.probes) for f in report.fixes]
     for after, probes in chains:
         for probe in probes:
             if probe.status not in (Status.FAIL, Status.WARN) or (after and probe.status is Status.WARN):
@@ -107,7 +103,7 @@ def write_junit_fleet(checked: Sequence[Checked], command: str, path: str, lang:
     for item in checked:
         suite = junit_tree(item.report, lang).getroot()
         assert suite is not None
-        suite.set("name", f"smtpdoctor {command} {item.account.label}")
+        suite.set("name", f"smtpdoctor {command} {item.label}")
         suites.append(suite)
     tree = ET.ElementTree(suites)
     ET.indent(tree)

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from smtpdoctor.config.oauth import OAuth2
-from smtpdoctor.model import Finding, ProbeError, ProbeResult, Report, Severity
+from smtpdoctor.config.values import OAuth2
+from smtpdoctor.model import (
+    Checked,
+    ExitCode,
+    Finding,
+    ProbeError,
+    ProbeResult,
+    Report,
+    Severity,
+    fleet_counts,
+    worst,
+)
 from smtpdoctor.providers import Provider
-from smtpdoctor.views.words import Text, render, summary_in
+from smtpdoctor.views.words import Text, client_why, fix_text, origin_text, render, summary_in
 
 SCHEMA = 1
 
@@ -72,9 +83,9 @@ def settings_view(report: Report, lang: str) -> dict[str, Any] | None:
         "password": {"set": s.password is not None, "length": len(s.password) if s.password else 0},
         "sender": s.sender,
         "family": s.family,
-        "client": {"id": s.client.id, "source": s.client.source, "why": s.client.why(lang)}
+        "client": {"id": s.client.id, "source": s.client.source, "why": client_why(s.client, lang)}
         if s.client else None,
-        "sources": {k: v.describe() for k, v in sorted(s.origins.items())},
+        "sources": {k: origin_text(v) for k, v in sorted(s.origins.items())},
         "login": s.login,
         "oauth2": _oauth2_view(s.oauth2) if s.oauth2 else None,
     }
@@ -113,6 +124,8 @@ def probe_text(report: Report, probe: ProbeResult, lang: str) -> Text:
     reason = probe.error.reason if probe.error else probe.warning or ""
     provider = remedy_provider(report, probe.error) if probe.error else report.provider
     params = {**probe.params, **(probe.error.params if probe.error else {})}
+    if probe.fix is not None:
+        params["fix"] = fix_text(probe.fix, report.settings.client if report.settings else None, lang)
     text = render(reason, params, report.settings, provider, lang)
     leads = []
     for f in explaining(report, reason):
@@ -201,3 +214,16 @@ def usage_document(command: str | None, message: str, lang: str) -> dict[str, An
             "findings": [{"severity": "error", "reason": "config.usage", "message": text.message,
                           "remedy": text.remedy}],
             "probes": []}
+
+
+def fleet_document(command: str, checked: Sequence[Checked], lang: str) -> dict[str, Any]:
+    """One JSON document: ``accounts`` (a check document per row, with ``account``) and ``summary``."""
+    code = worst(checked)
+    return {
+        "schema": SCHEMA,
+        "ok": code is ExitCode.OK,
+        "exit_code": int(code),
+        "command": command,
+        "summary": fleet_counts(checked),
+        "accounts": [{"account": dict(c.account), **document(c.report, lang)} for c in checked],
+    }

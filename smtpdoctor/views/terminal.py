@@ -8,15 +8,34 @@ from typing import TYPE_CHECKING
 from rich.padding import Padding
 from rich.text import Text
 
-from smtpdoctor.model import ExitCode, Finding, ProbeResult, Report, Severity, Status
+from smtpdoctor.catalog import code_for, phrase
+from smtpdoctor.model import (
+    Checked,
+    ExitCode,
+    Finding,
+    ProbeResult,
+    Report,
+    Severity,
+    Status,
+    fleet_counts,
+    worst,
+)
 from smtpdoctor.views.console import cells
 from smtpdoctor.views.document import probe_text
-from smtpdoctor.views.words import MODE_NAMES, code_for, phrase, render, summary_in
+from smtpdoctor.views.words import (
+    MODE_NAMES,
+    changes_text,
+    client_name,
+    client_source,
+    client_why,
+    origin_text,
+    render,
+    summary_in,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from smtpdoctor.runner.fleet import Checked
 
 
 STATUS_MARK = {
@@ -46,7 +65,8 @@ def _headline(report: Report, lang: str) -> Text:
         line.append(f" · {s.family}", style="dim")
     if s and s.client:
         # Its own line: a long one, and a wrap must not leave a dangling "·" behind.
-        client = phrase("word.client", lang, client=s.client.name_in(lang), why=s.client.why(lang))
+        client = phrase("word.client", lang, client=client_name(s.client, lang),
+                        why=client_why(s.client, lang))
         line.append(f"\n{client}", style="dim")
     return line
 
@@ -110,11 +130,10 @@ def _warning_lines(report: Report, lang: str, *, probes: bool = True) -> list[Te
 
 def _fix_lines(report: Report, lang: str) -> list[Text]:
     """Under each verified fix, what happens next: the next failure, or a pass."""
-    from smtpdoctor.config.clients import describe
 
     lines = []
     for fix in report.fixes:
-        lines.append(Text(phrase("fix.then", lang, changes=describe(fix.changes)), style="bold"))
+        lines.append(Text(phrase("fix.then", lang, changes=changes_text(fix.changes)), style="bold"))
         failed = next((p for p in fix.probes if p.status is Status.FAIL), None)
         if failed is not None:
             lines += _probe_lines(report, failed, lang)
@@ -192,7 +211,7 @@ def print_config(report: Report, console: Console, lang: str) -> None:
                             ("username", s.username), ("password", password), ("sender", s.sender)):
             origin = s.origins.get(name)
             shown = str(value if value is not None else "—")
-            rows.append((name, shown, origin.describe(lang) if origin else ""))
+            rows.append((name, shown, origin_text(origin, lang) if origin else ""))
         if s.oauth2 is not None:
             flow = "field.oauth2_refresh" if s.oauth2.refresh_flow else "field.oauth2_access"
             variable = s.oauth2.variable("REFRESH_TOKEN" if s.oauth2.refresh_flow else "ACCESS_TOKEN")
@@ -200,8 +219,9 @@ def print_config(report: Report, console: Console, lang: str) -> None:
             rows.append(("login", login, variable))
         rows.append(("family", s.family or "—", ""))
         if s.client:
-            why = phrase("field.client_source", lang, source=s.client.source_in(lang), why=s.client.why(lang))
-            rows.append(("client", s.client.name_in(lang), why))
+            why = phrase("field.client_source", lang, source=client_source(s.client, lang),
+                         why=client_why(s.client, lang))
+            rows.append(("client", client_name(s.client, lang), why))
     rows.append(("provider", report.provider.display_name(lang) if report.provider else "—", ""))
     labels = {name: phrase(f"field.{name}", lang) for name, _, _ in rows}
     width = max(cells(label) for label in labels.values())
@@ -218,13 +238,12 @@ def print_config(report: Report, console: Console, lang: str) -> None:
 def print_fleet(checked: Sequence[Checked], console: Console, lang: str, *, quiet: bool = False) -> None:
     """One line per account (label, verdict, failing probe and code), its fix in the row's own
     vocabulary below it, then the counts. ``quiet``: the failing accounts only."""
-    from smtpdoctor.runner.fleet import summary, worst
 
     for item in checked:
         report = item.report
         if report.ok:
             if not quiet:
-                console.print(Text(f"✓ {item.account.label}", style="green"))
+                console.print(Text(f"✓ {item.label}", style="green"))
                 # A pass with a warning is not a plain pass: "TLS" checked as STARTTLS may be
                 # exactly what the app's own code cannot do.
                 for line in _warning_lines(report, lang):
@@ -232,7 +251,7 @@ def print_fleet(checked: Sequence[Checked], console: Console, lang: str, *, quie
             continue
         failed = report.failed_probe
         errors = [f for f in report.findings if f.severity is Severity.ERROR]
-        line = Text(f"✗ {item.account.label}  ", style="bold red")
+        line = Text(f"✗ {item.label}  ", style="bold red")
         if errors:
             text = render(errors[0].reason, errors[0].params, report.settings, report.provider, lang)
             line.append(f"{code_for(errors[0].reason).value} {errors[0].reason}: {text.message}")
@@ -253,9 +272,9 @@ def print_fleet(checked: Sequence[Checked], console: Console, lang: str, *, quie
         if not quiet:
             for warning in _warning_lines(report, lang, probes=False):
                 console.print(_indented(warning))
-    counts = summary(list(checked))
+    counts = fleet_counts(checked)
     # A pass with a warning is counted apart: "TLS" may pass here and fail in the app's own code.
     warned = sum(1 for c in checked if c.report.ok and c.report.warned)
-    said = phrase("fleet.summary", lang, exit=int(worst(list(checked))), **counts,
+    said = phrase("fleet.summary", lang, exit=int(worst(checked)), **counts,
                   warned=phrase("fleet.warned", lang, count=warned) if warned else "")
     console.print(Text(said, style="bold green" if counts["passed"] == counts["total"] else "bold red"))

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import re
-import string
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from smtpdoctor.model import ErrorCode, ProbeResult, printable
+from smtpdoctor.catalog import PHRASE_MARK, Blank, catalog, join_text, phrase, phrases, placeholders, tidy
+from smtpdoctor.model import ProbeResult, printable
 
 if TYPE_CHECKING:
-    from smtpdoctor.config.settings import Settings
+    from smtpdoctor.config.values import ClientChoice, Origin, Settings
+    from smtpdoctor.model import FixSearch
     from smtpdoctor.providers import Provider
 
-# The catalogues sit in the package folder, in a checkout and in the installed wheel alike.
-PACKAGE = Path(__file__).resolve().parent.parent
-LANGS = ("en", "zh")
 MODE_NAMES = {
     "en": {"ssl": "implicit TLS (SSL)", "starttls": "STARTTLS", "plain": "no TLS"},
     "zh": {"ssl": "SSL（隐式 TLS）", "starttls": "STARTTLS", "plain": "不加密"},
@@ -32,63 +27,6 @@ class Text:
     message: str
     remedy: str
 
-
-@cache
-def catalog() -> Mapping[str, Mapping[str, Any]]:
-    text = (PACKAGE / "reasons.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
-
-@cache
-def phrases() -> Mapping[str, Mapping[str, str]]:
-    text = (PACKAGE / "phrases.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
-
-def phrase(key: str, lang: str, **params: object) -> str:
-    """A sentence from ``phrases.toml`` in ``lang``, filled with ``params``; a parameter
-    NAME_en or NAME_zh fills NAME in that language."""
-    values = _Blank({k: str(v) for k, v in params.items()})
-    suffix = f"_{lang}"
-    values.update({k[: -len(suffix)]: v for k, v in values.items() if k.endswith(suffix)})
-    return tidy(phrases()[key][lang].format_map(values), lang)
-
-
-# A parameter whose value starts with this names a phrase, shown in the report's language.
-PHRASE_MARK = "§"
-
-
-# Chinese characters, and the punctuation and full-width forms that go with them.
-CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
-
-
-@cache
-def _pattern(name: str) -> re.Pattern[str]:
-    """Compiled on first use: Unicode ranges take milliseconds to compile, and most runs
-    (English, `--help`) never need them."""
-    return re.compile({"cjk": CJK, "stray_space": f"(?<={CJK}) +(?={CJK})"}[name])
-
-
-def _is_cjk(char: str) -> bool:
-    return char >= "\u3000" and _pattern("cjk").match(char) is not None
-
-
-def tidy(text: str, lang: str) -> str:
-    """Filled Chinese text without a space between two Chinese characters: a template puts
-    spaces around a value ("而 {provider} 不允许"), right when the value is Latin ("Gmail"),
-    stray when it is Chinese at that edge ("QQ 邮箱")."""
-    return _pattern("stray_space").sub("", text) if lang == "zh" else text
-
-
-def join_text(*parts: str) -> str:
-    """Sentences side by side: a space between them, except where Chinese meets Chinese
-    (a space after "。" or before "修复" is a stray one)."""
-    out = ""
-    for part in filter(None, parts):
-        if out and not (_is_cjk(out[-1]) and _is_cjk(part[0])):
-            out += " "
-        out += part
-    return out
 
 
 def said_text(key: str, params: Mapping[str, str], lang: str) -> str:
@@ -106,21 +44,8 @@ def said_text(key: str, params: Mapping[str, str], lang: str) -> str:
 def summary_in(probe: ProbeResult, lang: str) -> str:
     """What a probe says, in ``lang`` (results made before the catalogue keep their text)."""
     if not probe.summary_key:
-        return probe.summary
-    return said_text(probe.summary_key, probe.summary_params, lang)
-
-
-def code_for(reason: str) -> ErrorCode:
-    return ErrorCode(catalog()[reason]["code"])
-
-
-def placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
-
-
-class _Blank(dict[str, str]):
-    def __missing__(self, key: str) -> str:
         return ""
+    return said_text(probe.summary_key, probe.summary_params, lang)
 
 
 def context(settings: Settings | None, provider: Provider | None, lang: str) -> dict[str, str]:
@@ -176,7 +101,7 @@ def render(
     def general(key: str, template: str) -> bool:
         return explaining is not None and key in entry and not placeholders(template) <= explaining
 
-    values = _Blank(context(settings, provider, lang))
+    values = Blank(context(settings, provider, lang))
     values.update(params)
     # Parameters made in code as sentences come in both languages: NAME_en, NAME_zh.
     suffix = f"_{lang}"
@@ -231,3 +156,61 @@ def render(
     if link and link not in remedy:
         remedy += f"（{link}）" if lang == "zh" else f" ({link})"
     return Text(tidy(message, lang), tidy(remedy, lang))
+
+
+def origin_text(origin: Origin, lang: str = "en") -> str:
+    """Where a value came from: ``MAIL_SERVER (.env)``, ``--port (option)``…"""
+    variable = origin.variable
+    if origin.word:
+        variable = phrase(f"origin.word.{origin.word}", lang, value=origin.variable)
+    return phrase(f"origin.{origin.source.value}", lang, variable=variable, file=origin.file or "")
+
+
+def client_name(choice: ClientChoice | None, lang: str) -> str:
+    if choice is None:
+        return ""
+    return phrase("client.generic", lang) if choice.id == "generic" else choice.name
+
+
+def client_source(choice: ClientChoice, lang: str) -> str:
+    """Where the choice came from: a file or an option as written; the family in words."""
+    return phrase("field.family", lang) if choice.source == "family" else choice.source
+
+
+def client_why(choice: ClientChoice, lang: str = "en") -> str:
+    return phrase(choice.reason, lang, **dict(choice.facts)) if choice.reason else ""
+
+
+def changes_text(changes: Mapping[str, str]) -> str:
+    """``SMTP_PORT=465, SMTP_SECURE=true``: a fix as the lines to write."""
+    return ", ".join(f"{k}={v}" for k, v in changes.items())
+
+
+def fix_text(search: FixSearch, client: ClientChoice | None, lang: str) -> str:
+    """What the fix engine verified (the change, the port and mode, what the login did), or
+    what it tried and why each failed, in ``lang``."""
+    if search.verified:
+        best = search.verified[0]
+        login = phrase(f"fix.login_{best.login}", lang) if best.login else ""
+        if best.host:
+            text = phrase("fix.verified_host", lang, changes=changes_text(best.changes), host=best.host,
+                          login=login)
+        elif best.port:
+            text = phrase("fix.verified_port", lang, changes=changes_text(best.changes), port=best.port,
+                          mode=phrase(f"mode.{best.mode}", lang), login=login)
+        else:
+            text = phrase("fix.verified_sender", lang, changes=changes_text(best.changes))
+        for other in search.verified[1:]:
+            text += phrase("fix.also", lang, changes=changes_text(other.changes))
+        return text
+    name = client_name(client, lang)
+
+    def what(key: str, params: Mapping[str, str]) -> str:
+        filled = {k: phrase(v[1:], lang) if v.startswith(PHRASE_MARK) else v for k, v in params.items()}
+        return phrase(key, lang, client=name, **filled)
+
+    items = [phrase("fix.tried_item", lang, port=t.where, what=what(t.what, t.params)) if t.where
+             else what(t.what, t.params) for t in search.tried]
+    tried = phrase("fix.tried", lang, items=", ".join(items) if lang == "en" else "、".join(items)) \
+        if items else ""
+    return phrase("fix.none", lang, client=name, tried=tried, hint="{nofix}")

@@ -8,8 +8,8 @@ from email.message import EmailMessage
 from email.policy import SMTPUTF8
 from email.utils import format_datetime, make_msgid
 
-from smtpdoctor import __version__
-from smtpdoctor.config.settings import Settings
+from smtpdoctor.codes import __version__
+from smtpdoctor.config.values import Settings
 
 
 def new_message_id(s: Settings) -> str:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import re
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TypeVar
 
 from smtpdoctor.providers import Provider, ProviderTable
-from smtpdoctor.secret import Secret
 
 T = TypeVar("T")
 ENHANCED_CODE = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
@@ -93,39 +91,3 @@ def classify_reply(
         if rule.matches(code, text):
             return rule.reason, owner.id
     return None
-
-
-class Redactor:
-    """Scrubs the password, and every form of it that goes on the wire, from
-    text before it is stored: a server may echo what it received."""
-
-    def __init__(self, username: str | None, password: Secret | None, others: Iterable[str] = ()) -> None:
-        self._needles: list[str] = []
-        forms: list[str] = []
-        if password:
-            secret = password.reveal()
-            user = username or ""
-            forms = [
-                secret,
-                _b64(secret),
-                _b64(f"\0{user}\0{secret}"),
-                _b64(f"{user}\0{user}\0{secret}"),
-            ]
-        self.add(*forms, *others)
-
-    def add(self, *secrets: str) -> None:
-        """Also scrub these (OAuth2 tokens, client secrets, SASL strings) and their base64."""
-        forms = set(self._needles)
-        for secret in secrets:
-            forms |= {secret, _b64(secret)}
-        # Longest first, so a form that contains another is replaced whole.
-        self._needles = sorted((f for f in forms if len(f) >= 3), key=len, reverse=True)
-
-    def clean(self, text: str) -> str:
-        for needle in self._needles:
-            text = text.replace(needle, "********")
-        return text
-
-
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode("utf-8")).decode("ascii")

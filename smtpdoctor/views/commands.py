@@ -1,0 +1,139 @@
+"""Each command as the user meets it: the command line's values handed to the api, the
+result handed to the view that shows it, and the exit code to end with."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from smtpdoctor import api
+from smtpdoctor.codes import ExitCode
+from smtpdoctor.views import emit
+from smtpdoctor.views.console import echo_error, is_terminal
+
+if TYPE_CHECKING:
+    from smtpdoctor.config.preflight import Preflight
+
+# Command-line names that are not the run's own (RunOptions takes the rest as they are).
+NOT_RUN_OPTIONS = frozenset({"env_file", "host", "port", "user", "sender", "security", "provider_id",
+                             "client", "as_json", "quiet", "junit_xml", "output_format", "accounts",
+                             "query", "decrypt_columns", "fernet_key_env", "write_fix", "domain_name"})
+
+
+def pick_lang(lang: str | None) -> str:
+    """``--lang``, else as gettext picks a message language: LANGUAGE (a list such as
+    ``fr:zh_CN:en``, its first supported entry wins) unless the locale is C/POSIX, then the
+    first of LC_ALL, LC_MESSAGES, LANG that is set."""
+    if lang:
+        return lang
+    locale = next((os.environ[n] for n in ("LC_ALL", "LC_MESSAGES", "LANG") if os.environ.get(n)), "C")
+    if locale not in ("C", "POSIX") and not locale.startswith("C."):
+        for entry in os.environ.get("LANGUAGE", "").split(":"):
+            if entry[:2].lower() in ("en", "zh"):
+                return entry[:2].lower()
+    return "zh" if locale.lower().startswith("zh") else "en"
+
+
+def outputs(params: Mapping[str, Any], lang: str) -> emit.Outputs:
+    return emit.Outputs(lang=lang, as_json=params["as_json"], quiet=params.get("quiet", False),
+                        verbose=params.get("verbose", False), junit_xml=params.get("junit_xml"),
+                        output_format=params.get("output_format"))
+
+
+def run_options(params: Mapping[str, Any], lang: str, **fixed: Any) -> api.RunOptions:
+    given = {k: v for k, v in params.items() if k not in NOT_RUN_OPTIONS}
+    return api.run_options({**given, **fixed, "lang": lang})
+
+
+def read_settings(params: Mapping[str, Any]) -> Preflight:
+    overrides = api.settings_overrides(host=params.get("host"), port=params.get("port"),
+                                       user=params.get("user"), sender=params.get("sender"),
+                                       security=params.get("security"), provider=params.get("provider_id"))
+    return api.read_settings(params.get("env_file"), overrides, params.get("client"))
+
+
+def showing_progress(params: Mapping[str, Any]) -> bool:
+    """A spinner or bar only on a terminal: never in logs, pipes, with --json or --quiet."""
+    return not (params["as_json"] or params.get("quiet")) and is_terminal(sys.stderr)
+
+
+def network(command: str, params: Mapping[str, Any], recipients: tuple[str, ...], lang: str) -> int:
+    """`check` and `send-test`, for one app or (--accounts) many."""
+    options = run_options(params, lang)
+    if params.get("accounts"):
+        return accounts(command, params, recipients, options, lang)
+    from smtpdoctor.views.progress import NO_HOOKS, spinner
+
+    preflight = api.with_output_file(read_settings(params), params.get("junit_xml"))
+    with spinner(lang) if showing_progress(params) else contextlib.nullcontext(NO_HOOKS) as hooks:
+        report = api.run_sync(api.arun(command, preflight, recipients, options, on_step=hooks.on_step,
+                                       on_retry=hooks.on_retry, write_fix=params.get("write_fix", False),
+                                       reread=lambda: read_settings(params)))
+    return emit.report(report, outputs(params, lang))
+
+
+def accounts(command: str, params: Mapping[str, Any], recipients: tuple[str, ...],
+             options: api.RunOptions, lang: str) -> int:
+    """--accounts: every row checked as its own app would be, one document for the lot,
+    the worst row's exit code."""
+    from smtpdoctor.views.progress import NO_HOOKS, fleet_bar
+
+    where = api.accounts_source(params["accounts"], params.get("query"),
+                                params.get("decrypt_columns") or (), params.get("fernet_key_env"))
+    with fleet_bar() if showing_progress(params) else contextlib.nullcontext(NO_HOOKS) as hooks:
+        result = api.run_sync(api.arun_accounts(
+            command, where, options, client=params.get("client"), recipients=recipients,
+            on_total=hooks.on_total, on_done=hooks.on_done, junit_xml=params.get("junit_xml")))
+    how = outputs(params, lang)
+    return emit.fleet(command, result, how) if isinstance(result, list) else emit.report(result, how)
+
+
+def domain(params: Mapping[str, Any], lang: str) -> int:
+    options = run_options(params, lang, alt_ports="none")
+    preflight = read_settings(params)
+    report = api.run_sync(api.adomain(preflight, params.get("domain_name"), options))
+    return emit.report(report, outputs(params, lang))
+
+
+def config(params: Mapping[str, Any], lang: str) -> int:
+    if params.get("accounts"):
+        # Only a PostgreSQL source touches the network (to read the rows), within the default timeout.
+        return accounts("config", params, (), run_options(params, lang, alt_ports="none"), lang)
+    return emit.config(api.config_report(read_settings(params)), outputs(params, lang))
+
+
+def providers(lang: str, as_json: bool) -> int:
+    from smtpdoctor.views.providers import table_document, table_lines
+
+    table = api.providers()
+    if as_json:
+        return emit.json_document(table_document(table, lang))
+    return emit.lines(lambda width: table_lines(table, lang))
+
+
+def explain(code: str, lang: str, as_json: bool, env_file: str | None) -> int:
+    from smtpdoctor.views.explain import explain_document, explain_lines
+
+    matches, preflight = api.explain(code, env_file)
+    settings = preflight.settings if preflight else None
+    provider = preflight.provider if preflight else None
+    if not matches:
+        if as_json:
+            emit.json_document({"schema": 1, "query": code, "matches": []})
+        echo_error(f"smtpdoctor: No explanation for {code!r}. Try an error code (EAUTH), a reply code "
+                   "(535, 5.7.8), a reply text, or a reason id (tls.wrong_mode).")
+        return int(ExitCode.CONFIG_ERROR)
+    if as_json:
+        return emit.json_document(explain_document(code, matches, lang, settings, provider))
+    return emit.lines(lambda width: explain_lines(matches, lang, width, settings, provider))
+
+
+def usage(command: str | None, message: str, lang: str) -> None:
+    """A command line that could not be used, under --json: still one document."""
+    from smtpdoctor.views.document import usage_document
+
+    emit.json_document(usage_document(command, message, lang))
+

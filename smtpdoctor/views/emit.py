@@ -1,0 +1,128 @@
+"""Every output a command was asked for — a JUnit file, the JSON document or the text,
+GitHub annotations — and the exit code, whatever happened to stdout."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from smtpdoctor.views.console import (
+    echo_error,
+    emit_json,
+    make_console,
+    silence_stdout,
+    width_for,
+    write_lines,
+)
+
+if TYPE_CHECKING:
+    from smtpdoctor.model import Checked, Report
+
+# The views for documents and CI formats are imported by the function that prints them:
+# `--help` and `providers` start without them.
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """How a command's result is shown: the options the command line gives for it."""
+
+    lang: str = "en"
+    as_json: bool = False
+    quiet: bool = False
+    verbose: bool = False
+    junit_xml: str | None = None
+    output_format: str | None = None  # "text", "github", or None (github under GitHub Actions)
+
+    @property
+    def github(self) -> bool:
+        return self.output_format == "github" or (
+            self.output_format is None and os.environ.get("GITHUB_ACTIONS") == "true")
+
+
+def report(result: Report, how: Outputs) -> int:
+    """Print one report every way asked for; the exit code to end with."""
+    from smtpdoctor.views import ci
+    from smtpdoctor.views.document import document
+    from smtpdoctor.views.terminal import print_report
+
+    lang = how.lang
+    return _emit(how, result.exit_code,
+                 junit=lambda path: ci.write_junit(result, path, lang),
+                 as_json=lambda: emit_json(document(result, lang)),
+                 text=lambda: print_report(result, make_console(), lang, quiet=how.quiet,
+                                           verbose=how.verbose),
+                 annotations=lambda: ci.github_annotations(result, lang))
+
+
+def fleet(command: str, checked: Sequence[Checked], how: Outputs) -> int:
+    """--accounts: the same outputs as one check, for the lot."""
+    from smtpdoctor.model import worst
+    from smtpdoctor.views import ci
+    from smtpdoctor.views.document import fleet_document
+    from smtpdoctor.views.terminal import print_fleet
+
+    lang = how.lang
+    return _emit(how, worst(checked),
+                 junit=lambda path: ci.write_junit_fleet(checked, command, path, lang),
+                 # Hundreds of accounts: one compact line (jq reads it as well), a third of the bytes.
+                 as_json=lambda: emit_json(fleet_document(command, checked, lang),
+                                           indent=None if len(checked) > 20 else 2),
+                 text=lambda: print_fleet(checked, make_console(), lang, quiet=how.quiet),
+                 annotations=lambda: [line for c in checked
+                                      for line in ci.github_annotations(c.report, lang, c.label)])
+
+
+def config(result: Report, how: Outputs) -> int:
+    """`smtpdoctor config`: the settings as resolved."""
+    from smtpdoctor.views.document import document
+    from smtpdoctor.views.terminal import print_config
+
+    return _emit(how, result.exit_code, junit=lambda path: None,
+                 as_json=lambda: emit_json(document(result, how.lang)),
+                 text=lambda: print_config(result, make_console(), how.lang), annotations=list)
+
+
+def lines(make: Callable[[int], list[str]]) -> int:
+    """Plain lines on stdout, made for its width (`providers`, `explain`)."""
+    try:
+        write_lines(make(width_for(sys.stdout)))
+    except OSError:
+        silence_stdout()
+    return 0
+
+
+def json_document(doc: dict[str, object]) -> int:
+    try:
+        emit_json(doc)
+    except OSError:
+        silence_stdout()
+    return 0
+
+
+def _emit(how: Outputs, code: int, *, junit: Callable[[str], None], as_json: Callable[[], None],
+          text: Callable[[], None], annotations: Callable[[], list[str]]) -> int:
+    if how.junit_xml:
+        try:
+            junit(how.junit_xml)
+        except OSError as exc:  # checked before probing; the disk may still fill up
+            echo_error(f"smtpdoctor: could not write {how.junit_xml}: {exc.strerror or exc}")
+    try:
+        if how.as_json:
+            as_json()
+        else:
+            text()
+        if how.github:
+            # Annotations go to stdout (where Actions reads workflow commands), but
+            # never into a --json document, which must stay one parseable value.
+            stream = sys.stderr if how.as_json else sys.stdout
+            for line in annotations():
+                stream.write(f"{line}\n")
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError:
+        # A closed pipe (`| grep -q`), a full disk: the verdict still decides the exit code.
+        silence_stdout()
+    return int(code)

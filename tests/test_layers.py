@@ -1,0 +1,164 @@
+"""The house rules (ARCHITECTURE.md), read from the code's own imports with ``ast``.
+
+Every import counts: module level, inside a function, and under ``TYPE_CHECKING`` — a
+type-only import still ties one wing to another."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "smtpdoctor"
+
+# The ground: values and tables every wing may read. config.values holds the settings as data
+# (a Report carries them), config.families the table of variable names they are read by.
+GROUND = frozenset({"smtpdoctor.codes", "smtpdoctor.catalog", "smtpdoctor.model", "smtpdoctor.providers",
+                    "smtpdoctor.secret", "smtpdoctor.classify", "smtpdoctor.config.values",
+                    "smtpdoctor.config.families"})
+# wing → the wings it must never import
+FORBIDDEN = {
+    "config": ("wire", "probes", "runner", "views", "accounts", "api", "cli"),
+    "accounts": ("wire", "probes", "runner", "views", "api", "cli"),
+    "wire": ("probes", "runner", "views", "accounts", "api", "cli"),
+    "probes": ("runner", "views", "accounts", "api", "cli"),
+    "runner": ("views", "api", "cli"),
+    "views": ("runner", "probes", "wire", "accounts", "cli"),
+    "api": ("cli",),
+}
+# Imports made when a function is called, allowed across a rule, each with its reason.
+ALLOWED = {
+    ("smtpdoctor.model", "smtpdoctor.views.document"):
+        "Report.to_dict() is the Python API's JSON document; the view is imported when it is called",
+}
+THIRD_PARTY_HOMES = {"click": ("smtpdoctor.cli",), "rich": ("smtpdoctor.views",)}
+
+
+def module_name(path: Path, package: Path = PACKAGE) -> str:
+    parts = path.relative_to(package.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path, root: Path = PACKAGE) -> Iterator[tuple[str, int]]:
+    """Every module ``path`` imports (absolute names), with the line."""
+    name = module_name(path, root)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            yield module, node.lineno
+            for alias in node.names:  # `from smtpdoctor.runner import check` imports a module
+                yield f"{module}.{alias.name}", node.lineno
+
+
+def graph(package: Path = PACKAGE) -> dict[str, dict[str, int]]:
+    """module → {imported package module: line}."""
+    files = {module_name(p, package): p for p in package.rglob("*.py")}
+    edges: dict[str, dict[str, int]] = {}
+    for name, path in files.items():
+        edges[name] = {}
+        for target, line in imports(path, package):
+            if target in files and target != name and (name, target) not in ALLOWED:
+                edges[name].setdefault(target, line)
+    return edges
+
+
+def wing(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "smtpdoctor"
+
+
+def rule_breaks(edges: dict[str, dict[str, int]]) -> list[str]:
+    breaks = []
+    for source, targets in edges.items():
+        for target, line in targets.items():
+            if source in GROUND and target not in GROUND:
+                breaks.append(f"{source}:{line} imports {target}: the ground imports only the ground")
+            elif target.startswith(tuple(f"smtpdoctor.{w}" for w in FORBIDDEN.get(wing(source), ()))):
+                breaks.append(f"{source}:{line} imports {target}: {wing(source)} never imports {wing(target)}")
+    return breaks
+
+
+def circles(edges: dict[str, dict[str, int]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in edges.get(node, {}):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_wings_keep_their_rules() -> None:
+    assert rule_breaks(graph()) == []
+
+
+def test_there_is_no_import_circle() -> None:
+    assert circles(graph()) == []
+
+
+@pytest.mark.parametrize("library", sorted(THIRD_PARTY_HOMES))
+def test_a_library_is_imported_only_in_its_home(library: str) -> None:
+    homes = THIRD_PARTY_HOMES[library]
+    strays = [f"{module_name(p)}:{line}" for p in PACKAGE.rglob("*.py")
+              for target, line in imports(p)
+              if target.split(".")[0] == library and not module_name(p).startswith(homes)]
+    assert strays == []
+
+
+def test_the_cli_is_thin() -> None:
+    cli = PACKAGE / "cli.py"
+    allowed = ("smtpdoctor", "smtpdoctor.api", "smtpdoctor.codes", "smtpdoctor.views")
+    package_imports = {t for t, _ in imports(cli) if t.startswith("smtpdoctor")}
+    assert {t for t in package_imports if not t.startswith(allowed)} == set()
+    assert len(cli.read_text(encoding="utf-8").splitlines()) <= 250
+
+
+def test_the_checker_finds_what_it_forbids(tmp_path: Path) -> None:
+    """A deliberate bad house: the checker must see each kind of break."""
+    root = tmp_path / "smtpdoctor"
+    for folder in ("config", "views", "runner"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "__init__.py").write_text("")
+    (root / "__init__.py").write_text("")
+    (root / "model.py").write_text("from smtpdoctor.views import text\n")
+    (root / "views" / "text.py").write_text("from smtpdoctor.runner.check import run\n")
+    (root / "runner" / "check.py").write_text("def run():\n    from smtpdoctor import model\n")
+    (root / "config" / "settings.py").write_text("import smtpdoctor.runner.check\n")
+    edges = graph(root)
+    breaks = rule_breaks(edges)
+    assert any(b.startswith("smtpdoctor.model:1 imports smtpdoctor.views") for b in breaks)
+    assert any("views never imports runner" in b for b in breaks)
+    assert any("config never imports runner" in b for b in breaks)
+    assert circles(edges) == [["smtpdoctor.model", "smtpdoctor.runner.check", "smtpdoctor.views.text"]]
