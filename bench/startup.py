@@ -1,8 +1,11 @@
 """Start-up time of the commands, against `python -c pass` and `import click`,
 as medians of N runs.
 
-    python bench/startup.py [N]
+    python bench/startup.py [N] [--against DIR]
 
+With ``--against DIR`` (a checkout of another commit, e.g. ``git worktree add /tmp/before
+HEAD~3``) every command also runs with that tree's package first on the path, in the same
+round-robin, and the table gains its ratios: a paired before/after comparison.
 Run it on a quiet machine; it is a measurement, not a test.
 """
 
@@ -31,29 +34,42 @@ CASES = {
 ENVIRONMENT = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def once_ms(command: list[str]) -> float:
+def once_ms(command: list[str], env: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
     subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-                   env=ENVIRONMENT)
+                   env=env or ENVIRONMENT)
     return (time.perf_counter() - started) * 1000
 
 
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 15
-    for command in CASES.values():
-        once_ms(command)  # writes bytecode, warms the file cache
+    args = sys.argv[1:]
+    against = None
+    if "--against" in args:
+        at = args.index("--against")
+        against = args[at + 1]
+        del args[at:at + 2]
+    runs = int(args[0]) if args else 15
+    cases: dict[str, tuple[list[str], dict[str, str] | None]] = {n: (c, None) for n, c in CASES.items()}
+    if against:
+        other = {**ENVIRONMENT, "PYTHONPATH": against}
+        cases |= {f"{n} [before]": (c, other) for n, c in CASES.items() if n.startswith("smtpdoctor")}
+    for command, env in cases.values():
+        once_ms(command, env)  # writes bytecode, warms the file cache
     # Round-robin, so a busy moment of the machine costs every case alike; every ratio is
     # taken against the import-click median of the same runs.
-    times: dict[str, list[float]] = {name: [] for name in CASES}
+    times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(runs):
-        for name, command in CASES.items():
-            times[name].append(once_ms(command))
+        for name, (command, env) in cases.items():
+            times[name].append(once_ms(command, env))
     medians = {name: statistics.median(ms) for name, ms in times.items()}
     baseline, click_ms = medians["python -c pass"], medians["python -c 'import click'"]
     print(f"median of {runs} runs; goals: --help ≤ 1.5×, providers and explain ≤ 2.5× import click")
     for name, ms in medians.items():
-        print(f"{name:28} {ms:7.1f} ms  (+{ms - baseline:5.1f} ms over python -c pass, "
-              f"{ms / click_ms:4.2f}× import click)")
+        line = (f"{name:37} {ms:7.1f} ms  (+{ms - baseline:5.1f} ms over python -c pass, "
+                f"{ms / click_ms:4.2f}× import click)")
+        if f"{name} [before]" in medians:
+            line += f"  {ms / medians[name + ' [before]']:4.2f}× before"
+        print(line)
 
 
 if __name__ == "__main__":

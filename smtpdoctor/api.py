@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
 
 from smtpdoctor.codes import CLIENT_IDS, PROBE_ORDER
@@ -152,6 +150,8 @@ def with_output_file(preflight: Preflight, path: str | None) -> Preflight:
     problem = output_path_problem(path)
     if problem is None:
         return preflight
+    from dataclasses import replace
+
     unwritable = Finding(Severity.ERROR, "config.output_unwritable",
                          frozen_params({"file": path, "detail": problem}))
     return replace(preflight, findings=(*preflight.findings, unwritable))
@@ -161,6 +161,8 @@ def output_path_problem(path: str | None) -> str | None:
     """Why a report file cannot be written there, or None."""
     if not path:
         return None
+    from pathlib import Path
+
     target = Path(path)
     folder = target.parent
     if target.is_dir():
@@ -193,6 +195,8 @@ async def arun(command: str, preflight: Preflight, recipients: tuple[str, ...], 
     report = await arun_command(command, preflight, recipients, options, on_step=on_step, on_retry=on_retry)
     if not write_fix:
         return report
+    from dataclasses import replace
+
     from smtpdoctor.config.dotenv_edit import write_fixes
 
     report, written = write_fixes(report, preflight)
@@ -253,7 +257,7 @@ def explain(query: str, env_file: str | None = None
 
     matches = find(query, load_providers())
     preflight = None
-    if env_file is not None or Path(".env").is_file():
+    if env_file is not None or os.path.isfile(".env"):
         preflight = read_settings(env_file, settings_overrides())
         if preflight.settings.family is None:
             preflight = None

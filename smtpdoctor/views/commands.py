@@ -6,16 +6,26 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from smtpdoctor import api
 from smtpdoctor.codes import ExitCode
-from smtpdoctor.views import emit
-from smtpdoctor.views.console import echo_error, is_terminal
+from smtpdoctor.views.console import (
+    echo_error,
+    emit_json,
+    is_terminal,
+    silence_stdout,
+    width_for,
+    write_lines,
+)
 
 if TYPE_CHECKING:
     from smtpdoctor.config.preflight import Preflight
+    from smtpdoctor.views.emit import Outputs
+
+# The printing views (emit and what it calls) are imported by each command when it prints:
+# `--help` starts without them.
 
 # Command-line names that are not the run's own (RunOptions takes the rest as they are).
 NOT_RUN_OPTIONS = frozenset({"env_file", "host", "port", "user", "sender", "security", "provider_id",
@@ -37,7 +47,9 @@ def pick_lang(lang: str | None) -> str:
     return "zh" if locale.lower().startswith("zh") else "en"
 
 
-def outputs(params: Mapping[str, Any], lang: str) -> emit.Outputs:
+def outputs(params: Mapping[str, Any], lang: str) -> Outputs:
+    from smtpdoctor.views import emit
+
     return emit.Outputs(lang=lang, as_json=params["as_json"], quiet=params.get("quiet", False),
                         verbose=params.get("verbose", False), junit_xml=params.get("junit_xml"),
                         output_format=params.get("output_format"))
@@ -62,6 +74,8 @@ def showing_progress(params: Mapping[str, Any]) -> bool:
 
 def network(command: str, params: Mapping[str, Any], recipients: tuple[str, ...], lang: str) -> int:
     """`check` and `send-test`, for one app or (--accounts) many."""
+    from smtpdoctor.views import emit
+
     options = run_options(params, lang)
     if params.get("accounts"):
         return accounts(command, params, recipients, options, lang)
@@ -79,6 +93,7 @@ def accounts(command: str, params: Mapping[str, Any], recipients: tuple[str, ...
              options: api.RunOptions, lang: str) -> int:
     """--accounts: every row checked as its own app would be, one document for the lot,
     the worst row's exit code."""
+    from smtpdoctor.views import emit
     from smtpdoctor.views.progress import NO_HOOKS, fleet_bar
 
     where = api.accounts_source(params["accounts"], params.get("query"),
@@ -92,6 +107,8 @@ def accounts(command: str, params: Mapping[str, Any], recipients: tuple[str, ...
 
 
 def domain(params: Mapping[str, Any], lang: str) -> int:
+    from smtpdoctor.views import emit
+
     options = run_options(params, lang, alt_ports="none")
     preflight = read_settings(params)
     report = api.run_sync(api.adomain(preflight, params.get("domain_name"), options))
@@ -99,6 +116,8 @@ def domain(params: Mapping[str, Any], lang: str) -> int:
 
 
 def config(params: Mapping[str, Any], lang: str) -> int:
+    from smtpdoctor.views import emit
+
     if params.get("accounts"):
         # Only a PostgreSQL source touches the network (to read the rows), within the default timeout.
         return accounts("config", params, (), run_options(params, lang, alt_ports="none"), lang)
@@ -110,8 +129,8 @@ def providers(lang: str, as_json: bool) -> int:
 
     table = api.providers()
     if as_json:
-        return emit.json_document(table_document(table, lang))
-    return emit.lines(lambda width: table_lines(table, lang))
+        return json_document(table_document(table, lang))
+    return lines(lambda width: table_lines(table, lang))
 
 
 def explain(code: str, lang: str, as_json: bool, env_file: str | None) -> int:
@@ -122,18 +141,34 @@ def explain(code: str, lang: str, as_json: bool, env_file: str | None) -> int:
     provider = preflight.provider if preflight else None
     if not matches:
         if as_json:
-            emit.json_document({"schema": 1, "query": code, "matches": []})
+            json_document({"schema": 1, "query": code, "matches": []})
         echo_error(f"smtpdoctor: No explanation for {code!r}. Try an error code (EAUTH), a reply code "
                    "(535, 5.7.8), a reply text, or a reason id (tls.wrong_mode).")
         return int(ExitCode.CONFIG_ERROR)
     if as_json:
-        return emit.json_document(explain_document(code, matches, lang, settings, provider))
-    return emit.lines(lambda width: explain_lines(matches, lang, width, settings, provider))
+        return json_document(explain_document(code, matches, lang, settings, provider))
+    return lines(lambda width: explain_lines(matches, lang, width, settings, provider))
 
 
 def usage(command: str | None, message: str, lang: str) -> None:
     """A command line that could not be used, under --json: still one document."""
     from smtpdoctor.views.document import usage_document
 
-    emit.json_document(usage_document(command, message, lang))
+    json_document(usage_document(command, message, lang))
 
+
+def lines(make: Callable[[int], list[str]]) -> int:
+    """Plain lines on stdout, made for its width (`providers`, `explain`)."""
+    try:
+        write_lines(make(width_for(sys.stdout)))
+    except OSError:
+        silence_stdout()
+    return 0
+
+
+def json_document(doc: dict[str, object]) -> int:
+    try:
+        emit_json(doc)
+    except OSError:
+        silence_stdout()
+    return 0

@@ -14,8 +14,6 @@ from smtpdoctor.views.console import (
     emit_json,
     make_console,
     silence_stdout,
-    width_for,
-    write_lines,
 )
 
 if TYPE_CHECKING:
@@ -83,23 +81,6 @@ def config(result: Report, how: Outputs) -> int:
     return _emit(how, result.exit_code, junit=lambda path: None,
                  as_json=lambda: emit_json(document(result, how.lang)),
                  text=lambda: print_config(result, make_console(), how.lang), annotations=list)
-
-
-def lines(make: Callable[[int], list[str]]) -> int:
-    """Plain lines on stdout, made for its width (`providers`, `explain`)."""
-    try:
-        write_lines(make(width_for(sys.stdout)))
-    except OSError:
-        silence_stdout()
-    return 0
-
-
-def json_document(doc: dict[str, object]) -> int:
-    try:
-        emit_json(doc)
-    except OSError:
-        silence_stdout()
-    return 0
 
 
 def _emit(how: Outputs, code: int, *, junit: Callable[[str], None], as_json: Callable[[], None],
