@@ -252,3 +252,94 @@ def _hints(reason: str, words: str, table: ProviderTable) -> dict[str, str]:
     host = (match.group(1) or match.group(2)).rstrip(".") if match else ""
     suggestion = table.nearest_host(host) if host else None
     return {"host": host, "suggestion": suggestion} if suggestion else ({"host": host} if host else {})
+
+
+# --- server replies -------------------------------------------------------------------
+
+ENHANCED_CODE = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
+
+
+def enhanced_code(text: str) -> str | None:
+    match = ENHANCED_CODE.search(text)
+    return match.group(1) if match else None
+
+
+def classify_reply(
+    code: int | None, text: str, table: ProviderTable, provider: Provider | None
+) -> tuple[str, str] | None:
+    """The reason a server reply means and the provider whose text it is, from
+    the provider table's reply texts."""
+    for owner, rule in table.reply_rules(provider):
+        if rule.matches(code, text):
+            return rule.reason, owner.id
+    return None
+
+
+def classify_refusal(code: int, text: str, table: ProviderTable, provider: Provider | None,
+                     prefixes: tuple[str, ...], fallback: str) -> tuple[str, str | None]:
+    """The reason for a refusal at one step (its reasons start with ``prefixes``), and the
+    provider whose reply text matched when the settings named none; ``fallback`` when no
+    known text matches."""
+    if not 400 <= code <= 599:
+        # A refusal must be a 4xx or 5xx; anything else (999, 2x0 parsed
+        # as -1, a 250 to AUTH) is the server breaking the protocol.
+        return "smtp.protocol_error", None
+    match = classify_reply(code, text, table, provider)
+    if match and match[0].startswith(prefixes):
+        # A reply names its server; its provider's remedy applies only when the
+        # settings named none (a custom-domain Exmail account, a bare IP…).
+        return match[0], (match[1] if provider is None else None)
+    generic = classify_mta_reply(text)
+    if generic and generic.startswith(prefixes) and not 400 <= code < 500:
+        return generic, None
+    return fallback, None
+
+
+def auth_reason_by_code(code: int, text: str) -> str:
+    if code == 530 and "tls" in text.lower():
+        return "auth.tls_required"
+    if 400 <= code < 500:
+        return "auth.temporary"
+    return "auth.bad_credentials"
+
+
+def sender_reason_by_code(code: int, text: str) -> str:
+    lowered = text.lower()
+    if code == 530 or "authentication" in lowered or "not authenticated" in lowered:
+        return "envelope.auth_required"
+    return "envelope.sender_rejected"
+
+
+# --- certificates, connections, time limits --------------------------------------------
+
+# OpenSSL's verify codes (X509_V_ERR_*): what a refused certificate means.
+VERIFY_REASONS = {
+    9: "tls.cert_expired",   # not yet valid: usually this machine's clock
+    10: "tls.cert_expired",
+    62: "tls.cert_name_mismatch",
+    64: "tls.cert_name_mismatch",
+}
+
+
+def certificate_reason(verify_code: int | None) -> str:
+    return VERIFY_REASONS.get(verify_code or 0, "tls.cert_untrusted")
+
+
+def connect_reason(exc: BaseException) -> str:
+    """What a failed TCP connect means: no answer, refused (a reset counts), or no route."""
+    import errno
+
+    if isinstance(exc, TimeoutError):
+        return "tcp.timeout"
+    reset = isinstance(exc, OSError) and exc.errno == errno.ECONNRESET
+    if isinstance(exc, ConnectionRefusedError) or reset:
+        return "tcp.refused"
+    return "tcp.unreachable"
+
+
+# The reason of a step that ran out of time.
+TIMEOUT_REASONS = {
+    "dns": "dns.timeout", "tcp": "tcp.timeout", "tls": "tls.timeout", "smtp": "smtp.timeout",
+    "oauth": "oauth.timeout", "auth": "auth.timeout", "envelope": "envelope.timeout",
+    "send": "message.timeout", "delivery": "delivery.not_arrived",
+}

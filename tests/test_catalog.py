@@ -109,7 +109,7 @@ def test_issue_providers_are_all_in_the_table():
 
 
 def test_a_generic_reply_from_an_unknown_server_lends_no_providers_remedy():
-    from smtpdoctor.wire.net import classify_reply
+    from smtpdoctor.classify import classify_reply
 
     table = load_providers()
     assert classify_reply(535, "535 5.7.8 Authentication credentials invalid", table, None) is None

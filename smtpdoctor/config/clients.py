@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from smtpdoctor.codes import CLIENT_IDS
-from smtpdoctor.config.families import FAMILY_BY_ID, URL_KEYS, pick
+from smtpdoctor.config.families import FAMILY_BY_ID, MODE_SCHEMES, URL_KEYS, pick
 from smtpdoctor.config.values import Connection, TlsWords
 
 __all__ = ["CLIENT_IDS"]
@@ -194,7 +194,7 @@ def _generic_change(s: Settings, out: dict[str, str], security: str, ssl_var: st
 
 
 def _url_change(s: Settings, port: int, security: str) -> dict[str, str] | None:
-    scheme = {"ssl": "smtps", "starttls": "smtp+tls", "plain": "smtp"}[security]
+    scheme = MODE_SCHEMES[security]
     origin = s.origins.get("host")
     name = origin.variable if origin and origin.variable in URL_KEYS else URL_KEYS[0]
     user = f"{s.username}:{MASK}@" if s.username else ""

@@ -36,6 +36,12 @@ class Family:
 
 
 URL_KEYS = ("SMTP_URL", "MAIL_URL", "EMAIL_URL")
+# A URL's scheme in its spellings → the scheme it means; each meant scheme's TLS mode and
+# default port; and the scheme a fix writes for a mode. One table for reading and writing.
+URL_SCHEMES = {"smtps": "smtps", "smtp+ssl": "smtps", "smtp+tls": "smtp+tls", "smtp+starttls": "smtp+tls",
+               "smtp": "smtp"}
+SCHEME_PORTS = {"smtps": 465, "smtp+tls": 587, "smtp": 25}
+MODE_SCHEMES = {"ssl": "smtps", "starttls": "smtp+tls", "plain": "smtp"}
 FAMILIES: tuple[Family, ...] = (
     Family("url", "URL", host=URL_KEYS, sender=("SMTP_FROM", "MAIL_FROM", "EMAIL_FROM"),
            markers=URL_KEYS),

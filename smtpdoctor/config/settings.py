@@ -24,6 +24,8 @@ from smtpdoctor.config.families import (
     KNOWN_KEYS,
     LARAVEL_TLS_KEYS,
     MAIL_PREFIXES,
+    SCHEME_PORTS,
+    URL_SCHEMES,
     Family,
     port_for,
 )
@@ -514,9 +516,7 @@ def _read_url(partial: _Partial, add: _Add) -> None:
         add(Severity.ERROR, "config.bad_url", variable=raw.name)
         return
     scheme = parts.scheme.lower()
-    schemes = {"smtps": "smtps", "smtp+ssl": "smtps", "smtp+tls": "smtp+tls",
-               "smtp+starttls": "smtp+tls", "smtp": "smtp"}
-    if scheme not in schemes or not parts.hostname:
+    if scheme not in URL_SCHEMES or not parts.hostname:
         add(Severity.ERROR, "config.bad_url", variable=raw.name)
         return
     origin = raw.origin
@@ -527,9 +527,9 @@ def _read_url(partial: _Partial, add: _Add) -> None:
         partial.values["username"] = RawValue(raw.name, unquote(parts.username), origin)
     if parts.password:
         partial.values["password"] = RawValue(raw.name, unquote(parts.password), origin)
-    partial.words = TlsWords(scheme=schemes[scheme])
+    partial.words = TlsWords(scheme=URL_SCHEMES[scheme])
     if port is None:
-        default = {"smtps": 465, "smtp+tls": 587}.get(schemes[scheme], 25)
+        default = SCHEME_PORTS[URL_SCHEMES[scheme]]
         partial.values["port"] = RawValue(raw.name, str(default), Origin(Source.DEFAULT, f"{scheme}://"))
 
 

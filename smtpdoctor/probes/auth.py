@@ -3,6 +3,7 @@ sides support. The password goes on the wire here and nowhere else."""
 
 from __future__ import annotations
 
+from smtpdoctor.classify import auth_reason_by_code
 from smtpdoctor.model import ProbeResult
 from smtpdoctor.probes.session import Session, failed, passed, say
 from smtpdoctor.providers import Provider
@@ -16,14 +17,6 @@ PREFERENCE_CLEAR = ("cram-md5", "plain", "login")
 
 def choose_mechanism(offered: list[str], tls: bool) -> str | None:
     return next((m for m in (PREFERENCE_TLS if tls else PREFERENCE_CLEAR) if m in offered), None)
-
-
-def auth_reason_by_code(code: int, text: str) -> str:
-    if code == 530 and "tls" in text.lower():
-        return "auth.tls_required"
-    if 400 <= code < 500:
-        return "auth.temporary"
-    return "auth.bad_credentials"
 
 
 async def probe_auth(session: Session) -> list[ProbeResult]:

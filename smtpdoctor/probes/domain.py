@@ -19,8 +19,6 @@ from smtpdoctor.probes.records import (
     MAX_VOID_LOOKUPS,
     WEAK_KEY_BITS,
     DkimKey,
-    Lookup,
-    LookupError_,
     Spf,
     dmarc_records,
     dmarc_tags,
@@ -34,6 +32,7 @@ from smtpdoctor.probes.records import (
 )
 from smtpdoctor.probes.session import Session, failed, passed, say, skipped
 from smtpdoctor.providers import Provider
+from smtpdoctor.wire.dns import Lookup, NoAnswer
 
 DOMAIN_PROBES = ("mx", "spf", "dkim", "dmarc")
 
@@ -52,7 +51,7 @@ async def run_domain_probes(session: Session, domain: str,
     try:
         async with asyncio.timeout(session.remaining() + 0.5):
             results = await _probes(session, lookup, domain, selectors)
-    except (LookupError_, TimeoutError) as exc:
+    except (NoAnswer, TimeoutError) as exc:
         detail = str(exc) or "timeout"
         said = say("domain.lookup_failed", domain=domain, detail=detail)
         results = [failed(name, "domain.lookup_failed", said, params={"domain": domain, "detail": detail})

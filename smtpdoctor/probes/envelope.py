@@ -3,16 +3,10 @@ nothing is sent. This is where "sender must equal login" shows up."""
 
 from __future__ import annotations
 
+from smtpdoctor.classify import sender_reason_by_code
 from smtpdoctor.model import ErrorCode, ProbeResult
 from smtpdoctor.probes.session import Session, failed, passed, say
 from smtpdoctor.wire.addresses import wire_address
-
-
-def sender_reason_by_code(code: int, text: str) -> str:
-    lowered = text.lower()
-    if code == 530 or "authentication" in lowered or "not authenticated" in lowered:
-        return "envelope.auth_required"
-    return "envelope.sender_rejected"
 
 
 async def probe_envelope(session: Session) -> list[ProbeResult]:

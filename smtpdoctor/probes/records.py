@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from smtpdoctor.providers import Provider, ProviderTable
+from smtpdoctor.wire.dns import Lookup
 
 if TYPE_CHECKING:
     from smtpdoctor.probes.session import Session
@@ -19,44 +20,6 @@ MAX_LOOKUPS = 10
 MAX_VOID_LOOKUPS = 2
 LOOKUP_TERMS = frozenset({"include", "a", "mx", "ptr", "exists", "redirect"})
 WEAK_KEY_BITS = 2048
-
-
-class LookupError_(Exception):
-    """The name server did not answer (timeout, SERVFAIL): not the same as "no record"."""
-
-
-class Lookup:
-    """TXT and MX lookups with dnspython, through --dns-server when given, within ``timeout``."""
-
-    def __init__(self, dns_server: tuple[str, int] | None, timeout: float) -> None:
-        import dns.asyncresolver
-
-        self.resolver = dns.asyncresolver.Resolver(configure=dns_server is None)
-        if dns_server is not None:
-            self.resolver.nameservers = [dns_server[0]]
-            self.resolver.port = dns_server[1]
-        self.resolver.lifetime = timeout
-        self.queries = 0
-
-    async def records(self, name: str, kind: str) -> list[str]:
-        """The records' text (TXT strings joined, MX exchanges by preference); [] for none."""
-        import dns.exception
-        import dns.resolver
-
-        self.queries += 1
-        try:
-            answer = await self.resolver.resolve(name, kind, raise_on_no_answer=False)
-        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
-            return []
-        except (dns.exception.Timeout, dns.resolver.NoNameservers,
-                dns.resolver.NoResolverConfiguration) as exc:
-            raise LookupError_(type(exc).__name__) from None
-        if kind == "TXT":
-            return [b"".join(r.strings).decode("utf-8", "replace") for r in answer]
-        if kind == "MX":
-            ranked = sorted(answer, key=lambda r: r.preference)
-            return [r.exchange.to_text().rstrip(".").lower() for r in ranked]
-        return [r.to_text() for r in answer]
 
 
 def provider_by_mx(table: ProviderTable, exchanges: list[str]) -> Provider | None:

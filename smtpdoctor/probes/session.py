@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from smtpdoctor.catalog import code_for
-from smtpdoctor.classify import classify_mta_reply, decode_reply
+from smtpdoctor.classify import classify_refusal, decode_reply, enhanced_code
 from smtpdoctor.config.values import Settings
 from smtpdoctor.model import ErrorCode, ProbeError, ProbeResult, Status, frozen_params, printable
 from smtpdoctor.providers import Provider, ProviderTable
 from smtpdoctor.secret import Redactor, Secret
-from smtpdoctor.wire.net import classify_reply, enhanced_code
 
 if TYPE_CHECKING:
     from aiosmtplib import SMTP
@@ -104,19 +103,7 @@ class Session:
                  fallback: str) -> tuple[str, str | None]:
         """The reason for a refusal at this step, and the provider whose reply
         text matched; ``fallback`` when no known text matches."""
-        if not 400 <= code <= 599:
-            # A refusal must be a 4xx or 5xx; anything else (999, 2x0 parsed
-            # as -1, a 250 to AUTH) is the server breaking the protocol.
-            return "smtp.protocol_error", None
-        match = classify_reply(code, text, self.table, self.provider)
-        if match and match[0].startswith(prefixes):
-            # A reply names its server; its provider's remedy applies only when the
-            # settings named none (a custom-domain Exmail account, a bare IP…).
-            return match[0], (match[1] if self.provider is None else None)
-        generic = classify_mta_reply(text)
-        if generic and generic.startswith(prefixes) and not 400 <= code < 500:
-            return generic, None
-        return fallback, None
+        return classify_refusal(code, text, self.table, self.provider, prefixes, fallback)
 
     def tls_active(self) -> bool:
         client = self.client

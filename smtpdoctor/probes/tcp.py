@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import socket
 from dataclasses import replace
 
+from smtpdoctor.classify import connect_reason
 from smtpdoctor.model import ProbeResult, frozen_params
 from smtpdoctor.probes.session import Session, failed, passed, say
 from smtpdoctor.wire.net import open_socket
@@ -89,15 +89,13 @@ async def _gather_answers(alternatives: dict[int, asyncio.Task[str | None]]) -> 
 
 def _failure(session: Session, port: int, exc: BaseException, answered: dict[int, str]) -> ProbeResult:
     host = session.settings.host
+    reason = connect_reason(exc)
     if isinstance(exc, TimeoutError):
-        reason, what = "tcp.timeout", f"no answer within {session.timeout:g} s"
+        what = "§detail.tcp_no_answer"
     elif isinstance(exc, ConnectionRefusedError):
-        reason, what = "tcp.refused", "connection refused"
+        what = "§detail.tcp_refused"
     else:
-        reason = "tcp.unreachable"
         what = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        if isinstance(exc, OSError) and exc.errno == errno.ECONNRESET:
-            reason = "tcp.refused"
     # What the other ports said is the fix engine's to use: it tries them.
     session.port_modes.update({p: answered.get(p) for p in session.alt_ports if p != port})
     session.port_modes[port] = None

@@ -12,6 +12,7 @@ import contextlib
 import ssl
 import time
 
+from smtpdoctor.classify import certificate_reason
 from smtpdoctor.model import ProbeResult
 from smtpdoctor.probes.session import Said, Session, failed, passed, say, skipped
 from smtpdoctor.probes.smtp import say_ehlo
@@ -22,14 +23,6 @@ EXPIRY_WARNING_DAYS = 21
 # How long a plaintext greeting may take before we also ask, on a second
 # connection, whether the port is waiting for a TLS handshake instead.
 SNIFF_AFTER = 1.0
-VERIFY_REASONS = {
-    9: "tls.cert_expired",   # not yet valid: usually this machine's clock
-    10: "tls.cert_expired",
-    62: "tls.cert_name_mismatch",
-    64: "tls.cert_name_mismatch",
-}
-
-
 HANDSHAKE_DONE = say("tls.handshake_completed")
 
 
@@ -207,7 +200,7 @@ def _greeting_refused(session: Session, code: int, message: str) -> ProbeResult:
 
 
 def _certificate_failure(session: Session, exc: ssl.SSLCertVerificationError) -> ProbeResult:
-    reason = VERIFY_REASONS.get(exc.verify_code, "tls.cert_untrusted")
+    reason = certificate_reason(exc.verify_code)
     detail = exc.verify_message or str(exc)
     return failed("tls", reason, say("tls.cert_rejected", detail=detail), params={"detail": detail})
 

@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from smtpdoctor.classify import TIMEOUT_REASONS
 from smtpdoctor.model import ProbeResult, Status
 from smtpdoctor.probes.auth import probe_auth
 from smtpdoctor.probes.delivery import probe_delivery
@@ -36,11 +37,6 @@ PROBES: dict[str, Probe] = {
 # A step's own deadline fires first; this margin only catches a step that
 # ignores it, so the whole run still ends within the limits the user set.
 SAFETY_MARGIN = 0.5
-TIMEOUT_REASONS = {
-    "dns": "dns.timeout", "tcp": "tcp.timeout", "tls": "tls.timeout", "smtp": "smtp.timeout",
-    "oauth": "oauth.timeout", "auth": "auth.timeout", "envelope": "envelope.timeout",
-    "send": "message.timeout", "delivery": "delivery.not_arrived",
-}
 ProgressHook = Callable[[str], None]
 
 

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import socket
 import ssl
 import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from smtpdoctor.providers import Provider, ProviderTable
-
 T = TypeVar("T")
-ENHANCED_CODE = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
 
 
 async def in_daemon_thread(func: Callable[[], T]) -> T:
@@ -75,19 +71,3 @@ def local_hostname() -> str:
     if not name or any(ch.isspace() or ord(ch) < 33 or ord(ch) > 126 for ch in name):
         return "smtpdoctor.localdomain"
     return name
-
-
-def enhanced_code(text: str) -> str | None:
-    match = ENHANCED_CODE.search(text)
-    return match.group(1) if match else None
-
-
-def classify_reply(
-    code: int | None, text: str, table: ProviderTable, provider: Provider | None
-) -> tuple[str, str] | None:
-    """The reason a server reply means and the provider whose text it is, from
-    the provider table's reply texts."""
-    for owner, rule in table.reply_rules(provider):
-        if rule.matches(code, text):
-            return rule.reason, owner.id
-    return None

@@ -1,0 +1,123 @@
+"""DNS as smtpdoctor asks it: the system resolver as the app's client uses it (getaddrinfo,
+in a daemon thread, bounded), one name server asked directly (--dns-server), and the TXT and
+MX records of the sending-domain checks. One module, one set of failures."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from smtpdoctor.wire.net import in_daemon_thread
+
+
+class LookupFailed(LookupError):
+    """A host name found no address: ``reason`` is a dns.* reason, ``detail`` the resolver's words."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+async def resolve_system(host: str, limit: float) -> list[str]:
+    """What the app will get: the system resolver (getaddrinfo), bounded."""
+    def lookup() -> list[tuple[object, ...]]:
+        return socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)  # type: ignore[return-value]
+
+    try:
+        async with asyncio.timeout(limit):
+            infos = await in_daemon_thread(lookup)
+    except TimeoutError:
+        raise LookupFailed("dns.timeout") from None
+    except socket.gaierror as exc:
+        no_data = getattr(socket, "EAI_NODATA", None)
+        if exc.errno == socket.EAI_NONAME:
+            raise LookupFailed("dns.nxdomain", exc.strerror or "") from exc
+        if no_data is not None and exc.errno == no_data:
+            raise LookupFailed("dns.no_address", exc.strerror or "") from exc
+        if exc.errno == socket.EAI_AGAIN:
+            raise LookupFailed("dns.timeout", exc.strerror or "") from exc
+        raise LookupFailed("dns.error", exc.strerror or str(exc)) from exc
+    except UnicodeError as exc:
+        raise LookupFailed("dns.error", f"invalid host name ({exc})") from exc
+    seen: list[str] = []
+    for info in infos:
+        address = str(info[4][0])  # type: ignore[index]
+        if address not in seen:
+            seen.append(address)
+    if not seen:
+        raise LookupFailed("dns.no_address")
+    return seen
+
+
+async def resolve_with_server(host: str, server: str, port: int, limit: float) -> list[str]:
+    """A and AAAA from one name server, asked at the same time."""
+    import dns.asyncresolver
+    import dns.exception
+    import dns.name
+    import dns.resolver
+
+    resolver = dns.asyncresolver.Resolver(configure=False)
+    resolver.nameservers = [server]
+    resolver.port = port
+    resolver.timeout = limit
+    resolver.lifetime = limit
+    try:
+        qname = dns.name.from_text(host)
+    except dns.exception.DNSException as exc:
+        raise LookupFailed("dns.error", f"invalid host name ({exc})") from exc
+
+    async def query(rdtype: str) -> list[str]:
+        answer = await resolver.resolve(qname, rdtype, raise_on_no_answer=False)
+        return [r.to_text() for r in answer] if answer.rrset is not None else []
+
+    results = await asyncio.gather(query("A"), query("AAAA"), return_exceptions=True)
+    addresses = [a for r in results if isinstance(r, list) for a in r]
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if addresses:
+        return addresses
+    if any(isinstance(e, dns.resolver.NXDOMAIN) for e in errors):
+        raise LookupFailed("dns.nxdomain")
+    if any(isinstance(e, dns.exception.Timeout) for e in errors):
+        raise LookupFailed("dns.timeout")
+    if errors:
+        raise LookupFailed("dns.error", str(errors[0]) or type(errors[0]).__name__)
+    raise LookupFailed("dns.no_address")
+
+
+class NoAnswer(LookupError):
+    """The name server did not answer (timeout, SERVFAIL): not the same as "no record"."""
+
+
+class Lookup:
+    """TXT and MX lookups with dnspython, through --dns-server when given, within ``timeout``."""
+
+    def __init__(self, dns_server: tuple[str, int] | None, timeout: float) -> None:
+        import dns.asyncresolver
+
+        self.resolver = dns.asyncresolver.Resolver(configure=dns_server is None)
+        if dns_server is not None:
+            self.resolver.nameservers = [dns_server[0]]
+            self.resolver.port = dns_server[1]
+        self.resolver.lifetime = timeout
+        self.queries = 0
+
+    async def records(self, name: str, kind: str) -> list[str]:
+        """The records' text (TXT strings joined, MX exchanges by preference); [] for none."""
+        import dns.exception
+        import dns.resolver
+
+        self.queries += 1
+        try:
+            answer = await self.resolver.resolve(name, kind, raise_on_no_answer=False)
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            return []
+        except (dns.exception.Timeout, dns.resolver.NoNameservers,
+                dns.resolver.NoResolverConfiguration) as exc:
+            raise NoAnswer(type(exc).__name__) from exc
+        if kind == "TXT":
+            return [b"".join(r.strings).decode("utf-8", "replace") for r in answer]
+        if kind == "MX":
+            ranked = sorted(answer, key=lambda r: r.preference)
+            return [r.exchange.to_text().rstrip(".").lower() for r in ranked]
+        return [r.to_text() for r in answer]
