@@ -9,7 +9,8 @@ import pytest
 from smtpdoctor.config.clients import changes
 from smtpdoctor.config.dotenv_file import DotenvFile
 from smtpdoctor.config.preflight import resolve
-from smtpdoctor.config.settings import load_settings, parse_bool
+from smtpdoctor.config.reading import parse_bool
+from smtpdoctor.config.settings import load_settings
 from smtpdoctor.config.values import ClientChoice, Options, Source
 from smtpdoctor.providers import load_providers
 from smtpdoctor.views.words import origin_text

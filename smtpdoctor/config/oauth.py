@@ -14,7 +14,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from smtpdoctor.config.values import OAuth2
+from smtpdoctor.config.reading import Add
+from smtpdoctor.config.values import ClientChoice, OAuth2, RawValue
+from smtpdoctor.model import Severity
+from smtpdoctor.providers import Provider
 from smtpdoctor.secret import Secret
 
 if TYPE_CHECKING:
@@ -122,3 +125,62 @@ def seconds_left(claims: Mapping[str, object], now: float | None = None) -> int 
 def lacks_smtp_scope(scopes: str) -> bool:
     """True when a token lists scopes and none of them lets it send mail over SMTP."""
     return bool(scopes.strip()) and not any(word.lower() in scopes.lower() for word in SMTP_SCOPE_WORDS)
+
+
+# Clients that can log in with an OAuth2 token: nodemailer (auth.type "OAuth2"), aiosmtplib
+# (oauth_token_generator, 5.1+), Symfony Mailer's XOAuth2Authenticator (Laravel), and the
+# generic reading. Flask-Mail, Django's SMTP backend and smtplib send a password only.
+OAUTH2_CLIENTS = frozenset({"nodemailer", "aiosmtplib", "laravel", "generic"})
+
+
+def oauth2_login(merged: Mapping[str, RawValue], family: str | None, client: ClientChoice,
+                  provider: Provider | None, add: Add) -> OAuth2 | None:
+    """The OAuth2 login the client will use, with what cannot work flagged first."""
+    from smtpdoctor.config.oauth import (
+        EXPIRING_SECONDS,
+        is_loopback,
+        is_url,
+        jwt_claims,
+        lacks_smtp_scope,
+        seconds_left,
+        token_scopes,
+    )
+
+    oauth2 = read_oauth2({name: raw.value for name, raw in merged.items()}, family)
+    if oauth2 is None:
+        return None
+    first = next(iter(oauth2.variables.values()))
+    if client.id not in OAUTH2_CLIENTS:
+        add(Severity.WARNING, "config.oauth2_client_cannot", client=client.param, variable=first)
+        return None
+    endpoint = provider.oauth2 if provider else None
+    if oauth2.refresh_flow:
+        if not oauth2.client_id:
+            add(Severity.ERROR, "config.oauth2_incomplete", variable=oauth2.variable("CLIENT_ID"),
+                other=oauth2.variable("REFRESH_TOKEN"))
+        if oauth2.token_url:
+            if not is_url(oauth2.token_url):
+                add(Severity.ERROR, "config.oauth2_bad_token_url", variable=oauth2.variable("TOKEN_URL"),
+                    value=oauth2.token_url)
+            elif urlsplit(oauth2.token_url).scheme != "https" and not is_loopback(oauth2.token_url):
+                add(Severity.ERROR, "config.oauth2_insecure_token_url", variable=oauth2.variable("TOKEN_URL"),
+                    value=oauth2.token_url)
+        elif endpoint is None:
+            add(Severity.ERROR, "config.oauth2_no_token_url", variable=oauth2.variable("TOKEN_URL"))
+        if endpoint is not None:
+            from dataclasses import replace
+
+            oauth2 = replace(oauth2, token_url=oauth2.token_url or endpoint.url(oauth2.tenant),
+                             scope=endpoint.scope)
+    elif oauth2.access_token is not None:
+        # A JWT says when it ends and what it may do; decoded here, sent nowhere else.
+        claims = jwt_claims(oauth2.access_token.reveal())
+        left = seconds_left(claims) if claims else None
+        variable = oauth2.variable("ACCESS_TOKEN")
+        if left is not None and left <= 0:
+            add(Severity.WARNING, "config.oauth2_token_expired", variable=variable, minutes=-left // 60)
+        elif left is not None and left < EXPIRING_SECONDS:
+            add(Severity.WARNING, "config.oauth2_token_expiring", variable=variable, minutes=left // 60)
+        if claims and lacks_smtp_scope(token_scopes(claims)):
+            add(Severity.WARNING, "config.oauth2_token_scope", variable=variable, scopes=token_scopes(claims))
+    return oauth2

@@ -1,0 +1,92 @@
+"""Findings about the values themselves, whatever the family: the dotenv file's own
+problems, near-miss variable names, quoting, whitespace and characters that do not belong."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+
+from smtpdoctor.config.dotenv_file import DotenvFile
+from smtpdoctor.config.families import KNOWN_KEYS, MAIL_PREFIXES
+from smtpdoctor.config.reading import Add, Partial
+from smtpdoctor.config.values import Origin, RawValue, Source
+from smtpdoctor.model import Severity
+
+
+def dotenv_findings(dotenv: DotenvFile, add: Add) -> None:
+    if dotenv.unparsable_lines:
+        add(Severity.ERROR, "config.dotenv_unparsable", file=dotenv.shown_path,
+            lines=", ".join(map(str, dotenv.unparsable_lines)))
+    if dotenv.has_bom:
+        first = next(iter(dotenv.key_lines), "")
+        add(Severity.WARNING, "config.dotenv_bom", file=dotenv.shown_path,
+            variable=first.lstrip("\ufeff"))
+    for key, lines in dotenv.key_lines.items():
+        if len(lines) > 1:
+            add(Severity.WARNING, "config.duplicate_key", variable=key, file=dotenv.shown_path,
+                lines=", ".join(map(str, lines)), line=lines[-1])
+    if dotenv.others_can_read:
+        add(Severity.WARNING, "config.dotenv_permissions", file=dotenv.shown_path)
+    if dotenv.tracked_by_git:
+        add(Severity.WARNING, "config.dotenv_tracked", file=dotenv.shown_path)
+
+
+
+def typo_findings(
+    merged: Mapping[str, RawValue], dotenv: DotenvFile | None, primary: Partial | None, add: Add
+) -> None:
+    known = sorted(KNOWN_KEYS)
+    for name, raw in merged.items():
+        if name in KNOWN_KEYS or not name.startswith(MAIL_PREFIXES) or "_OAUTH2_" in name:
+            continue
+        # A cut-short name is the likeliest typo (MAIL_USER → MAIL_USERNAME); otherwise the
+        # closest spelling with the same prefix (MAIL_USER is not EMAIL_USER).
+        prefix = name.split("_", 1)[0] + "_"
+        same_prefix = [k for k in known if k.startswith(prefix)] or known
+        match = [k for k in same_prefix if k.startswith(name)][:1] or difflib.get_close_matches(
+            name, same_prefix, n=1, cutoff=0.75)
+        if not match or match[0] in merged:
+            continue
+        from_file = raw.origin.source is Source.DOTENV
+        # The process environment holds many unrelated variables: only hint at
+        # names the family in use would read.
+        if not from_file and not (primary and match[0] in primary.family.variables()):
+            continue
+        add(Severity.WARNING, "config.key_typo", variable=name, suggestion=match[0],
+            where=_where(raw.origin))
+
+
+def domain_shape(domain: str) -> bool:
+    """Labels of 1–63 characters, at most 253 in all: "x..y" and "example.com." are no
+    address's domain (the full check is dnspython's, for `domain`; this one costs nothing)."""
+    labels = domain.split(".")
+    return len(domain) <= 253 and all(0 < len(label) <= 63 for label in labels)
+
+
+def _where(origin: Origin) -> str:
+    """Where a variable was set, for messages that already name the variable: the file, or a
+    phrase (§) the report shows in its own language."""
+    if origin.source is Source.DOTENV:
+        return origin.file or ".env"
+    return f"§where.{origin.source.value}"
+
+
+# A line break in these goes into an SMTP command or a header: never a warning.
+INJECTABLE = frozenset({"host", "username", "sender"})
+
+
+def hygiene(setting: str, raw: RawValue, add: Add) -> None:
+    value = raw.value
+    where = _where(raw.origin)
+    if any(ch in value for ch in "\r\n\t\x00") or any(ord(ch) < 32 for ch in value):
+        # A trailing \r from a Windows editor is stripped before use; one inside the
+        # value would split the MAIL FROM command or the From header.
+        inside = any(ord(ch) < 32 or ch == "\x7f" for ch in value.strip())
+        severity = Severity.ERROR if setting in INJECTABLE and inside else Severity.WARNING
+        add(severity, "config.value_control_char", variable=raw.name, where=where)
+    elif value != value.strip():
+        add(Severity.WARNING, "config.value_whitespace", variable=raw.name, where=where)
+    stripped = value.strip()
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "\"'":
+        add(Severity.WARNING, "config.value_quoted", variable=raw.name, where=where)
+
