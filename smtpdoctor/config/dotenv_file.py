@@ -8,7 +8,7 @@ import logging
 import os
 import stat
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,33 +53,7 @@ def read_dotenv(path: Path, shown_path: str, *, check_git: bool = True) -> Doten
     def fail(reason: str, **params: object) -> DotenvError:
         return DotenvError(Finding(Severity.ERROR, reason, frozen_params({"file": shown_path, **params})))
 
-    try:
-        # stat first: a FIFO must not block the read, a huge file must not be parsed.
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise fail("config.dotenv_unreadable", detail="it is a directory")
-        if not stat.S_ISREG(info.st_mode):
-            raise fail("config.dotenv_unreadable",
-                       detail="it is not a regular file (a pipe, a device or a socket)")
-        if info.st_size > MAX_BYTES:
-            raise fail("config.dotenv_unreadable", detail=f"it is {info.st_size:,} bytes, more "
-                       f"than a settings file can be ({MAX_BYTES // 1024} KiB)")
-        raw = path.read_bytes()[:MAX_BYTES + 1]
-    except FileNotFoundError:
-        raise fail("config.dotenv_missing") from None
-    except OSError as exc:
-        raise fail("config.dotenv_unreadable", detail=exc.strerror or str(exc)) from None
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise fail("config.dotenv_unreadable", detail="it is UTF-16 (save it as UTF-8)")
-    if b"\x00" in raw:
-        raise fail("config.dotenv_unreadable", detail="it contains NUL bytes: a binary file")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise fail("config.dotenv_unreadable", detail=f"not UTF-8 (byte {exc.start})") from None
-    if text.count("\n") > MAX_LINES:
-        # python-dotenv's parser slows quadratically: refuse before it starts.
-        raise fail("config.dotenv_unreadable", detail=f"it has more than {MAX_LINES:,} lines")
+    text = _decoded(_read_bytes(path, fail), fail)
     # python-dotenv logs each unparsable line to stderr; they are a finding of ours.
     logging.getLogger("dotenv").addHandler(logging.NullHandler())
     logging.getLogger("dotenv").propagate = False
@@ -109,6 +83,39 @@ def read_dotenv(path: Path, shown_path: str, *, check_git: bool = True) -> Doten
         path=path,
         text=text,
     )
+
+
+def _read_bytes(path: Path, fail: Callable[..., DotenvError]) -> bytes:
+    try:
+        # stat first: a FIFO must not block the read, a huge file must not be parsed.
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise fail("config.dotenv_unreadable", detail="§detail.dotenv_directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise fail("config.dotenv_unreadable", detail="§detail.dotenv_not_regular")
+        if info.st_size > MAX_BYTES:
+            raise fail("config.dotenv_unreadable", detail="§detail.dotenv_too_big", size=f"{info.st_size:,}",
+                       limit=MAX_BYTES // 1024)
+        return path.read_bytes()[:MAX_BYTES + 1]
+    except FileNotFoundError as exc:
+        raise fail("config.dotenv_missing") from exc
+    except OSError as exc:
+        raise fail("config.dotenv_unreadable", detail=exc.strerror or str(exc)) from exc
+
+
+def _decoded(raw: bytes, fail: Callable[..., DotenvError]) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise fail("config.dotenv_unreadable", detail="§detail.dotenv_utf16")
+    if b"\x00" in raw:
+        raise fail("config.dotenv_unreadable", detail="§detail.dotenv_binary")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail("config.dotenv_unreadable", detail="§detail.dotenv_not_utf8", byte=exc.start) from exc
+    if text.count("\n") > MAX_LINES:
+        # python-dotenv's parser slows quadratically: refuse before it starts.
+        raise fail("config.dotenv_unreadable", detail="§detail.dotenv_too_many_lines", lines=f"{MAX_LINES:,}")
+    return text
 
 
 def _tracked_by_git(path: Path) -> bool:

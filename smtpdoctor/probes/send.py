@@ -18,22 +18,33 @@ def smtputf8_refusal(name: str, session: Session, addresses: list[str]) -> Probe
                   params={"addresses": ", ".join(addresses)})
 
 
+def _prepared(session: Session) -> tuple[str, list[tuple[str, bool]], bool, bytes] | ProbeResult:
+    """The envelope's addresses as they go on the wire, whether they need SMTPUTF8, and the
+    message (with the Message-ID and token the delivery step looks for)."""
+    s = session.settings
+    assert session.client is not None and s.sender is not None
+    sender, utf8 = wire_address(s.sender)
+    wired = [wire_address(r) for r in session.recipients]
+    utf8 = utf8 or any(needs for _, needs in wired)
+    if utf8 and not session.client.supports_extension("smtputf8"):
+        return smtputf8_refusal("send", session, [a for a in (s.sender, *session.recipients)
+                                                  if not wire_address(a)[0].isascii()])
+    session.sent_id, session.sent_token = new_message_id(s), secrets.token_hex(8)
+    message = build_message(s, session.recipients, subject=session.subject, body=session.body,
+                            smtputf8=utf8, message_id=session.sent_id, token=session.sent_token)
+    return sender, wired, utf8, message
+
+
 async def probe_send(session: Session) -> list[ProbeResult]:
     from aiosmtplib import SMTPResponseException
 
     client = session.client
-    s = session.settings
-    assert client is not None and s.sender is not None
-    sender, utf8 = wire_address(s.sender)
-    wired = [wire_address(r) for r in session.recipients]
-    utf8 = utf8 or any(needs for _, needs in wired)
-    if utf8 and not client.supports_extension("smtputf8"):
-        return [smtputf8_refusal("send", session, [a for a in (s.sender, *session.recipients)
-                                                   if not wire_address(a)[0].isascii()])]
+    assert client is not None
+    prepared = _prepared(session)
+    if isinstance(prepared, ProbeResult):
+        return [prepared]
+    sender, wired, utf8, message = prepared
     encoding = "utf-8" if utf8 else "ascii"
-    session.sent_id, session.sent_token = new_message_id(s), secrets.token_hex(8)
-    message = build_message(s, session.recipients, subject=session.subject, body=session.body,
-                            smtputf8=utf8, message_id=session.sent_id, token=session.sent_token)
     started = time.perf_counter()
     stage = "MAIL FROM"
     try:

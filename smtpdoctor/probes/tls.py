@@ -92,20 +92,37 @@ async def _not_tls(session: Session, reason: str, detail: str, summary: Said | N
 
 
 async def _starttls(session: Session) -> list[ProbeResult]:
-    from aiosmtplib import (
-        SMTPConnectError,
-        SMTPConnectResponseError,
-        SMTPConnectTimeoutError,
-        SMTPException,
-        SMTPResponseException,
-        SMTPTimeoutError,
-    )
-
     s = session.settings
     client = session.client
     assert client is not None
+    greeted = await _greeting_and_ehlo(session)
+    if greeted is not None:
+        return greeted
+    offered = client.supports_extension("starttls")
+    if s.security == "plain" or (not offered and s.starttls_optional):
+        # What the app does too: Flask-Mail without a flag never asks, an
+        # opportunistic client (nodemailer, Laravel) goes on in clear.
+        if s.security != "plain":
+            summary = say("tls.goes_on_plain", port=s.port)
+        else:
+            summary = say("tls.plain_offered") if offered else say("tls.plain")
+        if s.password:
+            return [passed("tls", summary, warning="tls.not_encrypted")]
+        return [passed("tls", summary)]
+    if not offered:
+        return [failed("tls", "tls.starttls_not_offered", say("tls.starttls_not_offered", port=s.port))]
+    return [await _upgrade(session)]
+
+
+async def _greeting_and_ehlo(session: Session) -> list[ProbeResult] | None:
+    """The plaintext greeting and EHLO before STARTTLS; the results when either fails (a port
+    that waits for TLS instead is told apart while the greeting is late)."""
+    from aiosmtplib import SMTPConnectError, SMTPConnectResponseError, SMTPConnectTimeoutError
+
+    s = session.settings
+    assert session.client is not None
     session.current = "greeting"
-    connect = asyncio.create_task(client.connect(timeout=session.remaining()))
+    connect = asyncio.create_task(session.client.connect(timeout=session.remaining()))
     if await _implicit_tls_instead(session, connect):
         session.port_modes[s.port or 0] = "ssl"
         return [failed("tls", "tls.wrong_mode", say("tls.waits_for_tls", port=s.port),
@@ -123,44 +140,37 @@ async def _starttls(session: Session) -> list[ProbeResult]:
                 failed("smtp", "smtp.disconnected", say("smtp.closed_before_greeting"),
                        params={"detail": detail})]
     session.greeting = session.record_reply(response.code, response.message)
-
     refused = await say_ehlo(session)
     if refused is not None:
         return [skipped("tls", say("skip.ehlo_failed")), refused]
+    return None
 
-    offered = client.supports_extension("starttls")
-    if s.security == "plain" or (not offered and s.starttls_optional):
-        # What the app does too: Flask-Mail without a flag never asks, an
-        # opportunistic client (nodemailer, Laravel) goes on in clear.
-        if s.security != "plain":
-            summary = say("tls.goes_on_plain", port=s.port)
-        else:
-            summary = say("tls.plain_offered") if offered else say("tls.plain")
-        if s.password:
-            return [passed("tls", summary, warning="tls.not_encrypted")]
-        return [passed("tls", summary)]
-    if not offered:
-        return [failed("tls", "tls.starttls_not_offered", say("tls.starttls_not_offered", port=s.port))]
 
+async def _upgrade(session: Session) -> ProbeResult:
+    """STARTTLS and the handshake, the certificate checked as the client checks it."""
+    from aiosmtplib import SMTPException, SMTPResponseException, SMTPTimeoutError
+
+    client = session.client
+    assert client is not None
     session.current = "STARTTLS"
     session.record("C", "STARTTLS")
     try:
-        reply = await client.starttls(server_hostname=s.host, timeout=session.remaining())
+        reply = await client.starttls(server_hostname=session.settings.host, timeout=session.remaining())
     except ssl.SSLCertVerificationError as exc:
-        return [_certificate_failure(session, exc)]
+        return _certificate_failure(session, exc)
     except SMTPResponseException as exc:
         text = session.record_reply(exc.code, exc.message)
-        return [failed("tls", "tls.handshake_failed", say("tls.starttls_refused", reply=text),
-                       reply=text, reply_code=exc.code, params={"detail": text})]
+        return failed("tls", "tls.handshake_failed", say("tls.starttls_refused", reply=text),
+                      reply=text, reply_code=exc.code, params={"detail": text})
     except (SMTPTimeoutError, TimeoutError):
-        return [failed("tls", "tls.timeout", say("tls.starttls_timeout"),
-                       params={"timeout": f"{session.timeout:g}"})]
+        return failed("tls", "tls.timeout", say("tls.starttls_timeout"),
+                      params={"timeout": f"{session.timeout:g}"})
     except (ssl.SSLError, SMTPException, OSError) as exc:
         detail = _ssl_words(exc)
-        summary = say("tls.starttls_failed", detail=detail)
-        return [failed("tls", "tls.handshake_failed", summary, params={"detail": detail})]
+        return failed("tls", "tls.handshake_failed", say("tls.starttls_failed", detail=detail),
+                      params={"detail": detail})
     session.record_reply(reply.code, reply.message)
-    return [_tls_passed(session, via="§via.starttls")]
+    return _tls_passed(session, via="§via.starttls")
 
 
 async def _implicit_tls_instead(session: Session, connect: asyncio.Task[object]) -> bool:

@@ -51,36 +51,10 @@ async def arun_command(
     ``context`` and ``shared`` (DNS answers) may be shared by concurrent runs."""
     names = probe_names(command, preflight.settings, options)
     findings = [_relevant(f, options.until) for f in preflight.findings]
-    mailbox = None
-    if "delivery" in names:
-        try:
-            mailbox = confirm_mailbox(preflight, recipients)
-        except ValueError as exc:  # IMAP_PORT is not a port
-            findings.append(Finding(Severity.ERROR, "config.bad_port", frozen_params(
-                {"variable": "IMAP_PORT", "value": str(exc)})))
-        else:
-            if mailbox is None:
-                findings.append(Finding(Severity.ERROR, "config.confirm_no_mailbox", frozen_params(
-                    {"recipient": ", ".join(recipients)})))
-    if options.subject and any(ord(ch) < 32 or ord(ch) == 127 for ch in options.subject):
-        findings.append(Finding(Severity.ERROR, "config.header_control_char",
-                                frozen_params({"option": "--subject"})))
-    domain = sender_domain(preflight.settings) if options.domain else None
-    if domain:
-        bad_domain(domain, findings)  # before any probe: --domain would look it up last
-    for recipient in recipients:
-        problem = recipient_problem(recipient)
-        if problem:
-            findings.append(Finding(Severity.ERROR, "config.bad_recipient",
-                                    frozen_params({"recipient": repr(recipient), "detail": problem})))
+    mailbox = _mailbox(preflight, recipients, findings) if "delivery" in names else None
+    findings += _input_findings(preflight, recipients, options)
     if context is None:
-        from smtpdoctor.wire.net import tls_context
-
-        try:
-            context = tls_context(options.ca_file)
-        except (ssl.SSLError, OSError) as exc:
-            findings.append(Finding(Severity.ERROR, "config.bad_ca_file", frozen_params(
-                {"file": options.ca_file, "detail": getattr(exc, "reason", None) or str(exc)})))
+        context = _context(options, findings)
     base = Report(command, preflight.settings, preflight.provider, tuple(findings))
     if base.exit_code == 2 or context is None:
         from smtpdoctor.probes.session import say, skipped
@@ -104,6 +78,48 @@ async def arun_command(
             on_retry(Retry(failure.name, attempts, failure.error.reason if failure.error else "",
                            options.retries, options.retry_delay))
         await asyncio.sleep(options.retry_delay)
+
+
+def _mailbox(preflight: Preflight, recipients: tuple[str, ...], findings: list[Finding]) -> Mailbox | None:
+    """Where --confirm looks, or the finding that says it cannot look."""
+    try:
+        mailbox = confirm_mailbox(preflight, recipients)
+    except ValueError as exc:  # IMAP_PORT is not a port
+        findings.append(Finding(Severity.ERROR, "config.bad_port", frozen_params(
+            {"variable": "IMAP_PORT", "value": str(exc)})))
+        return None
+    if mailbox is None:
+        findings.append(Finding(Severity.ERROR, "config.confirm_no_mailbox", frozen_params(
+            {"recipient": ", ".join(recipients)})))
+    return mailbox
+
+
+def _input_findings(preflight: Preflight, recipients: tuple[str, ...], options: RunOptions) -> list[Finding]:
+    """What the command line's own input cannot do, found before any probe runs."""
+    findings: list[Finding] = []
+    if options.subject and any(ord(ch) < 32 or ord(ch) == 127 for ch in options.subject):
+        findings.append(Finding(Severity.ERROR, "config.header_control_char",
+                                frozen_params({"option": "--subject"})))
+    domain = sender_domain(preflight.settings) if options.domain else None
+    if domain:
+        bad_domain(domain, findings)  # before any probe: --domain would look it up last
+    for recipient in recipients:
+        problem = recipient_problem(recipient)
+        if problem:
+            findings.append(Finding(Severity.ERROR, "config.bad_recipient",
+                                    frozen_params({"recipient": repr(recipient), "detail": problem})))
+    return findings
+
+
+def _context(options: RunOptions, findings: list[Finding]) -> ssl.SSLContext | None:
+    from smtpdoctor.wire.net import tls_context
+
+    try:
+        return tls_context(options.ca_file)
+    except (ssl.SSLError, OSError) as exc:
+        findings.append(Finding(Severity.ERROR, "config.bad_ca_file", frozen_params(
+            {"file": options.ca_file, "detail": getattr(exc, "reason", None) or str(exc)})))
+        return None
 
 
 def probe_names(command: str, settings: Settings | None, options: RunOptions) -> tuple[str, ...]:

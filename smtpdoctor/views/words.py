@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -101,40 +101,8 @@ def render(
     def general(key: str, template: str) -> bool:
         return explaining is not None and key in entry and not placeholders(template) <= explaining
 
-    values = Blank(context(settings, provider, lang))
-    values.update(params)
-    # Parameters made in code as sentences come in both languages: NAME_en, NAME_zh.
-    suffix = f"_{lang}"
-    for key, value in params.items():
-        if key.endswith(suffix):
-            values[key[: -len(suffix)]] = value
-    for key, value in params.items():
-        if value.startswith(PHRASE_MARK):  # a phrase, filled like the template around it
-            values[key] = phrase(value[1:], lang, **values)
-    mail_domain = ""
-    if values.get("mx_provider"):
-        # The host is a mail domain: its MX names the provider whose submission host is the fix.
-        mail_domain = phrase("fix.mail_domain", lang, host=values.get("mail_domain", ""),
-                             provider=values["mx_provider"], suggestion=values.get("suggestion", ""))
-    elif values.get("suggestion") and reason.startswith("dns."):
-        values["suggestion_text"] = phrase("fix.suggest_host", lang, suggestion=values["suggestion"],
-                                           host_var=values.get("host_var") or "SMTP_HOST")
-    names = MODE_NAMES[lang]
-    for key in MODE_PARAMS:
-        if values.get(key) in names:
-            values[key] = names[values[key]]
-    remedy_template = entry["remedy"]
-    if settings is not None and settings.from_row and "remedy_row" in entry:
-        remedy_template = entry["remedy_row"]  # an account's row: no .env, no --host to pass
-    if general("explain_remedy", remedy_template):
-        remedy_template = entry["explain_remedy"]
-    if "{fix}" in remedy_template and "fix" not in values:
-        # No fix engine ran (explain, or a step it does not cover): say what to check.
-        remedy_template = entry.get("nofix", remedy_template.replace("{fix}", ""))
-    if provider is not None and reason in provider.remedies:
-        remedy_template = provider.remedies[reason][lang]
-    if params.get("fix_verified") and "{fix}" not in remedy_template:
-        remedy_template = "{fix}"  # a verified fix replaces the general advice
+    values = _filled_values(reason, params, settings, provider, lang)
+    remedy_template = _remedy_template(reason, entry, values, settings, provider, lang, general)
     general_message = general("explain", entry["message"])
     message_template = entry["explain"] if general_message else entry["message"]
     message = message_template.format_map(values).strip()
@@ -148,14 +116,59 @@ def render(
         remedy = join_text(remedy, values["fix"])
     # A fix that found nothing ends with the reason's own advice.
     remedy = remedy.replace("{nofix}", entry.get("nofix", "").format_map(values)).strip()
-    if mail_domain:
+    if values.get("mx_provider"):
         # A host lookup that failed on a mail domain: the generic advice ("use smtp.<domain>")
         # is the wrong one; the provider, and what was verified or tried with its host, is it.
+        mail_domain = phrase("fix.mail_domain", lang, host=values.get("mail_domain", ""),
+                             provider=values["mx_provider"], suggestion=values.get("suggestion", ""))
         remedy = join_text(mail_domain, values.get("fix", "") if reason.startswith("dns.") else remedy)
     link = values.get("credential_url") if reason.startswith("auth.") else ""
     if link and link not in remedy:
         remedy += f"（{link}）" if lang == "zh" else f" ({link})"
     return Text(tidy(message, lang), tidy(remedy, lang))
+
+
+def _filled_values(reason: str, params: Mapping[str, str], settings: Settings | None,
+                   provider: Provider | None, lang: str) -> Blank:
+    """What the templates are filled with: the settings' words, then the parameters, each in
+    ``lang`` (NAME_zh fills NAME in Chinese, § names a phrase, modes by their names)."""
+    values = Blank(context(settings, provider, lang))
+    values.update(params)
+    suffix = f"_{lang}"
+    for key, value in params.items():
+        if key.endswith(suffix):
+            values[key[: -len(suffix)]] = value
+    for key, value in params.items():
+        if value.startswith(PHRASE_MARK):  # a phrase, filled like the template around it
+            values[key] = phrase(value[1:], lang, **values)
+    if not values.get("mx_provider") and values.get("suggestion") and reason.startswith("dns."):
+        values["suggestion_text"] = phrase("fix.suggest_host", lang, suggestion=values["suggestion"],
+                                           host_var=values.get("host_var") or "SMTP_HOST")
+    names = MODE_NAMES[lang]
+    for key in MODE_PARAMS:
+        if values.get(key) in names:
+            values[key] = names[values[key]]
+    return values
+
+
+def _remedy_template(reason: str, entry: Mapping[str, str], values: Mapping[str, str],
+                     settings: Settings | None, provider: Provider | None, lang: str,
+                     general: Callable[[str, str], bool]) -> str:
+    """Which remedy text applies: a row's, `explain`'s general one, the no-fix one, the
+    provider's own, or the verified fix alone."""
+    template = entry["remedy"]
+    if settings is not None and settings.from_row and "remedy_row" in entry:
+        template = entry["remedy_row"]  # an account's row: no .env, no --host to pass
+    if general("explain_remedy", template):
+        template = entry["explain_remedy"]
+    if "{fix}" in template and "fix" not in values:
+        # No fix engine ran (explain, or a step it does not cover): say what to check.
+        template = entry.get("nofix", template.replace("{fix}", ""))
+    if provider is not None and reason in provider.remedies:
+        template = provider.remedies[reason][lang]
+    if values.get("fix_verified") and "{fix}" not in template:
+        template = "{fix}"  # a verified fix replaces the general advice
+    return template
 
 
 def origin_text(origin: Origin, lang: str = "en") -> str:
