@@ -283,7 +283,9 @@ def test_dotenv_that_is_not_utf8(tmp_path):
     path.write_bytes("MAIL_SERVER=smtp.qq.com # 邮件\n".encode("gbk"))
     pre = resolve(str(path), {}, Options())
     assert [f.reason for f in pre.findings] == ["config.dotenv_unreadable"]
-    assert "not UTF-8" in pre.findings[0].params["detail"]
+    finding = pre.findings[0]
+    assert "not UTF-8 (byte 26)" in render(finding.reason, finding.params, None, None, "en").message
+    assert "不是 UTF-8 编码（第 26 字节）" in render(finding.reason, finding.params, None, None, "zh").message
 
 
 def test_sender_without_an_address(tmp_path):

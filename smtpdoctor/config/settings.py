@@ -114,11 +114,7 @@ def load_settings(
         add(Severity.ERROR, "config.tls_flags_conflict", ssl_variable=primary.conflict[0],
             tls_variable=primary.conflict[1], family=client.param)
     values = _with_options(dict(primary.values) if primary else {}, options, add)
-    provider = primary.provider if primary else None
-    if options.provider:
-        provider = table.by_name(options.provider)
-        if provider is None:
-            add(Severity.ERROR, "config.unknown_provider", value=options.provider, variable="--provider")
+    provider = _named_provider(options, primary.provider if primary else None, table, add)
     if (primary is not None and primary.family.id == "nodemailer" and primary.provider is not None
             and client.id == "nodemailer"):
         apply_service_preset(values, primary, add)
@@ -169,6 +165,17 @@ def _read_families(merged: Mapping[str, RawValue], dotenv: DotenvFile | None, ta
         if primary and other is not primary:
             compare_families(primary, other, add)
     return primary
+
+
+def _named_provider(options: Options, provider: Provider | None, table: ProviderTable,
+                    add: Add) -> Provider | None:
+    """--provider names the provider; else the family's own (a nodemailer service, Resend)."""
+    if not options.provider:
+        return provider
+    named = table.by_name(options.provider)
+    if named is None:
+        add(Severity.ERROR, "config.unknown_provider", value=options.provider, variable="--provider")
+    return named
 
 
 def _family_client(family: Family | None) -> ClientChoice:
