@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -14,7 +15,7 @@ import trustme
 from click.testing import CliRunner, Result
 
 from smtpdoctor.cli import cli
-from tests.servers import PASSWORD, USER
+from tests.servers import PASSWORD, USER, SMTPServer
 
 MAIL_PREFIXES = ("SMTP_", "MAIL_", "EMAIL_", "DEFAULT_EMAIL_", "RESEND_", "FROM_EMAIL",
                  "DEFAULT_FROM_EMAIL", "LC_", "LANG", "GITHUB_ACTIONS", "SSL_CERT",
@@ -84,6 +85,41 @@ def expiring_tls(ca: trustme.CA) -> ssl.SSLContext:
     now = datetime.datetime.now(datetime.UTC)
     return server_context(ca, "localhost", not_before=now - datetime.timedelta(days=80),
                           not_after=now + datetime.timedelta(days=5))
+
+
+# --- SMTP servers on loopback, stopped at teardown -------------------------------------------
+
+@pytest.fixture
+def smtp_server() -> Iterator[Callable[..., SMTPServer]]:
+    """Start an SMTPServer (tests/servers.py) with SMTPServer's own arguments, e.g.
+    ``smtp_server("ssl", good_tls, auth_reply=...)``; every server started is stopped at
+    teardown, the last started first. A test that stops its server mid-test, or needs it
+    inside another server's lifetime, keeps an inline context manager."""
+    with contextlib.ExitStack() as stack:
+
+        def start(mode: str = "starttls", context: ssl.SSLContext | None = None,
+                  **kwargs: Any) -> SMTPServer:
+            return stack.enter_context(SMTPServer(mode, context, **kwargs))
+
+        yield start
+
+
+@pytest.fixture
+def starttls_server(smtp_server: Callable[..., SMTPServer], good_tls: ssl.SSLContext) -> SMTPServer:
+    """A working STARTTLS server with the test CA's certificate for localhost."""
+    return smtp_server("starttls", good_tls)
+
+
+@pytest.fixture
+def ssl_server(smtp_server: Callable[..., SMTPServer], good_tls: ssl.SSLContext) -> SMTPServer:
+    """A working implicit-TLS server with the test CA's certificate for localhost."""
+    return smtp_server("ssl", good_tls)
+
+
+@pytest.fixture
+def plain_server(smtp_server: Callable[..., SMTPServer]) -> SMTPServer:
+    """A plaintext server that offers no STARTTLS."""
+    return smtp_server("plain")
 
 
 @dataclass

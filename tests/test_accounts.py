@@ -15,7 +15,7 @@ import pytest
 
 from tests.console import run
 from tests.postgres import PG_PASSWORD, postgres_server
-from tests.servers import PASSWORD, USER, ScriptedServer, SilentServer, SMTPServer
+from tests.servers import PASSWORD, USER, ScriptedServer, SilentServer
 
 
 def row(port: int, **extra: object) -> dict[str, object]:
@@ -51,18 +51,17 @@ def failed(account: dict) -> tuple[str, str]:
 
 # --- sources and rows ---------------------------------------------------------------------------
 
-def test_jsonl_with_good_bad_and_malformed_rows(good_tls, fleet, tmp_path):
-    with SMTPServer("starttls", good_tls) as server:
-        source = jsonl(tmp_path, [
-            row(server.port),
-            # The seed's own example row: "TLS" on 587 is implicit TLS to aiosmtplib.
-            row(server.port, tenant_id="t2", setting_name="tls on 587", security_protocol="TLS"),
-            row(server.port, tenant_id="t3", setting_name="no host", smtp_host=None),
-            row(server.port, tenant_id="t4", setting_name="bad port", smtp_port="abc"),
-            "{not json",
-            "[1, 2]",
-        ])
-        out = fleet(source, "--json", "--client", "aiosmtplib")
+def test_jsonl_with_good_bad_and_malformed_rows(starttls_server, fleet, tmp_path):
+    source = jsonl(tmp_path, [
+        row(starttls_server.port),
+        # The seed's own example row: "TLS" on 587 is implicit TLS to aiosmtplib.
+        row(starttls_server.port, tenant_id="t2", setting_name="tls on 587", security_protocol="TLS"),
+        row(starttls_server.port, tenant_id="t3", setting_name="no host", smtp_host=None),
+        row(starttls_server.port, tenant_id="t4", setting_name="bad port", smtp_port="abc"),
+        "{not json",
+        "[1, 2]",
+    ])
+    out = fleet(source, "--json", "--client", "aiosmtplib")
     doc = out.doc
     assert out.exit_code == 2 == doc["exit_code"]  # the worst row's
     assert doc["summary"] == {"total": 6, "passed": 1, "failed": 1, "config_errors": 4}
@@ -84,23 +83,21 @@ def test_jsonl_with_good_bad_and_malformed_rows(good_tls, fleet, tmp_path):
     assert PASSWORD not in out.stdout
 
 
-def test_tls_without_a_client_is_probed_and_warned(good_tls, fleet, tmp_path):
-    with SMTPServer("starttls", good_tls) as server:
-        out = fleet(jsonl(tmp_path, [row(server.port, security_protocol="TLS")]), "--json")
+def test_tls_without_a_client_is_probed_and_warned(starttls_server, fleet, tmp_path):
+    out = fleet(jsonl(tmp_path, [row(starttls_server.port, security_protocol="TLS")]), "--json")
     [account] = out.doc["accounts"]
     assert out.exit_code == 0
     warning = next(f for f in account["findings"] if f["reason"] == "config.tls_word_ambiguous")
     assert "implicit TLS to aiosmtplib" in warning["message"] and "--client aiosmtplib" in warning["remedy"]
     # What the API's own code would do on this very port, not just that the word is ambiguous.
-    assert (f"smtpdoctor checks it with STARTTLS on port {server.port}; the API's own code starts implicit TLS "
+    assert (f"smtpdoctor checks it with STARTTLS on port {starttls_server.port}; the API's own code starts implicit TLS "
             "there, which fails wherever the port speaks STARTTLS") in warning["message"]
     assert account["settings"]["security"] == "starttls"
 
 
-def test_a_passing_row_shows_its_warning_in_the_summary(good_tls, fleet, tmp_path):
+def test_a_passing_row_shows_its_warning_in_the_summary(starttls_server, fleet, tmp_path):
     """"✓ acme/main" alone would read as a green light for the API whose own code fails there."""
-    with SMTPServer("starttls", good_tls) as server:
-        out = fleet(jsonl(tmp_path, [row(server.port, security_protocol="TLS")]))
+    out = fleet(jsonl(tmp_path, [row(starttls_server.port, security_protocol="TLS")]))
     lines = out.stdout.splitlines()
     assert lines[0] == "✓ t1/main"
     assert lines[1].startswith("  ! security_protocol=TLS means different things to different clients")
@@ -121,14 +118,13 @@ def test_tls_on_the_implicit_port_agrees_with_the_apis_code():
                                  "nodemailer, Laravel and Django would wait for a plaintext greeting there instead.")
 
 
-def test_csv_with_a_familys_variable_names(good_tls, fleet, tmp_path):
-    with SMTPServer("starttls", good_tls) as server:
-        path = tmp_path / "accounts.csv"
-        path.write_text("SMTP_HOST,SMTP_PORT,SMTP_USER,SMTP_PASSWORD,note\n"
-                        f"localhost,{server.port},{USER},{PASSWORD},ok\n"
-                        f"localhost,{server.port},{USER},wrong-password,typo\n"
-                        f"localhost,{server.port},{USER},{PASSWORD},x,one cell too many\n")
-        out = fleet(str(path), "--json")
+def test_csv_with_a_familys_variable_names(starttls_server, fleet, tmp_path):
+    path = tmp_path / "accounts.csv"
+    path.write_text("SMTP_HOST,SMTP_PORT,SMTP_USER,SMTP_PASSWORD,note\n"
+                    f"localhost,{starttls_server.port},{USER},{PASSWORD},ok\n"
+                    f"localhost,{starttls_server.port},{USER},wrong-password,typo\n"
+                    f"localhost,{starttls_server.port},{USER},{PASSWORD},x,one cell too many\n")
+    out = fleet(str(path), "--json")
     codes = [a["exit_code"] for a in out.doc["accounts"]]
     assert codes == [0, 1, 2]
     assert failed(out.doc["accounts"][1]) == ("auth", "auth.bad_credentials")
@@ -136,11 +132,10 @@ def test_csv_with_a_familys_variable_names(good_tls, fleet, tmp_path):
     assert out.doc["accounts"][0]["settings"]["family"] == "smtp"
 
 
-def test_json_array_and_a_source_that_is_not_one(good_tls, fleet, tmp_path):
-    with SMTPServer("starttls", good_tls) as server:
-        good = tmp_path / "a.json"
-        good.write_text(json.dumps([row(server.port), row(server.port, tenant_id="t9")]))
-        out = fleet(str(good), "--json")
+def test_json_array_and_a_source_that_is_not_one(starttls_server, fleet, tmp_path):
+    good = tmp_path / "a.json"
+    good.write_text(json.dumps([row(starttls_server.port), row(starttls_server.port, tenant_id="t9")]))
+    out = fleet(str(good), "--json")
     assert out.exit_code == 0 and out.doc["summary"]["passed"] == 2
     bad = tmp_path / "b.json"
     bad.write_text('{"smtp_host": "x"}')
@@ -150,11 +145,10 @@ def test_json_array_and_a_source_that_is_not_one(good_tls, fleet, tmp_path):
     assert "array of objects" in out.doc["findings"][0]["message"]
 
 
-def test_json_lines_on_stdin(good_tls, ca_file, tmp_path):
-    with SMTPServer("starttls", good_tls) as server:
-        lines = "".join(json.dumps(row(server.port, tenant_id=f"t{i}")) + "\n" for i in range(3))
-        lines += json.dumps(row(server.port, tenant_id="t-wrong", smtp_password="nope")) + "\n" + "oops\n"
-        result = run_stdin(["check", "--accounts", "-", "--ca-file", ca_file, "--alt-ports", "none", "--json"], lines)
+def test_json_lines_on_stdin(starttls_server, ca_file, tmp_path):
+    lines = "".join(json.dumps(row(starttls_server.port, tenant_id=f"t{i}")) + "\n" for i in range(3))
+    lines += json.dumps(row(starttls_server.port, tenant_id="t-wrong", smtp_password="nope")) + "\n" + "oops\n"
+    result = run_stdin(["check", "--accounts", "-", "--ca-file", ca_file, "--alt-ports", "none", "--json"], lines)
     assert result.returncode == 2, result.stderr
     doc = json.loads(result.stdout)
     assert doc["summary"] == {"total": 5, "passed": 3, "failed": 1, "config_errors": 1}
@@ -171,12 +165,11 @@ def run_stdin(args: list[str], text: str, extra_env: dict[str, str] | None = Non
                           env=environ | (extra_env or {}))
 
 
-def test_rows_never_read_the_environment_or_a_dotenv_file(good_tls, fleet, tmp_path, monkeypatch):
-    with SMTPServer("starttls", good_tls) as server:
-        (tmp_path / ".env").write_text(f"SMTP_HOST=localhost\nSMTP_PORT={server.port}\nSMTP_PASSWORD={PASSWORD}\n")
-        monkeypatch.chdir(tmp_path)
-        source = jsonl(tmp_path, [row(server.port, smtp_host=None), row(server.port, smtp_password=None)])
-        out = fleet(source, "--json", env={"SMTP_HOST": "localhost", "SMTP_PASSWORD": PASSWORD})
+def test_rows_never_read_the_environment_or_a_dotenv_file(starttls_server, fleet, tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text(f"SMTP_HOST=localhost\nSMTP_PORT={starttls_server.port}\nSMTP_PASSWORD={PASSWORD}\n")
+    monkeypatch.chdir(tmp_path)
+    source = jsonl(tmp_path, [row(starttls_server.port, smtp_host=None), row(starttls_server.port, smtp_password=None)])
+    out = fleet(source, "--json", env={"SMTP_HOST": "localhost", "SMTP_PASSWORD": PASSWORD})
     reasons = [[f["reason"] for f in a["findings"] if f["severity"] == "error"] for a in out.doc["accounts"]]
     assert reasons == [["config.missing_host"], ["config.missing_password"]]
     # The fix is in the row, not in a .env file or a --host option the row cannot take.
@@ -240,12 +233,11 @@ def test_concurrency_runs_accounts_side_by_side(fleet, tmp_path, good_tls):
 
 # --- output ----------------------------------------------------------------------------------------
 
-def test_text_summary_names_each_account_and_its_fix(good_tls, fleet, tmp_path):
-    with SMTPServer("starttls", good_tls) as server:
-        source = jsonl(tmp_path, [row(server.port),
-                                  row(server.port, tenant_id="t2", setting_name="tls on 587", security_protocol="TLS"),
-                                  row(server.port, tenant_id="t3", setting_name="no host", smtp_host=None)])
-        out = fleet(source, "--client", "aiosmtplib")
+def test_text_summary_names_each_account_and_its_fix(starttls_server, fleet, tmp_path):
+    source = jsonl(tmp_path, [row(starttls_server.port),
+                              row(starttls_server.port, tenant_id="t2", setting_name="tls on 587", security_protocol="TLS"),
+                              row(starttls_server.port, tenant_id="t3", setting_name="no host", smtp_host=None)])
+    out = fleet(source, "--client", "aiosmtplib")
     text = " ".join(out.stdout.split())
     assert "✓ t1/main" in text
     assert "✗ t2/tls on 587 tls ETLS tls.wrong_mode" in text
@@ -256,34 +248,31 @@ def test_text_summary_names_each_account_and_its_fix(good_tls, fleet, tmp_path):
     assert PASSWORD not in out.stdout
 
 
-def test_a_fix_that_leads_to_the_next_failure_shows_it(good_tls, fleet, tmp_path):
+def test_a_fix_that_leads_to_the_next_failure_shows_it(starttls_server, ssl_server, fleet, tmp_path):
     """The fix says "the credentials themselves are refused: see below": below must exist."""
-    with SMTPServer("starttls", good_tls) as starttls, SMTPServer("ssl", good_tls) as implicit:
-        source = jsonl(tmp_path, [row(starttls.port, security_protocol="SSL", smtp_password="wrong")])
-        out = fleet(source, "--alt-ports", str(implicit.port))
+    source = jsonl(tmp_path, [row(starttls_server.port, security_protocol="SSL", smtp_password="wrong")])
+    out = fleet(source, "--alt-ports", str(ssl_server.port))
     text = " ".join(out.stdout.split())
     assert "took the login (the credentials themselves are refused: see below)" in text
-    assert f"then, with smtp_port={implicit.port}: ✗ auth" in text
+    assert f"then, with smtp_port={ssl_server.port}: ✗ auth" in text
     assert "EAUTH auth.bad_credentials" in text
 
 
-def test_junit_has_one_testsuite_per_account(good_tls, fleet, tmp_path):
+def test_junit_has_one_testsuite_per_account(starttls_server, fleet, tmp_path):
     report = tmp_path / "r.xml"
-    with SMTPServer("starttls", good_tls) as server:
-        fleet(jsonl(tmp_path, [row(server.port), row(server.port, tenant_id="t2", smtp_password="nope")]),
-              "--junit-xml", str(report))
+    fleet(jsonl(tmp_path, [row(starttls_server.port), row(starttls_server.port, tenant_id="t2", smtp_password="nope")]),
+          "--junit-xml", str(report))
     suites = ET.parse(report).getroot()
     assert suites.tag == "testsuites"
     assert [s.get("name") for s in suites] == ["smtpdoctor check t1/main", "smtpdoctor check t2/main"]
     assert [s.get("failures") for s in suites] == ["0", "1"]
 
 
-def test_send_test_for_every_account(good_tls, smtpdoctor, ca_file, tmp_path):
-    with SMTPServer("starttls", good_tls) as server:
-        out = smtpdoctor("send-test", "you@example.com", "--accounts", jsonl(tmp_path, [row(server.port)] * 2),
-                         "--ca-file", ca_file, "--alt-ports", "none", "--json")
+def test_send_test_for_every_account(starttls_server, smtpdoctor, ca_file, tmp_path):
+    out = smtpdoctor("send-test", "you@example.com", "--accounts", jsonl(tmp_path, [row(starttls_server.port)] * 2),
+                     "--ca-file", ca_file, "--alt-ports", "none", "--json")
     assert out.exit_code == 0
-    assert len(server.handler.received) == 2
+    assert len(starttls_server.handler.received) == 2
 
 
 # --- PostgreSQL, with Fernet-encrypted passwords --------------------------------------------------------
@@ -311,20 +300,19 @@ def seed_table(url: str, rows: list[tuple]) -> None:
 QUERY = "SELECT * FROM tenant_smtp_settings ORDER BY tenant_id"
 
 
-def test_postgresql_rows_with_rotated_fernet_keys(good_tls, ca_file, postgres):
+def test_postgresql_rows_with_rotated_fernet_keys(starttls_server, ca_file, postgres):
     from cryptography.fernet import Fernet
 
     new, old, foreign = Fernet.generate_key(), Fernet.generate_key(), Fernet.generate_key()
-    with SMTPServer("starttls", good_tls) as server:
-        def tenant(tid: str, key: bytes, port: int = server.port, protocol: str = "STARTTLS") -> tuple:
-            secret = Fernet(key).encrypt(PASSWORD.encode()).decode()
-            return (tid, "main", "localhost", port, USER, secret, protocol, USER, "Shop")
-        seed_table(postgres, [tenant("a-new-key", new), tenant("b-old-key", old), tenant("c-foreign", foreign),
-                              tenant("d-tls-587", new, protocol="TLS")])
-        environ = {"ENCRYPTION_KEY": f"{new.decode()},{old.decode()}"}
-        result = run("check", "--accounts", postgres, "--query", QUERY, "--decrypt-column", "smtp_password",
-                     "--fernet-key-env", "ENCRYPTION_KEY", "--client", "aiosmtplib", "--ca-file", ca_file,
-                     "--alt-ports", "none", "--json", env=environ)
+    def tenant(tid: str, key: bytes, port: int = starttls_server.port, protocol: str = "STARTTLS") -> tuple:
+        secret = Fernet(key).encrypt(PASSWORD.encode()).decode()
+        return (tid, "main", "localhost", port, USER, secret, protocol, USER, "Shop")
+    seed_table(postgres, [tenant("a-new-key", new), tenant("b-old-key", old), tenant("c-foreign", foreign),
+                          tenant("d-tls-587", new, protocol="TLS")])
+    environ = {"ENCRYPTION_KEY": f"{new.decode()},{old.decode()}"}
+    result = run("check", "--accounts", postgres, "--query", QUERY, "--decrypt-column", "smtp_password",
+                 "--fernet-key-env", "ENCRYPTION_KEY", "--client", "aiosmtplib", "--ca-file", ca_file,
+                 "--alt-ports", "none", "--json", env=environ)
     doc = result.doc
     by_label = accounts_by_label(doc)
     assert by_label["a-new-key/main"]["ok"] and by_label["b-old-key/main"]["ok"]
@@ -368,24 +356,23 @@ def test_a_wrong_database_password_is_masked(postgres):
 
 # --- the Python API ----------------------------------------------------------------------------------
 
-def test_the_api_works_inside_a_running_loop_and_never_reads_dotenv(good_tls, ca_file, tmp_path, monkeypatch):
+def test_the_api_works_inside_a_running_loop_and_never_reads_dotenv(starttls_server, ca_file, tmp_path, monkeypatch):
     import smtpdoctor
 
-    with SMTPServer("starttls", good_tls) as server:
-        (tmp_path / ".env").write_text(f"SMTP_HOST=localhost\nSMTP_PORT={server.port}\n")
-        monkeypatch.chdir(tmp_path)
-        monkeypatch.setenv("SMTP_HOST", "localhost")
+    (tmp_path / ".env").write_text(f"SMTP_HOST=localhost\nSMTP_PORT={starttls_server.port}\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SMTP_HOST", "localhost")
 
-        async def endpoint() -> tuple:
-            good = await smtpdoctor.acheck(row(server.port), ca_file=ca_file, alt_ports="none", timeout=2)
-            no_host = await smtpdoctor.acheck({"SMTP_USER": USER, "SMTP_PASSWORD": PASSWORD})
-            tls = await smtpdoctor.acheck(row(server.port, security_protocol="TLS"), client="aiosmtplib",
-                                          ca_file=ca_file, alt_ports="none", timeout=2)
-            with pytest.raises(RuntimeError, match=r"await smtpdoctor\.acheck"):
-                smtpdoctor.check(row(server.port))
-            return good, no_host, tls
+    async def endpoint() -> tuple:
+        good = await smtpdoctor.acheck(row(starttls_server.port), ca_file=ca_file, alt_ports="none", timeout=2)
+        no_host = await smtpdoctor.acheck({"SMTP_USER": USER, "SMTP_PASSWORD": PASSWORD})
+        tls = await smtpdoctor.acheck(row(starttls_server.port, security_protocol="TLS"), client="aiosmtplib",
+                                      ca_file=ca_file, alt_ports="none", timeout=2)
+        with pytest.raises(RuntimeError, match=r"await smtpdoctor\.acheck"):
+            smtpdoctor.check(row(starttls_server.port))
+        return good, no_host, tls
 
-        good, no_host, tls = asyncio.run(endpoint())
+    good, no_host, tls = asyncio.run(endpoint())
     assert good.ok and good.exit_code == 0 and good.failure is None
     assert good.to_dict()["probes"][-1]["name"] == "envelope"
     assert no_host.exit_code == 2
@@ -395,15 +382,14 @@ def test_the_api_works_inside_a_running_loop_and_never_reads_dotenv(good_tls, ca
     assert PASSWORD not in json.dumps(tls.to_dict())
 
 
-def test_the_sync_api_from_a_script(good_tls, ca_file):
+def test_the_sync_api_from_a_script(starttls_server, ca_file):
     import smtpdoctor
 
-    with SMTPServer("starttls", good_tls) as server:
-        report = smtpdoctor.check({"SMTP_HOST": "localhost", "SMTP_PORT": server.port, "SMTP_USER": USER,
-                                   "SMTP_PASSWORD": PASSWORD}, ca_file=ca_file, alt_ports="none")
-        sent = smtpdoctor.send_test(row(server.port), "you@example.com", ca_file=ca_file, alt_ports="none")
+    report = smtpdoctor.check({"SMTP_HOST": "localhost", "SMTP_PORT": starttls_server.port, "SMTP_USER": USER,
+                               "SMTP_PASSWORD": PASSWORD}, ca_file=ca_file, alt_ports="none")
+    sent = smtpdoctor.send_test(row(starttls_server.port), "you@example.com", ca_file=ca_file, alt_ports="none")
     assert report.ok and sent.ok
-    assert server.handler.received[0].rcpt_tos == ["you@example.com"]
+    assert starttls_server.handler.received[0].rcpt_tos == ["you@example.com"]
 
 
 @pytest.mark.parametrize(("options", "error", "words"), [
@@ -430,10 +416,9 @@ def test_api_options_the_command_line_would_refuse_raise_before_connecting(optio
 
 
 
-def test_github_annotations_name_the_account(good_tls, fleet, tmp_path):
-    with SMTPServer("starttls", good_tls) as server:
-        out = fleet(jsonl(tmp_path, [row(server.port), row(server.port, tenant_id="t2", smtp_password="nope")]),
-                    "--format", "github")
+def test_github_annotations_name_the_account(starttls_server, fleet, tmp_path):
+    out = fleet(jsonl(tmp_path, [row(starttls_server.port), row(starttls_server.port, tenant_id="t2", smtp_password="nope")]),
+                "--format", "github")
     annotations = [line for line in out.stdout.splitlines() if line.startswith("::error")]
     assert len(annotations) == 1
     assert annotations[0].startswith("::error title=smtpdoctor t2/main%3A auth%3A EAUTH auth.bad_credentials::")
@@ -445,16 +430,15 @@ def test_a_bad_row_lists_every_probe_of_the_run(fleet, tmp_path):
     assert [p["name"] for p in out.doc["accounts"][0]["probes"]] == ["dns", "tcp", "tls", "smtp", "auth", "envelope"]
 
 
-def test_an_encrypted_column_is_decrypted_whatever_the_source(good_tls, ca_file, tmp_path):
+def test_an_encrypted_column_is_decrypted_whatever_the_source(starttls_server, ca_file, tmp_path):
     from cryptography.fernet import Fernet
 
     key = Fernet.generate_key()
-    with SMTPServer("starttls", good_tls) as server:
-        secret = Fernet(key).encrypt(PASSWORD.encode()).decode()
-        lines = json.dumps(row(server.port, smtp_password=secret)) + "\n"  # what a psql export gives
-        result = run_stdin(["check", "--accounts", "-", "--decrypt-column", "smtp_password", "--fernet-key-env",
-                            "ENCRYPTION_KEY", "--ca-file", ca_file, "--alt-ports", "none", "--json"], lines,
-                           {"ENCRYPTION_KEY": key.decode()})
+    secret = Fernet(key).encrypt(PASSWORD.encode()).decode()
+    lines = json.dumps(row(starttls_server.port, smtp_password=secret)) + "\n"  # what a psql export gives
+    result = run_stdin(["check", "--accounts", "-", "--decrypt-column", "smtp_password", "--fernet-key-env",
+                        "ENCRYPTION_KEY", "--ca-file", ca_file, "--alt-ports", "none", "--json"], lines,
+                       {"ENCRYPTION_KEY": key.decode()})
     assert result.returncode == 0, result.stdout
     assert key.decode() not in result.stdout + result.stderr and PASSWORD not in result.stdout
 

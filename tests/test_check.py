@@ -34,9 +34,9 @@ def failed_at(out: Outcome) -> tuple[str, str, str]:
 # --- everything works -------------------------------------------------------
 
 @pytest.mark.parametrize("mode", ["starttls", "ssl"])
-def test_a_working_server_passes_every_probe(check, account, good_tls, mode):
-    with SMTPServer(mode, good_tls) as server:
-        out = check(account(server.port, SMTP_SECURE="true" if mode == "ssl" else None))
+def test_a_working_server_passes_every_probe(check, account, good_tls, mode, smtp_server):
+    server = smtp_server(mode, good_tls)
+    out = check(account(server.port, SMTP_SECURE="true" if mode == "ssl" else None))
     assert out.exit_code == 0, out.stdout
     assert out.doc["ok"] is True
     assert out.statuses() == {n: "pass" for n in ("dns", "tcp", "tls", "smtp", "auth", "envelope")}
@@ -48,9 +48,8 @@ def test_a_working_server_passes_every_probe(check, account, good_tls, mode):
     assert server.handler.received == []  # check sends nothing
 
 
-def test_human_report_lists_every_probe_and_the_verdict(smtpdoctor, account, good_tls, ca_file):
-    with SMTPServer("starttls", good_tls) as server:
-        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file)
+def test_human_report_lists_every_probe_and_the_verdict(smtpdoctor, account, starttls_server, ca_file):
+    out = smtpdoctor("check", "--env-file", account(starttls_server.port), "--ca-file", ca_file)
     assert out.exit_code == 0
     for name in ("dns", "tcp", "tls", "smtp", "auth", "envelope"):
         assert f"✓ {name}" in out.stdout
@@ -63,15 +62,14 @@ def test_piped_output_has_no_trailing_whitespace(smtpdoctor, account):
     assert all(line == line.rstrip() for line in out.stdout.splitlines())
 
 
-def test_quiet_prints_nothing_on_success(smtpdoctor, account, good_tls, ca_file):
-    with SMTPServer("starttls", good_tls) as server:
-        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file, "--quiet")
+def test_quiet_prints_nothing_on_success(smtpdoctor, account, starttls_server, ca_file):
+    out = smtpdoctor("check", "--env-file", account(starttls_server.port), "--ca-file", ca_file, "--quiet")
     assert (out.exit_code, out.stdout, out.stderr) == (0, "", "")
 
 
-def test_quiet_failure_shows_only_the_failing_step_and_its_fix(smtpdoctor, account, good_tls, ca_file):
-    with SMTPServer("starttls", good_tls, password="other") as server:
-        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file, "--quiet")
+def test_quiet_failure_shows_only_the_failing_step_and_its_fix(smtpdoctor, account, good_tls, ca_file, smtp_server):
+    server = smtp_server("starttls", good_tls, password="other")
+    out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file, "--quiet")
     assert out.exit_code == 1
     lines = out.stdout.strip().splitlines()
     assert lines[0].lstrip().startswith("✗ auth")
@@ -79,20 +77,19 @@ def test_quiet_failure_shows_only_the_failing_step_and_its_fix(smtpdoctor, accou
     assert "dns" not in out.stdout and "envelope" not in out.stdout
 
 
-def test_until_smtp_never_logs_in(check, account, good_tls):
-    with SMTPServer("starttls", good_tls) as server:
-        out = check(account(server.port), "--until", "smtp")
+def test_until_smtp_never_logs_in(check, account, starttls_server):
+    out = check(account(starttls_server.port), "--until", "smtp")
     assert out.exit_code == 0
     assert out.statuses()["auth"] == "skip" and out.statuses()["envelope"] == "skip"
     assert out.probe("auth")["summary"] == "skipped: --until smtp"
-    assert server.handler.logins == []
+    assert starttls_server.handler.logins == []
 
 
 # --- dns ----------------------------------------------------------------------
 
-def test_dns_server_option_resolves_there_and_connects_to_its_answer(check, env_file, good_tls):
-    with SMTPServer("starttls", good_tls) as server, DNSServer({"smtp.test": ["127.0.0.1"]}) as dns:
-        env = env_file(SMTP_HOST="smtp.test", SMTP_PORT=server.port, SMTP_USER=USER,
+def test_dns_server_option_resolves_there_and_connects_to_its_answer(check, env_file, starttls_server):
+    with DNSServer({"smtp.test": ["127.0.0.1"]}) as dns:
+        env = env_file(SMTP_HOST="smtp.test", SMTP_PORT=starttls_server.port, SMTP_USER=USER,
                        SMTP_PASSWORD=PASSWORD)
         out = check(env, "--dns-server", dns.address)
     assert out.exit_code == 0, out.doc["probes"]
@@ -177,9 +174,9 @@ def test_dropped_port_offers_the_alternative_that_answers_with_its_mode(
     assert took < 1.5 + 1.0
 
 
-def test_a_working_port_knocks_on_no_other(check, account, good_tls):
-    with SMTPServer("starttls", good_tls) as server, SilentServer() as other:
-        out = check(account(server.port), alt_ports=str(other.port))
+def test_a_working_port_knocks_on_no_other(check, account, starttls_server):
+    with SilentServer() as other:
+        out = check(account(starttls_server.port), alt_ports=str(other.port))
         time.sleep(0.2)
     assert out.exit_code == 0
     assert other.held == []
@@ -203,22 +200,20 @@ def test_every_port_dropping_points_at_the_firewall(check, account):
 
 # --- tls ----------------------------------------------------------------------
 
-def test_implicit_tls_settings_against_a_starttls_port(check, env_file, good_tls):
-    with SMTPServer("starttls", good_tls) as server:
-        out = check(env_file(FLASK.format(port=server.port, flags="MAIL_USE_SSL=true\n")))
+def test_implicit_tls_settings_against_a_starttls_port(check, env_file, starttls_server):
+    out = check(env_file(FLASK.format(port=starttls_server.port, flags="MAIL_USE_SSL=true\n")))
     probe = failure(out)
     assert failed_at(out) == ("tls", "ETLS", "tls.wrong_mode")
     assert "speaks STARTTLS" in probe["error"]["message"]
     assert "wrong version number" in probe["error"]["message"]
     assert probe["remedy"] == ("Set MAIL_USE_SSL=false, MAIL_USE_TLS=true. Verified in this run: "
-                               f"port {server.port} answered with STARTTLS and accepted the login.")
+                               f"port {starttls_server.port} answered with STARTTLS and accepted the login.")
 
 
-def test_starttls_settings_against_an_implicit_tls_port_is_found_fast(check, env_file, good_tls):
-    with SMTPServer("ssl", good_tls) as server:
-        started = time.monotonic()
-        out = check(env_file(FLASK.format(port=server.port, flags="MAIL_USE_TLS=true\n")), timeout="5")
-        took = time.monotonic() - started
+def test_starttls_settings_against_an_implicit_tls_port_is_found_fast(check, env_file, ssl_server):
+    started = time.monotonic()
+    out = check(env_file(FLASK.format(port=ssl_server.port, flags="MAIL_USE_TLS=true\n")), timeout="5")
+    took = time.monotonic() - started
     probe = failure(out)
     assert (probe["name"], probe["error"]["reason"]) == ("tls", "tls.wrong_mode")
     assert "speaks implicit TLS (SSL)" in probe["error"]["message"]
@@ -227,11 +222,10 @@ def test_starttls_settings_against_an_implicit_tls_port_is_found_fast(check, env
     assert took < 3  # not the 5 s greeting wait: a second connection found out
 
 
-def test_wrong_mode_remedy_in_chinese(check, env_file, good_tls):
-    with SMTPServer("starttls", good_tls) as server:
-        out = check(env_file(FLASK.format(port=server.port, flags="MAIL_USE_SSL=true\n")), "--lang", "zh")
+def test_wrong_mode_remedy_in_chinese(check, env_file, starttls_server):
+    out = check(env_file(FLASK.format(port=starttls_server.port, flags="MAIL_USE_SSL=true\n")), "--lang", "zh")
     assert failure(out)["remedy"] == ("请设置 MAIL_USE_SSL=false, MAIL_USE_TLS=true。已在本次运行中验证："
-                                      f"{server.port} 端口以 STARTTLS 应答并接受了登录。")
+                                      f"{starttls_server.port} 端口以 STARTTLS 应答并接受了登录。")
 
 
 @pytest.mark.parametrize("mode", ["ssl", "starttls"])
@@ -240,31 +234,30 @@ def test_wrong_mode_remedy_in_chinese(check, env_file, good_tls):
     ("untrusted_tls", "tls.cert_untrusted", "--ca-file"),
     ("wrong_name_tls", "tls.cert_name_mismatch", "Set SMTP_HOST to the name on the certificate"),
 ])
-def test_certificate_problems(request, check, account, mode, context, reason, remedy_words):
-    with SMTPServer(mode, request.getfixturevalue(context)) as server:
-        out = check(account(server.port, SMTP_SECURE="true" if mode == "ssl" else None))
+def test_certificate_problems(request, check, account, mode, context, reason, remedy_words, smtp_server):
+    server = smtp_server(mode, request.getfixturevalue(context))
+    out = check(account(server.port, SMTP_SECURE="true" if mode == "ssl" else None))
     probe = failure(out)
     assert failed_at(out) == ("tls", "ETLS", reason)
     assert remedy_words in probe["remedy"]
     assert out.exit_code == 1
 
 
-def test_untrusted_certificate_points_at_interception(check, account, untrusted_tls):
-    with SMTPServer("ssl", untrusted_tls) as server:
-        out = check(account(server.port, SMTP_SECURE="true"))
+def test_untrusted_certificate_points_at_interception(check, account, untrusted_tls, smtp_server):
+    server = smtp_server("ssl", untrusted_tls)
+    out = check(account(server.port, SMTP_SECURE="true"))
     assert "antivirus" in failure(out)["remedy"]
 
 
-def test_ssl_cert_file_is_honoured(smtpdoctor, account, good_tls, ca_file):
-    with SMTPServer("ssl", good_tls) as server:
-        out = smtpdoctor("check", "--env-file", account(server.port, SMTP_SECURE="true"), "--json",
-                         "--alt-ports", "none", env={"SSL_CERT_FILE": ca_file})
+def test_ssl_cert_file_is_honoured(smtpdoctor, account, ssl_server, ca_file):
+    out = smtpdoctor("check", "--env-file", account(ssl_server.port, SMTP_SECURE="true"), "--json",
+                     "--alt-ports", "none", env={"SSL_CERT_FILE": ca_file})
     assert out.exit_code == 0, out.doc["probes"]
 
 
-def test_certificate_about_to_expire_warns_but_passes(check, account, expiring_tls):
-    with SMTPServer("starttls", expiring_tls) as server:
-        out = check(account(server.port))
+def test_certificate_about_to_expire_warns_but_passes(check, account, expiring_tls, smtp_server):
+    server = smtp_server("starttls", expiring_tls)
+    out = check(account(server.port))
     assert out.exit_code == 0
     tls = out.probe("tls")
     assert tls["status"] == "warn"
@@ -272,21 +265,19 @@ def test_certificate_about_to_expire_warns_but_passes(check, account, expiring_t
     assert "expires in 4 days" in tls["warning"]["message"] or "expires in 5 days" in tls["warning"]["message"]
 
 
-def test_starttls_not_offered(check, account):
-    with SMTPServer("plain") as server:
-        out = check(account(server.port, SMTP_TLS="true"))
+def test_starttls_not_offered(check, account, plain_server):
+    out = check(account(plain_server.port, SMTP_TLS="true"))
     probe = failure(out)
     assert failed_at(out) == ("tls", "ETLS", "tls.starttls_not_offered")
     # Nothing else answered with TLS: no port is guessed at.
     assert not re.search(r"\b465\b", probe["remedy"])  # (the loopback port may contain the digits)
-    assert f"Tried: {server.port} (no TLS at all, not a fix for a password login)." in probe["remedy"]
+    assert f"Tried: {plain_server.port} (no TLS at all, not a fix for a password login)." in probe["remedy"]
     assert "sending the password without TLS is not a fix" in probe["remedy"]
 
 
-def test_plain_mode_with_a_password_warns(check, env_file):
-    with SMTPServer("plain") as server:
-        out = check(env_file(FLASK.format(port=server.port,
-                                          flags="MAIL_USE_SSL=false\nMAIL_USE_TLS=false\n")))
+def test_plain_mode_with_a_password_warns(check, env_file, plain_server):
+    out = check(env_file(FLASK.format(port=plain_server.port,
+                                      flags="MAIL_USE_SSL=false\nMAIL_USE_TLS=false\n")))
     assert out.exit_code == 0
     tls = out.probe("tls")
     assert (tls["status"], tls["warning"]["reason"]) == ("warn", "tls.not_encrypted")
@@ -331,9 +322,9 @@ QQ_LOGIN_FAIL = ("535 Login Fail. Please enter your authorization code to login.
                  "http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=28&&no=1001256")
 
 
-def test_qq_login_fail_asks_for_the_authorization_code(check, account, good_tls):
-    with SMTPServer("ssl", good_tls, auth_reply=QQ_LOGIN_FAIL) as server:
-        out = check(account(server.port, SMTP_SECURE="true", SMTP_PASSWORD="wrong-password-1"))
+def test_qq_login_fail_asks_for_the_authorization_code(check, account, good_tls, smtp_server):
+    server = smtp_server("ssl", good_tls, auth_reply=QQ_LOGIN_FAIL)
+    out = check(account(server.port, SMTP_SECURE="true", SMTP_PASSWORD="wrong-password-1"))
     probe = failure(out)
     assert failed_at(out) == ("auth", "EAUTH", "auth.authorization_code_required")
     assert probe["error"]["reply_code"] == 535
@@ -369,18 +360,18 @@ def test_gbk_reply_from_older_qq_servers_is_decoded(check, account):
     ("535 Authentication failed: Bad username / password", "auth.bad_credentials", "apikey"),
     ("530 5.7.0 Must issue a STARTTLS command first.", "auth.tls_required", "variable your app reads"),
 ])
-def test_provider_auth_replies_get_the_providers_fix(check, account, good_tls, reply, reason, remedy_words):
-    with SMTPServer("ssl", good_tls, auth_reply=reply) as server:
-        out = check(account(server.port, SMTP_SECURE="true", SMTP_PASSWORD="wrong-password-1"))
+def test_provider_auth_replies_get_the_providers_fix(check, account, good_tls, reply, reason, remedy_words, smtp_server):
+    server = smtp_server("ssl", good_tls, auth_reply=reply)
+    out = check(account(server.port, SMTP_SECURE="true", SMTP_PASSWORD="wrong-password-1"))
     probe = failure(out)
     assert failed_at(out) == ("auth", "EAUTH", reason)
     assert remedy_words in probe["remedy"]
 
 
-def test_gmail_enhanced_code_is_reported(check, account, good_tls):
+def test_gmail_enhanced_code_is_reported(check, account, good_tls, smtp_server):
     reply = "534-5.7.9 Application-specific password required.\r\n534 5.7.9 more - gsmtp"
-    with SMTPServer("ssl", good_tls, auth_reply=reply) as server:
-        out = check(account(server.port, SMTP_SECURE="true", SMTP_PASSWORD="wrong-password-1"))
+    server = smtp_server("ssl", good_tls, auth_reply=reply)
+    out = check(account(server.port, SMTP_SECURE="true", SMTP_PASSWORD="wrong-password-1"))
     assert failure(out)["error"]["enhanced_code"] == "5.7.9"
 
 
@@ -392,15 +383,14 @@ def test_auth_not_offered_on_this_port(check, account, good_tls):
     assert "submission port" in probe["remedy"]
 
 
-def test_auth_offered_only_after_starttls(check, env_file, good_tls):
-    with SMTPServer("starttls", good_tls) as server:
-        env = env_file(FLASK.format(port=server.port, flags="MAIL_USE_SSL=false\nMAIL_USE_TLS=false\n"))
-        out = check(env)
+def test_auth_offered_only_after_starttls(check, env_file, starttls_server):
+    env = env_file(FLASK.format(port=starttls_server.port, flags="MAIL_USE_SSL=false\nMAIL_USE_TLS=false\n"))
+    out = check(env)
     probe = failure(out)
     assert probe["error"]["reason"] == "auth.not_offered"
     assert "after which AUTH usually appears" in probe["error"]["message"]
     assert probe["remedy"] == ("Set MAIL_USE_TLS=true. Verified in this run: port "
-                               f"{server.port} answered with STARTTLS and accepted the login.")
+                               f"{starttls_server.port} answered with STARTTLS and accepted the login.")
 
 
 def test_no_mechanism_we_can_use(check, account):
@@ -421,26 +411,25 @@ def test_no_mechanism_we_can_use(check, account):
      "this error is resolved.", "envelope.sender_unverified"),
     ("553 5.7.1 <noreply@other.test>: Sender address rejected", "envelope.sender_rejected"),
 ])
-def test_sender_refusals(check, account, good_tls, reply, reason):
-    with SMTPServer("starttls", good_tls, handler=Recorder(mail_reply=reply)) as server:
-        out = check(account(server.port, SMTP_FROM="noreply@other.test"))
+def test_sender_refusals(check, account, good_tls, reply, reason, smtp_server):
+    server = smtp_server("starttls", good_tls, handler=Recorder(mail_reply=reply))
+    out = check(account(server.port, SMTP_FROM="noreply@other.test"))
     probe = failure(out)
     assert failed_at(out) == ("envelope", "EENVELOPE", reason)
     assert "SMTP_FROM" in probe["remedy"]
 
 
-def test_recipient_refused(check, account, good_tls):
+def test_recipient_refused(check, account, good_tls, smtp_server):
     handler = Recorder(rcpt_reply="550 5.7.1 Relaying denied")
-    with SMTPServer("starttls", good_tls, handler=handler) as server:
-        out = check(account(server.port))
+    server = smtp_server("starttls", good_tls, handler=handler)
+    out = check(account(server.port))
     assert failure(out)["error"]["reason"] == "envelope.relay_denied"
 
 
 # --- transcript and secrets ---------------------------------------------------
 
-def test_verbose_transcript_redacts_credentials(smtpdoctor, account, good_tls, ca_file, no_password_leak):
-    with SMTPServer("starttls", good_tls) as server:
-        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file, "-v")
+def test_verbose_transcript_redacts_credentials(smtpdoctor, account, starttls_server, ca_file, no_password_leak):
+    out = smtpdoctor("check", "--env-file", account(starttls_server.port), "--ca-file", ca_file, "-v")
     assert out.exit_code == 0
     assert "C: AUTH PLAIN <credentials redacted>" in out.stdout
     assert "S: 235 2.7.0 Authentication successful" in out.stdout
@@ -460,15 +449,14 @@ def test_a_server_echoing_the_credentials_is_redacted(check, account, no_passwor
 
 # --- a crash is a result, never a traceback -----------------------------------
 
-def test_a_probe_that_crashes_becomes_a_failed_result(check, account, good_tls, monkeypatch):
+def test_a_probe_that_crashes_becomes_a_failed_result(check, account, starttls_server, monkeypatch):
     from smtpdoctor.runner import pipeline
 
     async def broken(session):
         raise RuntimeError("bug in smtp probe")
 
     monkeypatch.setitem(pipeline.PROBES, "smtp", broken)
-    with SMTPServer("starttls", good_tls) as server:
-        out = check(account(server.port))
+    out = check(account(starttls_server.port))
     assert out.exit_code == 1
     probe = failure(out)
     assert (probe["name"], probe["error"]["reason"]) == ("smtp", "internal.crash")
@@ -490,9 +478,8 @@ def test_a_crash_outside_the_probes_exits_3_with_a_message(monkeypatch, capsys):
     assert "internal error: ValueError: unexpected" in err and "Traceback" not in err
 
 
-def test_the_transcript_is_in_the_json_only_with_verbose(good_tls, check, account):
-    with SMTPServer("starttls", good_tls) as server:
-        quiet = check(account(server.port))
-        verbose = check(account(server.port), "-v")
+def test_the_transcript_is_in_the_json_only_with_verbose(starttls_server, check, account):
+    quiet = check(account(starttls_server.port))
+    verbose = check(account(starttls_server.port), "-v")
     assert "transcript" not in quiet.doc
     assert any(line.startswith("C: EHLO") for line in verbose.doc["transcript"])

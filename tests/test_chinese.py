@@ -9,7 +9,6 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from smtpdoctor.catalog import CJK
-from tests.servers import SMTPServer
 
 STRAY_SPACE = re.compile(f"{CJK} +{CJK}")
 # English a Chinese report used to show; none of these may be left.
@@ -29,10 +28,10 @@ def english_left(text: str) -> list[str]:
     return found
 
 
-def test_a_failing_check_reads_in_chinese(good_tls, smtpdoctor, account, ca_file):
-    with SMTPServer("starttls", good_tls, password="something-else") as server:
-        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
-                         "--alt-ports", "none", "--lang", "zh")
+def test_a_failing_check_reads_in_chinese(good_tls, smtpdoctor, account, ca_file, smtp_server):
+    server = smtp_server("starttls", good_tls, password="something-else")
+    out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
+                     "--alt-ports", "none", "--lang", "zh")
     assert out.exit_code == 1
     text = out.stdout
     for expected in ("配置", "检查", "接受了连接", "证书", "被拒绝：535", "已跳过：auth 失败",
@@ -42,19 +41,18 @@ def test_a_failing_check_reads_in_chinese(good_tls, smtpdoctor, account, ca_file
     assert not STRAY_SPACE.search(text), STRAY_SPACE.findall(text)
 
 
-def test_a_passing_check_reads_in_chinese(good_tls, smtpdoctor, account, ca_file):
-    with SMTPServer("starttls", good_tls) as server:
-        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
-                         "--alt-ports", "none", "--lang", "zh", "--until", "tls")
+def test_a_passing_check_reads_in_chinese(starttls_server, smtpdoctor, account, ca_file):
+    out = smtpdoctor("check", "--env-file", account(starttls_server.port), "--ca-file", ca_file,
+                     "--alt-ports", "none", "--lang", "zh", "--until", "tls")
     assert out.exit_code == 0
     assert "已跳过：--until tls" in out.stdout and "全部检查通过" in out.stdout
     assert english_left(out.stdout) == [], out.stdout
 
 
-def test_json_and_junit_follow_the_language(good_tls, check, account, tmp_path):
+def test_json_and_junit_follow_the_language(good_tls, check, account, tmp_path, smtp_server):
     junit = tmp_path / "report.xml"
-    with SMTPServer("starttls", good_tls, password="something-else") as server:
-        out = check(account(server.port), "--lang", "zh", "--junit-xml", str(junit))
+    server = smtp_server("starttls", good_tls, password="something-else")
+    out = check(account(server.port), "--lang", "zh", "--junit-xml", str(junit))
     summaries = {p["name"]: p["summary"] for p in out.doc["probes"]}
     assert summaries["tcp"].endswith("接受了连接") and summaries["envelope"] == "已跳过：auth 失败"
     assert out.doc["settings"]["client"]["why"] == "使用通用 SMTP_* 的变量"

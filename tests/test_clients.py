@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import failure
-from tests.servers import PASSWORD, USER, Recorder, ScriptedServer, SMTPServer, closed_port
+from tests.servers import PASSWORD, USER, Recorder, ScriptedServer, closed_port
 
 FLASK = "MAIL_SERVER=localhost\nMAIL_PORT={port}\nMAIL_USERNAME=" + USER + "\nMAIL_PASSWORD=" + \
     PASSWORD + "\n"
@@ -29,10 +29,9 @@ def statuses(probes: list[dict]) -> list[str]:
 # --- Flask-Mail and Django with no TLS flag connect in plaintext ---------------------
 
 @pytest.mark.parametrize(("template", "fix"), [(FLASK, "MAIL_USE_TLS"), (DJANGO, "EMAIL_USE_TLS")])
-def test_no_tls_flag_is_probed_in_plaintext_like_the_app(check, env_file, good_tls, template, fix):
+def test_no_tls_flag_is_probed_in_plaintext_like_the_app(check, env_file, starttls_server, template, fix):
     # Gmail's 587: AUTH appears only after STARTTLS, so the app's plaintext login fails.
-    with SMTPServer("starttls", good_tls) as server:
-        out = check(env_file(template.format(port=server.port)))
+    out = check(env_file(template.format(port=starttls_server.port)))
     assert out.exit_code == 1
     probe = failure(out)
     assert (probe["name"], probe["error"]["reason"]) == ("auth", "auth.not_offered")
@@ -40,18 +39,17 @@ def test_no_tls_flag_is_probed_in_plaintext_like_the_app(check, env_file, good_t
     # The settings already said why: that finding leads the fix.
     assert probe["remedy"].startswith("No TLS setting is given, so ")
     assert probe["remedy"].endswith(
-        f"Set {fix}=true. Verified in this run: port {server.port} answered with STARTTLS and "
+        f"Set {fix}=true. Verified in this run: port {starttls_server.port} answered with STARTTLS and "
         "accepted the login.")
     assert out.doc["fixes"] == [{
         "changes": {fix: "true"}, "verified": True, "reason": "auth.not_offered", "alternatives": [],
         "probes": out.doc["fixes"][0]["probes"]}]
     assert statuses(out.doc["fixes"][0]["probes"]) == ["pass"] * 6
-    assert server.handler.logins == [USER]  # only the trial could log in
+    assert starttls_server.handler.logins == [USER]  # only the trial could log in
 
 
-def test_flask_mail_with_its_tls_flag_passes(check, env_file, good_tls):
-    with SMTPServer("starttls", good_tls) as server:
-        out = check(env_file(FLASK.format(port=server.port) + "MAIL_USE_TLS=true\n"))
+def test_flask_mail_with_its_tls_flag_passes(check, env_file, starttls_server):
+    out = check(env_file(FLASK.format(port=starttls_server.port) + "MAIL_USE_TLS=true\n"))
     assert out.exit_code == 0, out.doc["probes"]
     assert out.doc["fixes"] == []
     assert out.doc["settings"]["client"] == {"id": "flask-mail", "source": "family",
@@ -91,19 +89,18 @@ def seed_app(tmp_path: Path, env: str) -> str:
     return str(path)
 
 
-def test_smtplib_app_on_an_implicit_tls_port_gets_the_port_fix_it_can_use(check, tmp_path, good_tls):
-    with SMTPServer("ssl", good_tls) as implicit, SMTPServer("starttls", good_tls) as upgrade:
-        env = seed_app(tmp_path, FLASK.format(port=implicit.port) + "MAIL_USE_SSL=true\n")
-        out = check(env, alt_ports=str(upgrade.port))
+def test_smtplib_app_on_an_implicit_tls_port_gets_the_port_fix_it_can_use(check, tmp_path, ssl_server, starttls_server):
+    env = seed_app(tmp_path, FLASK.format(port=ssl_server.port) + "MAIL_USE_SSL=true\n")
+    out = check(env, alt_ports=str(starttls_server.port))
     assert out.doc["settings"]["client"]["id"] == "smtplib"
     assert out.doc["settings"]["client"]["source"] == "pyproject.toml"
     assert "config.flag_not_read" in out.reasons()
     probe = failure(out)
     assert (probe["name"], probe["error"]["reason"]) == ("tls", "tls.wrong_mode")
     assert "MAIL_USE_SSL=true" not in probe["remedy"]  # a variable the app never reads
-    assert f"Set MAIL_PORT={upgrade.port}. Verified in this run" in probe["remedy"]
-    assert out.doc["fixes"][0]["changes"] == {"MAIL_PORT": str(upgrade.port)}
-    assert implicit.handler.logins == []  # the app never gets that far there
+    assert f"Set MAIL_PORT={starttls_server.port}. Verified in this run" in probe["remedy"]
+    assert out.doc["fixes"][0]["changes"] == {"MAIL_PORT": str(starttls_server.port)}
+    assert ssl_server.handler.logins == []  # the app never gets that far there
 
 
 def test_smtplib_is_chosen_from_a_requirements_file_without_a_mail_library(smtpdoctor, tmp_path):
@@ -156,34 +153,31 @@ def test_a_broken_project_file_is_exit_2(smtpdoctor, tmp_path):
     assert "'phpmailer' is not one of" in finding["message"]
 
 
-def test_the_apps_own_variable_names_are_read_and_named_in_the_fix(check, tmp_path, good_tls):
+def test_the_apps_own_variable_names_are_read_and_named_in_the_fix(check, tmp_path, starttls_server):
     (tmp_path / ".smtpdoctor.toml").write_text(
         'client = "flask-mail"\n[variables]\nMAILER_HOST = "MAIL_SERVER"\nMAILER_PORT = "MAIL_PORT"\n'
         'MAILER_TLS = "MAIL_USE_TLS"\nMAILER_USER = "MAIL_USERNAME"\nMAILER_PASS = "MAIL_PASSWORD"\n')
-    with SMTPServer("starttls", good_tls) as server:
-        env = tmp_path / "app.env"
-        env.write_text(f"MAILER_HOST=localhost\nMAILER_PORT={server.port}\nMAILER_USER={USER}\n"
-                       f"MAILER_PASS={PASSWORD}\n")
-        env.chmod(0o600)
-        out = check(str(env))
+    env = tmp_path / "app.env"
+    env.write_text(f"MAILER_HOST=localhost\nMAILER_PORT={starttls_server.port}\nMAILER_USER={USER}\n"
+                   f"MAILER_PASS={PASSWORD}\n")
+    env.chmod(0o600)
+    out = check(str(env))
     assert out.doc["settings"]["sources"]["host"] == f"MAILER_HOST ({env})"
     assert out.doc["fixes"][0]["changes"] == {"MAILER_TLS": "true"}
 
 
 # --- Laravel: Symfony Mailer upgrades with STARTTLS whenever offered -----------------------
 
-def test_laravel_encryption_ssl_on_a_starttls_port_works_as_symfony_does(check, env_file, good_tls):
-    with SMTPServer("starttls", good_tls) as server:
-        out = check(env_file(f"MAIL_MAILER=smtp\nMAIL_HOST=localhost\nMAIL_PORT={server.port}\n"
-                             f"MAIL_ENCRYPTION=ssl\nMAIL_USERNAME={USER}\nMAIL_PASSWORD={PASSWORD}\n"))
+def test_laravel_encryption_ssl_on_a_starttls_port_works_as_symfony_does(check, env_file, starttls_server):
+    out = check(env_file(f"MAIL_MAILER=smtp\nMAIL_HOST=localhost\nMAIL_PORT={starttls_server.port}\n"
+                         f"MAIL_ENCRYPTION=ssl\nMAIL_USERNAME={USER}\nMAIL_PASSWORD={PASSWORD}\n"))
     assert out.exit_code == 0, out.doc["probes"]
     assert out.probe("tls")["summary"].startswith("STARTTLS")
 
 
-def test_opportunistic_client_goes_on_in_clear_when_starttls_is_missing(check, env_file):
-    with SMTPServer("plain") as server:
-        out = check(env_file(f"MAIL_HOST=localhost\nMAIL_PORT={server.port}\nMAIL_USERNAME={USER}\n"
-                             f"MAIL_PASSWORD={PASSWORD}\nMAIL_FROM_ADDRESS={USER}\n"))
+def test_opportunistic_client_goes_on_in_clear_when_starttls_is_missing(check, env_file, plain_server):
+    out = check(env_file(f"MAIL_HOST=localhost\nMAIL_PORT={plain_server.port}\nMAIL_USERNAME={USER}\n"
+                         f"MAIL_PASSWORD={PASSWORD}\nMAIL_FROM_ADDRESS={USER}\n"))
     assert out.exit_code == 0
     tls = out.probe("tls")
     assert (tls["status"], tls["warning"]["reason"]) == ("warn", "tls.not_encrypted")
@@ -213,25 +207,24 @@ def test_no_remedy_anywhere_is_empty_or_unfilled(smtpdoctor, account, ca_file):
             assert item.get("remedy") is None or item["remedy"].strip(), item
 
 
-def test_port_25_plain_gets_one_coherent_fix(smtpdoctor, env_file, good_tls, ca_file):
+def test_port_25_plain_gets_one_coherent_fix(smtpdoctor, env_file, plain_server, ssl_server, ca_file):
     # 163 on port 25: plaintext, password in clear. Once three fixes disagreed.
-    with SMTPServer("plain") as plain, SMTPServer("ssl", good_tls) as implicit:
-        env = env_file(FLASK.format(port=plain.port).replace("localhost", "localhost") +
-                       "MAIL_USE_TLS=false\n")
-        out = smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--alt-ports",
-                         str(implicit.port), "--provider", "163")
+    env = env_file(FLASK.format(port=plain_server.port).replace("localhost", "localhost") +
+                   "MAIL_USE_TLS=false\n")
+    out = smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--alt-ports",
+                     str(ssl_server.port), "--provider", "163")
     assert out.exit_code == 0
     assert out.stdout.count("Set ") == 1, out.stdout
-    assert f"Set MAIL_PORT={implicit.port}, MAIL_USE_SSL=true. Verified in this run" in out.stdout
+    assert f"Set MAIL_PORT={ssl_server.port}, MAIL_USE_SSL=true. Verified in this run" in out.stdout
 
 
 # --- one run, every problem ------------------------------------------------------------
 
-def test_after_the_tls_fix_the_wrong_password_is_reported_too(check, env_file, good_tls):
+def test_after_the_tls_fix_the_wrong_password_is_reported_too(check, env_file, good_tls, smtp_server):
     qq = "535 Login Fail. Please enter your authorization code to login. More information in " \
          "http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=28&&no=1001256"
-    with SMTPServer("starttls", good_tls, auth_reply=qq, password="the-real-code") as server:
-        out = check(env_file(FLASK.format(port=server.port) + "MAIL_USE_SSL=true\n"))
+    server = smtp_server("starttls", good_tls, auth_reply=qq, password="the-real-code")
+    out = check(env_file(FLASK.format(port=server.port) + "MAIL_USE_SSL=true\n"))
     assert out.exit_code == 1  # the settings as given
     assert failure(out)["error"]["reason"] == "tls.wrong_mode"
     assert "and took the login (the credentials themselves are refused" in failure(out)["remedy"]
@@ -243,11 +236,11 @@ def test_after_the_tls_fix_the_wrong_password_is_reported_too(check, env_file, g
     assert len(server.handler.logins) == 1  # one refused login, not one per port tried
 
 
-def test_human_report_shows_what_fails_next(smtpdoctor, env_file, good_tls, ca_file):
-    with SMTPServer("starttls", good_tls, password="other") as server:
-        out = smtpdoctor("check", "--env-file", env_file(FLASK.format(port=server.port) +
-                                                          "MAIL_USE_SSL=true\n"),
-                         "--ca-file", ca_file, "--alt-ports", "none", "--quiet")
+def test_human_report_shows_what_fails_next(smtpdoctor, env_file, good_tls, ca_file, smtp_server):
+    server = smtp_server("starttls", good_tls, password="other")
+    out = smtpdoctor("check", "--env-file", env_file(FLASK.format(port=server.port) +
+                                                      "MAIL_USE_SSL=true\n"),
+                     "--ca-file", ca_file, "--alt-ports", "none", "--quiet")
     assert out.exit_code == 1
     lines = out.stdout.splitlines()
     then = lines.index("then, with MAIL_USE_SSL=false, MAIL_USE_TLS=true:")
@@ -257,7 +250,7 @@ def test_human_report_shows_what_fails_next(smtpdoctor, env_file, good_tls, ca_f
     assert lines[then + 1].strip().startswith("✗ auth")
 
 
-def test_sender_fix_is_verified_and_chained_after_the_tls_fix(check, env_file, good_tls):
+def test_sender_fix_is_verified_and_chained_after_the_tls_fix(check, env_file, good_tls, smtp_server):
     handler = Recorder(mail_reply="501 mail from address must be same as authorization user")
 
     class OnlyLogin(Recorder):
@@ -267,9 +260,9 @@ def test_sender_fix_is_verified_and_chained_after_the_tls_fix(check, env_file, g
             return await super().handle_MAIL(server, session, envelope, address, options)
 
     handler = OnlyLogin()
-    with SMTPServer("starttls", good_tls, handler=handler) as server:
-        out = check(env_file(FLASK.format(port=server.port) +
-                             "MAIL_USE_SSL=true\nMAIL_DEFAULT_SENDER=App <noreply@example.com>\n"))
+    server = smtp_server("starttls", good_tls, handler=handler)
+    out = check(env_file(FLASK.format(port=server.port) +
+                         "MAIL_USE_SSL=true\nMAIL_DEFAULT_SENDER=App <noreply@example.com>\n"))
     assert [f["changes"] for f in out.doc["fixes"]] == [
         {"MAIL_USE_SSL": "false", "MAIL_USE_TLS": "true"}, {"MAIL_DEFAULT_SENDER": USER}]
     first_then = next(p for p in out.doc["fixes"][0]["probes"] if p["status"] == "fail")
@@ -313,29 +306,27 @@ def test_auth_replies_of_postfix_and_exim(check, account, reply, reason):
 
 # --- findings that explain a failure lead its fix ---------------------------------------------
 
-def test_environment_overriding_dotenv_leads_the_auth_fix(smtpdoctor, account, good_tls, ca_file):
-    with SMTPServer("starttls", good_tls) as server:
-        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
-                         "--alt-ports", "none", "--quiet", env={"SMTP_PASSWORD": "stale-from-pm2"})
+def test_environment_overriding_dotenv_leads_the_auth_fix(smtpdoctor, account, starttls_server, ca_file):
+    out = smtpdoctor("check", "--env-file", account(starttls_server.port), "--ca-file", ca_file,
+                     "--alt-ports", "none", "--quiet", env={"SMTP_PASSWORD": "stale-from-pm2"})
     assert out.exit_code == 1
     fix = " ".join(out.stdout.split("→ fix:", 1)[1].split())  # the wrapped lines, joined
     assert fix.startswith("SMTP_PASSWORD is set in the environment and in ")
     assert "Check SMTP_USER" in fix
 
 
-def test_quoted_password_leads_the_auth_fix(check, account, good_tls):
-    with SMTPServer("starttls", good_tls) as server:
-        out = check(account(server.port, SMTP_PASSWORD=f"'\"{PASSWORD}\"'"))
+def test_quoted_password_leads_the_auth_fix(check, account, starttls_server):
+    out = check(account(starttls_server.port, SMTP_PASSWORD=f"'\"{PASSWORD}\"'"))
     assert failure(out)["remedy"].startswith("The value of SMTP_PASSWORD")
 
 
 def test_gmail_app_password_with_spaces_is_sent_as_is_and_explains_a_refusal(
-        check, env_file, good_tls):
+        check, env_file, good_tls, smtp_server):
     spaced = "abcd efgh ijkl mnop"
     reply = "535-5.7.8 Username and Password not accepted.\r\n535 5.7.8 BadCredentials - gsmtp"
-    with SMTPServer("starttls", good_tls, auth_reply=reply, password="abcdefghijklmnop") as server:
-        out = check(env_file(SMTP_HOST="localhost", SMTP_PORT=server.port, SMTP_USER=USER,
-                             SMTP_PASSWORD=spaced), "--provider", "gmail")
+    server = smtp_server("starttls", good_tls, auth_reply=reply, password="abcdefghijklmnop")
+    out = check(env_file(SMTP_HOST="localhost", SMTP_PORT=server.port, SMTP_USER=USER,
+                         SMTP_PASSWORD=spaced), "--provider", "gmail")
     assert "config.app_password_spaces" in out.reasons()
     remedy = failure(out)["remedy"]
     assert remedy.startswith("The app password in SMTP_PASSWORD contains spaces")
@@ -365,9 +356,9 @@ NODE_VARS = "EMAIL_HOST=localhost\nEMAIL_PORT={port}\nEMAIL_USER=" + USER + "\nE
     ("aiosmtplib", SMTP_VARS, "ssl", "tls.wrong_mode"),  # use_tls not set: plaintext to 465
     ("aiosmtplib", SMTP_VARS + "SMTP_SSL=true\n", "ssl", "implicit TLS"),
 ])
-def test_each_client_connects_as_its_code_does(check, env_file, good_tls, client, env, mode, outcome):
-    with SMTPServer(mode, good_tls) as server:
-        out = check(env_file(env.format(port=server.port)), "--client", client, timeout="3")
+def test_each_client_connects_as_its_code_does(check, env_file, good_tls, client, env, mode, outcome, smtp_server):
+    server = smtp_server(mode, good_tls)
+    out = check(env_file(env.format(port=server.port)), "--client", client, timeout="3")
     assert out.doc["settings"]["client"]["id"] == client
     if "." in outcome:
         assert failure(out)["error"]["reason"] == outcome
@@ -376,11 +367,11 @@ def test_each_client_connects_as_its_code_does(check, env_file, good_tls, client
         assert out.probe("tls")["summary"].startswith(outcome)
 
 
-def test_github_annotations_also_name_what_fails_after_the_fix(smtpdoctor, env_file, good_tls, ca_file):
-    with SMTPServer("starttls", good_tls, password="other") as server:
-        out = smtpdoctor("check", "--env-file", env_file(FLASK.format(port=server.port) +
-                                                          "MAIL_USE_SSL=true\n"),
-                         "--ca-file", ca_file, "--alt-ports", "none", "--format", "github")
+def test_github_annotations_also_name_what_fails_after_the_fix(smtpdoctor, env_file, good_tls, ca_file, smtp_server):
+    server = smtp_server("starttls", good_tls, password="other")
+    out = smtpdoctor("check", "--env-file", env_file(FLASK.format(port=server.port) +
+                                                      "MAIL_USE_SSL=true\n"),
+                     "--ca-file", ca_file, "--alt-ports", "none", "--format", "github")
     errors = [line for line in out.stdout.splitlines() if line.startswith("::error ")]
     assert errors[0].startswith("::error title=smtpdoctor tls%3A ETLS tls.wrong_mode::")
     assert errors[1].startswith("::error title=smtpdoctor auth (with MAIL_USE_SSL=false%2C "

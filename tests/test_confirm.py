@@ -137,9 +137,8 @@ def test_a_refused_imap_login_and_no_password_in_the_output(good_tls, mailbox, c
     assert "wrong-imap-pass" not in out.stdout and PASSWORD not in out.stdout
 
 
-def test_an_unreachable_imap_server(good_tls, confirm):
-    with SMTPServer("starttls", good_tls) as smtp:
-        out = confirm(smtp.port, closed_port())
+def test_an_unreachable_imap_server(starttls_server, confirm):
+    out = confirm(starttls_server.port, closed_port())
     assert out.probe("delivery")["error"]["reason"] == "delivery.imap_unavailable"
 
 

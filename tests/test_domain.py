@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.servers import PASSWORD, DNSServer, SMTPServer
+from tests.servers import PASSWORD, DNSServer
 
 
 def dkim_record(bits: int) -> str:
@@ -177,13 +177,12 @@ def test_a_silent_name_server_is_bounded(smtpdoctor, env_file):
     assert took < 3
 
 
-def test_check_domain_adds_the_probes_after_the_envelope(good_tls, smtpdoctor, ca_file, dns_server, env_file):
-    with SMTPServer("starttls", good_tls) as server:
-        env = env_file(SMTP_HOST="localhost", SMTP_PORT=server.port, SMTP_USER="dev@example.com",
-                       SMTP_PASSWORD=PASSWORD, SMTP_FROM="dev@example.com")
-        plain = smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--alt-ports", "none", "--json")
-        out = smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--alt-ports", "none", "--json",
-                         "--domain", "--dns-server", dns_server.address)
+def test_check_domain_adds_the_probes_after_the_envelope(starttls_server, smtpdoctor, ca_file, dns_server, env_file):
+    env = env_file(SMTP_HOST="localhost", SMTP_PORT=starttls_server.port, SMTP_USER="dev@example.com",
+                   SMTP_PASSWORD=PASSWORD, SMTP_FROM="dev@example.com")
+    plain = smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--alt-ports", "none", "--json")
+    out = smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--alt-ports", "none", "--json",
+                     "--domain", "--dns-server", dns_server.address)
     names = [p["name"] for p in out.doc["probes"]]
     assert names == [p["name"] for p in plain.doc["probes"]] + ["mx", "spf", "dkim", "dmarc"]
     assert out.doc["domain"] == "example.com"
@@ -203,14 +202,14 @@ def test_a_chinese_report_names_the_provider_in_chinese(domain):
 
 # --- provider by MX, outside `domain` ---------------------------------------------------------------
 
-def test_a_mail_domain_as_the_host_gets_the_providers_host_once_verified(ca, smtpdoctor, env_file, ca_file):
+def test_a_mail_domain_as_the_host_gets_the_providers_host_once_verified(ca, smtpdoctor, env_file, ca_file, smtp_server):
     """SMTP_HOST=acme-corp.cn: its MX names Exmail, and the fix (Exmail's submission host) is
     offered only after a trial through the app's variables reached it and logged in."""
     from tests.conftest import server_context
 
     exmail_tls = server_context(ca, "smtp.exmail.qq.com")
-    with SMTPServer("starttls", exmail_tls) as server, \
-            DNSServer({"smtp.exmail.qq.com": ["127.0.0.1"]}, zone=ZONE) as dns:
+    server = smtp_server("starttls", exmail_tls)
+    with DNSServer({"smtp.exmail.qq.com": ["127.0.0.1"]}, zone=ZONE) as dns:
         env = env_file(SMTP_HOST="acme-corp.cn", SMTP_PORT=server.port, SMTP_USER="dev@example.com",
                        SMTP_PASSWORD=PASSWORD)
         out = smtpdoctor("check", "--env-file", env, "--dns-server", dns.address, "--ca-file", ca_file,
@@ -248,22 +247,21 @@ def test_a_website_host_without_smtp_points_to_the_mail_provider(check, env_file
     assert "Tried: smtp.exmail.qq.com" in probe["remedy"]  # unresolvable here: no fix is offered
 
 
-def test_a_login_on_a_custom_domain_gets_its_mx_providers_remedy(good_tls, check, env_file, dns_server):
-    with SMTPServer("starttls", good_tls, auth_reply="535 Error: authentication failed", password="other") as server:
-        env = env_file(SMTP_HOST="localhost", SMTP_PORT=server.port, SMTP_USER="ops@acme-corp.cn",
-                       SMTP_PASSWORD=PASSWORD)
-        with_mx = check(env, "--dns-server", dns_server.address)
+def test_a_login_on_a_custom_domain_gets_its_mx_providers_remedy(good_tls, check, env_file, dns_server, smtp_server):
+    server = smtp_server("starttls", good_tls, auth_reply="535 Error: authentication failed", password="other")
+    env = env_file(SMTP_HOST="localhost", SMTP_PORT=server.port, SMTP_USER="ops@acme-corp.cn",
+                   SMTP_PASSWORD=PASSWORD)
+    with_mx = check(env, "--dns-server", dns_server.address)
     probe = with_mx.probe("auth")
     assert probe["error"]["reason"] == "auth.bad_credentials"
     assert "客户端专用密码" in probe["remedy"] and "Exmail refused the login for ops@acme-corp.cn" in probe["remedy"]
 
 
-def test_until_stops_before_the_domain_probes(good_tls, smtpdoctor, ca_file, dns_server, env_file):
-    with SMTPServer("starttls", good_tls) as server:
-        env = env_file(SMTP_HOST="localhost", SMTP_PORT=server.port, SMTP_USER="dev@example.com",
-                       SMTP_PASSWORD=PASSWORD)
-        out = smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--alt-ports", "none", "--json",
-                         "--domain", "--dns-server", dns_server.address, "--until", "smtp")
+def test_until_stops_before_the_domain_probes(starttls_server, smtpdoctor, ca_file, dns_server, env_file):
+    env = env_file(SMTP_HOST="localhost", SMTP_PORT=starttls_server.port, SMTP_USER="dev@example.com",
+                   SMTP_PASSWORD=PASSWORD)
+    out = smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--alt-ports", "none", "--json",
+                     "--domain", "--dns-server", dns_server.address, "--until", "smtp")
     assert [(p["name"], p["status"]) for p in out.doc["probes"][-4:]] == [
         ("mx", "skip"), ("spf", "skip"), ("dkim", "skip"), ("dmarc", "skip")]
     assert out.exit_code == 0

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from smtpdoctor.config.dotenv_edit import edit
-from tests.servers import PASSWORD, USER, SMTPServer
+from tests.servers import PASSWORD, USER
 
 ORIGINAL = """# mail settings for the verification-code sender
 MAIL_SERVER=localhost
@@ -38,12 +38,11 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_the_verified_change_is_written_in_place_and_checked_again(fix, tmp_path, good_tls,
+def test_the_verified_change_is_written_in_place_and_checked_again(fix, tmp_path, starttls_server,
                                                                    no_password_leak):
-    with SMTPServer("starttls", good_tls) as server:
-        original = ORIGINAL.format(port=server.port, user=USER, password=PASSWORD)
-        env = write(tmp_path, original)
-        out = fix(env)
+    original = ORIGINAL.format(port=starttls_server.port, user=USER, password=PASSWORD)
+    env = write(tmp_path, original)
+    out = fix(env)
     assert out.exit_code == 0, out.stdout  # the file as it is now passes
     assert env.read_text() == original.replace('export MAIL_USE_SSL="true"',
                                                'export MAIL_USE_SSL="false"') + "MAIL_USE_TLS=true\n"
@@ -56,21 +55,20 @@ def test_the_verified_change_is_written_in_place_and_checked_again(fix, tmp_path
     no_password_leak(out.stdout + out.stderr)
 
 
-def test_a_second_fix_keeps_the_first_backup(fix, tmp_path, good_tls):
-    with SMTPServer("starttls", good_tls) as server:
-        env = write(tmp_path, ORIGINAL.format(port=server.port, user=USER, password=PASSWORD))
-        (tmp_path / ".env.bak").write_text("older backup\n")
-        out = fix(env, "--json")
+def test_a_second_fix_keeps_the_first_backup(fix, tmp_path, starttls_server):
+    env = write(tmp_path, ORIGINAL.format(port=starttls_server.port, user=USER, password=PASSWORD))
+    (tmp_path / ".env.bak").write_text("older backup\n")
+    out = fix(env, "--json")
     assert out.doc["written"]["backup"] == str(tmp_path / ".env.bak.1")
     assert (tmp_path / ".env.bak").read_text() == "older backup\n"
     assert out.doc["written"]["changes"] == {"MAIL_USE_SSL": "false", "MAIL_USE_TLS": "true"}
     assert out.doc["ok"] is True
 
 
-def test_the_new_exit_code_is_the_rechecks(fix, tmp_path, good_tls):
-    with SMTPServer("starttls", good_tls, password="the-real-one") as server:
-        env = write(tmp_path, ORIGINAL.format(port=server.port, user=USER, password=PASSWORD))
-        out = fix(env, "--json")
+def test_the_new_exit_code_is_the_rechecks(fix, tmp_path, good_tls, smtp_server):
+    server = smtp_server("starttls", good_tls, password="the-real-one")
+    env = write(tmp_path, ORIGINAL.format(port=server.port, user=USER, password=PASSWORD))
+    out = fix(env, "--json")
     assert out.exit_code == 1
     assert "MAIL_USE_TLS=true" in env.read_text()
     failed = [p for p in out.doc["probes"] if p["status"] == "fail"]
@@ -82,40 +80,36 @@ def refused(out) -> str:
     return next(f["message"] for f in out.doc["findings"] if f["reason"] == "config.fix_refused")
 
 
-def test_a_variable_from_the_environment_is_never_written(fix, tmp_path, good_tls):
-    with SMTPServer("starttls", good_tls) as server:
-        original = ORIGINAL.format(port=server.port, user=USER, password=PASSWORD)
-        env = write(tmp_path, original)
-        out = fix(env, "--json", environ={"MAIL_USE_SSL": "true"})
+def test_a_variable_from_the_environment_is_never_written(fix, tmp_path, starttls_server):
+    original = ORIGINAL.format(port=starttls_server.port, user=USER, password=PASSWORD)
+    env = write(tmp_path, original)
+    out = fix(env, "--json", environ={"MAIL_USE_SSL": "true"})
     assert "MAIL_USE_SSL is set in the environment" in refused(out)
     assert env.read_text() == original
     assert not (tmp_path / ".env.bak").exists()
 
 
-def test_without_a_dotenv_file_nothing_is_written(smtpdoctor, good_tls, ca_file):
-    with SMTPServer("starttls", good_tls) as server:
-        out = smtpdoctor("check", "--fix", "--json", "--ca-file", ca_file, "--alt-ports", "none",
-                         env={"MAIL_SERVER": "localhost", "MAIL_PORT": str(server.port),
-                              "MAIL_USERNAME": USER, "MAIL_PASSWORD": PASSWORD})
+def test_without_a_dotenv_file_nothing_is_written(smtpdoctor, starttls_server, ca_file):
+    out = smtpdoctor("check", "--fix", "--json", "--ca-file", ca_file, "--alt-ports", "none",
+                     env={"MAIL_SERVER": "localhost", "MAIL_PORT": str(starttls_server.port),
+                          "MAIL_USERNAME": USER, "MAIL_PASSWORD": PASSWORD})
     assert "there is no dotenv file to write" in refused(out)
 
 
-def test_a_url_change_would_write_the_password_and_is_refused(fix, tmp_path, good_tls):
+def test_a_url_change_would_write_the_password_and_is_refused(fix, tmp_path, starttls_server):
     from urllib.parse import quote
 
-    with SMTPServer("starttls", good_tls) as server:
-        text = f"SMTP_URL=smtps://{quote(USER)}:{quote(PASSWORD, safe='')}@localhost:{server.port}\n"
-        env = write(tmp_path, text)
-        out = fix(env, "--json")
+    text = f"SMTP_URL=smtps://{quote(USER)}:{quote(PASSWORD, safe='')}@localhost:{starttls_server.port}\n"
+    env = write(tmp_path, text)
+    out = fix(env, "--json")
     assert "would write a password" in refused(out)
     assert env.read_text() == text
 
 
-def test_a_file_with_unparsable_lines_is_refused(fix, tmp_path, good_tls):
-    with SMTPServer("starttls", good_tls) as server:
-        text = ORIGINAL.format(port=server.port, user=USER, password=PASSWORD) + "this is not = valid '\n"
-        env = write(tmp_path, text)
-        out = fix(env, "--json")
+def test_a_file_with_unparsable_lines_is_refused(fix, tmp_path, starttls_server):
+    text = ORIGINAL.format(port=starttls_server.port, user=USER, password=PASSWORD) + "this is not = valid '\n"
+    env = write(tmp_path, text)
+    out = fix(env, "--json")
     assert out.exit_code == 2
     assert env.read_text() == text
 

@@ -97,9 +97,9 @@ def test_each_token_endpoint_refusal_gets_its_own_fix(good_tls, check, refresh_e
     assert handler.seen == []  # no login with a token that never came
 
 
-def test_a_token_endpoint_that_cannot_be_reached(good_tls, check, refresh_env):
-    with SMTPServer("starttls", good_tls, handler=OAuthRecorder()) as server:
-        out = check(refresh_env(server.port, f"http://127.0.0.1:{closed_port()}/token"))
+def test_a_token_endpoint_that_cannot_be_reached(good_tls, check, refresh_env, smtp_server):
+    server = smtp_server("starttls", good_tls, handler=OAuthRecorder())
+    out = check(refresh_env(server.port, f"http://127.0.0.1:{closed_port()}/token"))
     probe = failure(out)
     assert (probe["name"], probe["error"]["code"], probe["error"]["reason"]) == ("oauth", "ECONNECTION", "oauth.network")
     assert "Allow outbound HTTPS" in probe["remedy"]
@@ -117,10 +117,10 @@ def test_a_silent_token_endpoint_is_bounded_by_the_timeout(good_tls, check, refr
 
 # --- an access token given directly ------------------------------------------------------
 
-def test_an_access_token_alone_logs_in_without_a_token_request(good_tls, check, token_env):
+def test_an_access_token_alone_logs_in_without_a_token_request(good_tls, check, token_env, smtp_server):
     handler = OAuthRecorder()
-    with SMTPServer("starttls", good_tls, handler=handler) as server:
-        out = check(token_env(server.port))
+    server = smtp_server("starttls", good_tls, handler=handler)
+    out = check(token_env(server.port))
     assert out.exit_code == 0
     assert "oauth" not in out.statuses()
     assert out.doc["settings"]["oauth2"]["flow"] == "access_token"
@@ -133,12 +133,12 @@ def test_an_access_token_alone_logs_in_without_a_token_request(good_tls, check, 
     (3600, "User.Read Mail.Read", "config.oauth2_token_scope", "\"User.Read Mail.Read\""),
 ])
 def test_a_jwt_is_read_locally_for_its_expiry_and_scopes(good_tls, check, token_env, expires_in, scopes, reason,
-                                                         words):
+                                                         words, smtp_server):
     claims = {"exp": int(time.time()) + expires_in, "scp": scopes}
     token = jwt(aud="https://outlook.office.com", **claims)
     handler = OAuthRecorder(style="microsoft")  # accepts only ACCESS_TOKEN: this one is refused
-    with SMTPServer("starttls", good_tls, handler=handler) as server:
-        out = check(token_env(server.port, token))
+    server = smtp_server("starttls", good_tls, handler=handler)
+    out = check(token_env(server.port, token))
     finding = next(f for f in out.doc["findings"] if f["reason"] == reason)
     assert finding["severity"] == "warning" and words in finding["message"]
     probe = failure(out)
@@ -148,10 +148,10 @@ def test_a_jwt_is_read_locally_for_its_expiry_and_scopes(good_tls, check, token_
 
 # --- what the SMTP server says ---------------------------------------------------------------
 
-def test_googles_challenge_is_answered_with_an_empty_line_and_read(good_tls, check, token_env):
+def test_googles_challenge_is_answered_with_an_empty_line_and_read(good_tls, check, token_env, smtp_server):
     handler = OAuthRecorder(style="google", token="another-token")
-    with SMTPServer("starttls", good_tls, handler=handler) as server:
-        out = check(token_env(server.port))
+    server = smtp_server("starttls", good_tls, handler=handler)
+    out = check(token_env(server.port))
     assert handler.answers_to_challenge == [b""]
     probe = failure(out)
     assert probe["error"]["reason"] == "auth.oauth2_rejected"
@@ -159,47 +159,47 @@ def test_googles_challenge_is_answered_with_an_empty_line_and_read(good_tls, che
     assert probe["error"]["reply"].startswith("535")
 
 
-def test_oauthbearer_when_it_is_the_only_mechanism(good_tls, check, token_env):
+def test_oauthbearer_when_it_is_the_only_mechanism(good_tls, check, token_env, smtp_server):
     handler = OAuthRecorder()
-    with SMTPServer("starttls", good_tls, handler=handler, auth_exclude=("XOAUTH2",)) as server:
-        out = check(token_env(server.port))
+    server = smtp_server("starttls", good_tls, handler=handler, auth_exclude=("XOAUTH2",))
+    out = check(token_env(server.port))
     assert out.exit_code == 0, out.doc
     [(mechanism, initial)] = handler.seen
     assert mechanism == "OAUTHBEARER"
     assert initial == f"n,a={USER},\x01host=localhost\x01port={server.port}\x01auth=Bearer {ACCESS_TOKEN}\x01\x01"
 
 
-def test_oauthbearer_refusal_is_answered_with_ctrl_a(good_tls, check, token_env):
+def test_oauthbearer_refusal_is_answered_with_ctrl_a(good_tls, check, token_env, smtp_server):
     handler = OAuthRecorder(style="google", token="another-token")
-    with SMTPServer("starttls", good_tls, handler=handler, auth_exclude=("XOAUTH2",)) as server:
-        out = check(token_env(server.port))
+    server = smtp_server("starttls", good_tls, handler=handler, auth_exclude=("XOAUTH2",))
+    out = check(token_env(server.port))
     assert handler.answers_to_challenge == [b"\x01"]
     assert failure(out)["error"]["reason"] == "auth.oauth2_rejected"
 
 
-def test_a_server_without_oauth2_mechanisms(good_tls, check, token_env):
-    with SMTPServer("starttls", good_tls, handler=OAuthRecorder(), auth_exclude=("XOAUTH2", "OAUTHBEARER")) as server:
-        out = check(token_env(server.port))
+def test_a_server_without_oauth2_mechanisms(good_tls, check, token_env, smtp_server):
+    server = smtp_server("starttls", good_tls, handler=OAuthRecorder(), auth_exclude=("XOAUTH2", "OAUTHBEARER"))
+    out = check(token_env(server.port))
     probe = failure(out)
     assert probe["error"]["reason"] == "auth.oauth2_not_offered"
     assert "AUTH LOGIN PLAIN" in probe["error"]["message"]
 
 
-def test_microsoft_5_7_3_after_a_token_is_a_refused_token_not_basic_auth(good_tls, check, token_env):
+def test_microsoft_5_7_3_after_a_token_is_a_refused_token_not_basic_auth(good_tls, check, token_env, smtp_server):
     handler = OAuthRecorder(style="microsoft", token="another-token")
-    with SMTPServer("starttls", good_tls, handler=handler) as server:
-        out = check(token_env(server.port), "--provider", "outlook")
+    server = smtp_server("starttls", good_tls, handler=handler)
+    out = check(token_env(server.port), "--provider", "outlook")
     probe = failure(out)
     assert probe["error"]["reason"] == "auth.oauth2_rejected"
     assert "https://outlook.office.com/SMTP.Send" in probe["remedy"]
 
 
-def test_smtp_auth_disabled_for_the_tenant_keeps_its_fix_under_oauth2(good_tls, check, token_env):
+def test_smtp_auth_disabled_for_the_tenant_keeps_its_fix_under_oauth2(good_tls, check, token_env, smtp_server):
     handler = OAuthRecorder(style="microsoft", token="another-token", refusal=(
         "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. "
         "Visit https://aka.ms/smtp_auth_disabled for more information."))
-    with SMTPServer("starttls", good_tls, handler=handler) as server:
-        out = check(token_env(server.port), "--provider", "office365")
+    server = smtp_server("starttls", good_tls, handler=handler)
+    out = check(token_env(server.port), "--provider", "office365")
     probe = failure(out)
     assert probe["error"]["reason"] == "auth.smtp_auth_disabled"
     assert f"Set-CASMailbox -Identity {USER} -SmtpClientAuthenticationDisabled $false" in probe["remedy"]
@@ -210,19 +210,19 @@ def test_smtp_auth_disabled_for_the_tenant_keeps_its_fix_under_oauth2(good_tls, 
 BASIC_OFF = "535 5.7.139 Authentication unsuccessful, basic authentication is disabled. [PH7P220CA0132.NAMP220.PROD.OUTLOOK.COM]"
 
 
-def test_basic_auth_refused_points_to_the_oauth2_variables(good_tls, check, account):
-    with SMTPServer("starttls", good_tls, auth_reply=BASIC_OFF, password="basic auth is off") as server:
-        out = check(account(server.port), "--provider", "outlook")
+def test_basic_auth_refused_points_to_the_oauth2_variables(good_tls, check, account, smtp_server):
+    server = smtp_server("starttls", good_tls, auth_reply=BASIC_OFF, password="basic auth is off")
+    out = check(account(server.port), "--provider", "outlook")
     probe = failure(out)
     assert probe["error"]["reason"] == "auth.basic_auth_disabled"
     assert "set SMTP_OAUTH2_CLIENT_ID and SMTP_OAUTH2_REFRESH_TOKEN" in probe["remedy"]
 
 
-def test_basic_auth_refused_with_oauth2_set_for_a_client_that_cannot_use_it(good_tls, check, env_file):
-    with SMTPServer("starttls", good_tls, auth_reply=BASIC_OFF) as server:
-        env = env_file(MAIL_SERVER="localhost", MAIL_PORT=server.port, MAIL_USE_TLS="true", MAIL_USERNAME=USER,
-                       MAIL_PASSWORD="an-old-password", MAIL_OAUTH2_ACCESS_TOKEN=ACCESS_TOKEN)
-        out = check(env, "--provider", "outlook", "--client", "flask-mail")
+def test_basic_auth_refused_with_oauth2_set_for_a_client_that_cannot_use_it(good_tls, check, env_file, smtp_server):
+    server = smtp_server("starttls", good_tls, auth_reply=BASIC_OFF)
+    env = env_file(MAIL_SERVER="localhost", MAIL_PORT=server.port, MAIL_USE_TLS="true", MAIL_USERNAME=USER,
+                   MAIL_PASSWORD="an-old-password", MAIL_OAUTH2_ACCESS_TOKEN=ACCESS_TOKEN)
+    out = check(env, "--provider", "outlook", "--client", "flask-mail")
     assert out.doc["settings"]["login"] == "password"
     finding = next(f for f in out.doc["findings"] if f["reason"] == "config.oauth2_client_cannot")
     assert "Flask-Mail logs in with a password only" in finding["message"]

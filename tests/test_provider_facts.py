@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from smtpdoctor.providers import load_providers
-from tests.servers import PASSWORD, USER, SMTPServer
+from tests.servers import PASSWORD, USER
 
 
 def reasons(out) -> dict[str, str]:
@@ -42,10 +42,10 @@ def test_the_port_25_lint_says_aws_throttles_and_names_more_clouds(smtpdoctor, e
     assert "AWS throttles it" in text and "DigitalOcean" in text and "Baidu Cloud" in text
 
 
-def test_outlook_5_7_3_is_not_proof_that_basic_auth_is_off(good_tls, check, account):
+def test_outlook_5_7_3_is_not_proof_that_basic_auth_is_off(good_tls, check, account, smtp_server):
     reply = "535 5.7.3 Authentication unsuccessful [SN4PR0201CA0065.namprd02.prod.outlook.com]"
-    with SMTPServer("starttls", good_tls, auth_reply=reply, password="other") as server:
-        out = check(account(server.port), "--provider", "outlook")
+    server = smtp_server("starttls", good_tls, auth_reply=reply, password="other")
+    out = check(account(server.port), "--provider", "outlook")
     probe = out.probe("auth")
     assert probe["error"]["reason"] == "auth.microsoft_refused"
     assert "three causes" in probe["error"]["message"]
@@ -62,12 +62,12 @@ def test_reply_texts_from_the_research_are_recognised(smtpdoctor, reply, reason)
     assert out.stdout.splitlines()[0].split()[1] == reason
 
 
-def test_gmail_app_password_spaces_are_sent_as_given_and_said(good_tls, check, account):
+def test_gmail_app_password_spaces_are_sent_as_given_and_said(good_tls, check, account, smtp_server):
     """Google shows the app password in groups of four; smtpdoctor sends it exactly as the app
     will (spaces included) and says so, rather than fixing it silently."""
     spaced = "abcd efgh ijkl mnop"
-    with SMTPServer("starttls", good_tls, password=spaced) as server:
-        out = check(account(server.port, SMTP_PASSWORD=spaced), "--provider", "gmail")
+    server = smtp_server("starttls", good_tls, password=spaced)
+    out = check(account(server.port, SMTP_PASSWORD=spaced), "--provider", "gmail")
     assert out.exit_code == 0
     assert reasons(out)["config.app_password_spaces"] == "info"
     assert server.handler.logins == [USER]

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,9 +34,8 @@ def smtp_env(tmp_path: Path) -> Callable[..., str]:
 
 
 @pytest.fixture
-def passing(good_tls: object, smtp_env: Callable[..., str], ca_file: str) -> Iterator[list[str]]:
-    with SMTPServer("starttls", good_tls) as server:  # type: ignore[arg-type]
-        yield ["check", "--env-file", smtp_env(server.port), "--ca-file", ca_file, "--alt-ports", "none"]
+def passing(starttls_server: SMTPServer, smtp_env: Callable[..., str], ca_file: str) -> list[str]:
+    return ["check", "--env-file", smtp_env(starttls_server.port), "--ca-file", ca_file, "--alt-ports", "none"]
 
 
 # --- rendering that never loses text -----------------------------------------------------
@@ -60,15 +59,15 @@ def test_a_piped_fix_is_printed_whole(smtpdoctor_env_qq, lang, quiet):
 
 
 @pytest.fixture
-def smtpdoctor_env_qq(tmp_path: Path, good_tls) -> Iterator[str]:
+def smtpdoctor_env_qq(tmp_path: Path, good_tls, smtp_server) -> str:
     qq = ("535 Login Fail. Please enter your authorization code to login. More information in "
           "http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=28&&no=1001256")
-    with SMTPServer("ssl", good_tls, auth_reply=qq, password="other") as server:
-        path = tmp_path / ".env"
-        path.write_text(f"MAIL_SERVER=localhost\nMAIL_PORT={server.port}\nMAIL_USE_SSL=true\n"
-                        f"MAIL_USERNAME={USER}\nMAIL_PASSWORD={PASSWORD}\n")
-        path.chmod(0o600)
-        yield str(path)
+    server = smtp_server("ssl", good_tls, auth_reply=qq, password="other")
+    path = tmp_path / ".env"
+    path.write_text(f"MAIL_SERVER=localhost\nMAIL_PORT={server.port}\nMAIL_USE_SSL=true\n"
+                    f"MAIL_USERNAME={USER}\nMAIL_PASSWORD={PASSWORD}\n")
+    path.chmod(0o600)
+    return str(path)
 
 
 @pytest.fixture(autouse=True)
@@ -178,15 +177,14 @@ def test_usage_errors_under_json_are_one_document(args):
     assert result.stderr.strip()  # and said on stderr, as a usage error always is
 
 
-def test_unwritable_junit_path_is_exit_2_before_any_probe(good_tls, smtp_env, ca_file):
-    with SMTPServer("starttls", good_tls) as server:
-        result = run("check", "--env-file", smtp_env(server.port), "--ca-file", ca_file, "--json",
-                     "--junit-xml", "/nonexistent-folder/report.xml")
+def test_unwritable_junit_path_is_exit_2_before_any_probe(starttls_server, smtp_env, ca_file):
+    result = run("check", "--env-file", smtp_env(starttls_server.port), "--ca-file", ca_file, "--json",
+                 "--junit-xml", "/nonexistent-folder/report.xml")
     assert result.code == 2
     assert [f["reason"] for f in result.doc["findings"] if f["severity"] == "error"] == [
         "config.output_unwritable"]
     assert {p["status"] for p in result.doc["probes"]} == {"skip"}
-    assert server.handler.logins == []
+    assert starttls_server.handler.logins == []
 
 
 def test_unreadable_env_file_still_prints_json(tmp_path):
@@ -422,30 +420,28 @@ def test_hostile_env_files_are_exit_2_with_a_clear_message(case, as_json, tmp_pa
 
 # --- what the user typed ----------------------------------------------------------------------
 
-def test_a_subject_with_a_line_break_is_refused_before_connecting(good_tls, smtp_env, ca_file):
-    with SMTPServer("starttls", good_tls) as server:
-        result = run("send-test", "you@example.com", "--subject", "hi\r\nBcc: everyone@example.com",
-                     "--env-file", smtp_env(server.port), "--ca-file", ca_file, "--json")
+def test_a_subject_with_a_line_break_is_refused_before_connecting(starttls_server, smtp_env, ca_file):
+    result = run("send-test", "you@example.com", "--subject", "hi\r\nBcc: everyone@example.com",
+                 "--env-file", smtp_env(starttls_server.port), "--ca-file", ca_file, "--json")
     assert result.code == 2
     assert "config.header_control_char" in [f["reason"] for f in result.doc["findings"]]
-    assert server.handler.logins == []
+    assert starttls_server.handler.logins == []
 
 
 @pytest.mark.parametrize("where", ["file", "option"])
-def test_a_sender_with_a_line_break_is_exit_2(good_tls, smtp_env, ca_file, where, tmp_path):
-    with SMTPServer("starttls", good_tls) as server:
-        if where == "file":
-            env = tmp_path / "s.env"
-            env.write_text(f'SMTP_HOST=localhost\nSMTP_PORT={server.port}\nSMTP_USER={USER}\n'
-                           f'SMTP_PASSWORD={PASSWORD}\nSMTP_FROM="app@example.com\\r\\nBcc: x@example.com"\n')
-            args = ["--env-file", str(env)]
-        else:
-            args = ["--env-file", smtp_env(server.port), "--from", "app@example.com\nBcc: x@example.com"]
-        result = run("send-test", "you@example.com", *args, "--ca-file", ca_file, "--json")
+def test_a_sender_with_a_line_break_is_exit_2(starttls_server, smtp_env, ca_file, where, tmp_path):
+    if where == "file":
+        env = tmp_path / "s.env"
+        env.write_text(f'SMTP_HOST=localhost\nSMTP_PORT={starttls_server.port}\nSMTP_USER={USER}\n'
+                       f'SMTP_PASSWORD={PASSWORD}\nSMTP_FROM="app@example.com\\r\\nBcc: x@example.com"\n')
+        args = ["--env-file", str(env)]
+    else:
+        args = ["--env-file", smtp_env(starttls_server.port), "--from", "app@example.com\nBcc: x@example.com"]
+    result = run("send-test", "you@example.com", *args, "--ca-file", ca_file, "--json")
     assert result.code == 2
     assert "config.value_control_char" in [f["reason"] for f in result.doc["findings"]
                                            if f["severity"] == "error"]
-    assert server.handler.received == []
+    assert starttls_server.handler.received == []
 
 
 def test_non_ascii_recipient_without_smtputf8_gets_a_clear_verdict(good_tls, smtp_env, ca_file):
@@ -459,9 +455,9 @@ def test_non_ascii_recipient_without_smtputf8_gets_a_clear_verdict(good_tls, smt
     no_traceback(result)
 
 
-def test_non_ascii_recipient_is_sent_with_smtputf8(good_tls, smtp_env, ca_file):
-    with SMTPServer("starttls", good_tls, smtputf8=True) as server:
-        result = run("send-test", "用户@example.com", "--env-file", smtp_env(server.port),
-                     "--ca-file", ca_file, "--alt-ports", "none", "--json")
+def test_non_ascii_recipient_is_sent_with_smtputf8(good_tls, smtp_env, ca_file, smtp_server):
+    server = smtp_server("starttls", good_tls, smtputf8=True)
+    result = run("send-test", "用户@example.com", "--env-file", smtp_env(server.port),
+                 "--ca-file", ca_file, "--alt-ports", "none", "--json")
     assert result.code == 0, result.doc["probes"]
     assert server.handler.received[0].rcpt_tos == ["用户@example.com"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.servers import ScriptedServer, SMTPServer
+from tests.servers import ScriptedServer
 
 OUTPUT_MODES = [
     [],
@@ -20,14 +20,14 @@ OUTPUT_MODES = [
 @pytest.mark.parametrize("mode", OUTPUT_MODES)
 @pytest.mark.parametrize("server_password", ["right", "wrong"])
 def test_no_output_shows_the_password(smtpdoctor, account, good_tls, ca_file, tmp_path,
-                                      no_password_leak, mode, server_password):
+                                      no_password_leak, mode, server_password, smtp_server):
     from tests.servers import PASSWORD
 
     junit = tmp_path / "report.xml"
     password = PASSWORD if server_password == "right" else "something-else"
-    with SMTPServer("starttls", good_tls, password=password) as server:
-        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
-                         "--alt-ports", "none", "--junit-xml", str(junit), *mode)
+    server = smtp_server("starttls", good_tls, password=password)
+    out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
+                     "--alt-ports", "none", "--junit-xml", str(junit), *mode)
     assert out.exit_code == (0 if server_password == "right" else 1)
     no_password_leak(out.stdout + out.stderr + junit.read_text())
 

@@ -25,13 +25,12 @@ def send(smtpdoctor, ca_file):
 
 # --- send-test ------------------------------------------------------------------
 
-def test_send_test_delivers_one_well_formed_message(send, account, good_tls, no_password_leak):
-    with SMTPServer("starttls", good_tls) as server:
-        out = send(account(server.port), "you@example.com", "--json")
+def test_send_test_delivers_one_well_formed_message(send, account, starttls_server, no_password_leak):
+    out = send(account(starttls_server.port), "you@example.com", "--json")
     assert out.exit_code == 0, out.doc["probes"]
     assert [p["name"] for p in out.doc["probes"]] == ["dns", "tcp", "tls", "smtp", "auth", "envelope", "send"]
     assert "queued as 4F1A2B3C" in out.probe("send")["summary"]
-    [envelope] = server.handler.received
+    [envelope] = starttls_server.handler.received
     assert (envelope.mail_from, envelope.rcpt_tos) == (USER, ["you@example.com"])
     message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
     for header in ("Date", "Message-ID", "From", "To", "Subject", "MIME-Version"):
@@ -40,17 +39,16 @@ def test_send_test_delivers_one_well_formed_message(send, account, good_tls, no_
     assert message.get_content_type() == "text/plain"
     assert message.get_content_charset() == "utf-8"
     body = message.get_content()
-    assert f"via localhost:{server.port} (starttls)" in body and USER in body
+    assert f"via localhost:{starttls_server.port} (starttls)" in body and USER in body
     no_password_leak(envelope.original_content.decode("utf-8", "replace"))
     no_password_leak(out.stdout)
 
 
-def test_send_test_subject_body_and_several_recipients(send, account, good_tls):
-    with SMTPServer("ssl", good_tls) as server:
-        out = send(account(server.port, SMTP_SECURE="true"), "a@example.com", "b@example.org",
-                   "--subject", "deploy 42 ✓", "--body", "Hello from CI.")
+def test_send_test_subject_body_and_several_recipients(send, account, ssl_server):
+    out = send(account(ssl_server.port, SMTP_SECURE="true"), "a@example.com", "b@example.org",
+               "--subject", "deploy 42 ✓", "--body", "Hello from CI.")
     assert out.exit_code == 0
-    [envelope] = server.handler.received
+    [envelope] = ssl_server.handler.received
     assert envelope.rcpt_tos == ["a@example.com", "b@example.org"]
     message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
     assert message["Subject"] == "deploy 42 ✓"
@@ -58,11 +56,11 @@ def test_send_test_subject_body_and_several_recipients(send, account, good_tls):
     assert "accepted for 2 recipient(s)" in out.stdout
 
 
-def test_message_refused_at_data_is_emessage_with_the_providers_meaning(send, account, good_tls):
+def test_message_refused_at_data_is_emessage_with_the_providers_meaning(send, account, good_tls, smtp_server):
     reply = ("554 DT:SPM 163 smtp10,DsCowAD3R5xY,please see "
              "http://mail.163.com/help/help_spam_16.htm?ip=1.2.3.4&hostid=smtp10")
-    with SMTPServer("starttls", good_tls, handler=Recorder(data_reply=reply)) as server:
-        out = send(account(server.port), "you@example.com", "--json")
+    server = smtp_server("starttls", good_tls, handler=Recorder(data_reply=reply))
+    out = send(account(server.port), "you@example.com", "--json")
     assert out.exit_code == 1
     probe = out.probe("send")
     assert (probe["status"], probe["error"]["code"], probe["error"]["reason"]) == (
@@ -71,10 +69,10 @@ def test_message_refused_at_data_is_emessage_with_the_providers_meaning(send, ac
     assert "Message-ID" in probe["remedy"]
 
 
-def test_rate_limit_at_data(send, account, good_tls):
+def test_rate_limit_at_data(send, account, good_tls, smtp_server):
     reply = "451 MI:SFQ 163 smtp5, try again later"
-    with SMTPServer("starttls", good_tls, handler=Recorder(data_reply=reply)) as server:
-        out = send(account(server.port), "you@example.com", "--json")
+    server = smtp_server("starttls", good_tls, handler=Recorder(data_reply=reply))
+    out = send(account(server.port), "you@example.com", "--json")
     assert out.probe("send")["error"]["reason"] == "message.rate_limited"
 
 
@@ -95,7 +93,7 @@ def test_bad_recipients_are_refused_before_any_network(send, account, recipient,
     assert {p["status"] for p in out.doc["probes"]} == {"skip"}
 
 
-def test_one_refused_recipient_of_two_is_a_warning(send, account, good_tls):
+def test_one_refused_recipient_of_two_is_a_warning(send, account, good_tls, smtp_server):
     class RefuseOne(Recorder):
         async def handle_RCPT(self, server, session, envelope, address, options):
             if address.startswith("gone"):
@@ -103,8 +101,8 @@ def test_one_refused_recipient_of_two_is_a_warning(send, account, good_tls):
             envelope.rcpt_tos.append(address)
             return "250 OK"
 
-    with SMTPServer("starttls", good_tls, handler=RefuseOne()) as server:
-        out = send(account(server.port), "you@example.com", "gone@example.com", "--json")
+    server = smtp_server("starttls", good_tls, handler=RefuseOne())
+    out = send(account(server.port), "you@example.com", "gone@example.com", "--json")
     probe = out.probe("send")
     assert probe["status"] == "warn"
     assert "gone@example.com" in probe["details"]["refused"]
@@ -121,10 +119,10 @@ def unescape(text: str) -> str:
         "%2C", ",").replace("%25", "%")
 
 
-def test_github_annotations_carry_the_fix(smtpdoctor, account, good_tls, ca_file):
-    with SMTPServer("starttls", good_tls, password="other") as server:
-        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
-                         "--alt-ports", "none", env={"GITHUB_ACTIONS": "true"})
+def test_github_annotations_carry_the_fix(smtpdoctor, account, good_tls, ca_file, smtp_server):
+    server = smtp_server("starttls", good_tls, password="other")
+    out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
+                     "--alt-ports", "none", env={"GITHUB_ACTIONS": "true"})
     assert out.exit_code == 1
     annotations = [ANNOTATION.match(line) for line in out.stdout.splitlines() if line.startswith("::")]
     assert len(annotations) == 1 and annotations[0]
@@ -135,10 +133,10 @@ def test_github_annotations_carry_the_fix(smtpdoctor, account, good_tls, ca_file
     assert "Fix: Check SMTP_USER" in unescape(message)
 
 
-def test_github_format_with_json_keeps_stdout_one_document(smtpdoctor, account, good_tls, ca_file):
-    with SMTPServer("starttls", good_tls, password="other") as server:
-        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
-                         "--alt-ports", "none", "--json", "--format", "github")
+def test_github_format_with_json_keeps_stdout_one_document(smtpdoctor, account, good_tls, ca_file, smtp_server):
+    server = smtp_server("starttls", good_tls, password="other")
+    out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
+                     "--alt-ports", "none", "--json", "--format", "github")
     assert out.doc["exit_code"] == 1  # stdout parses as one JSON value
     assert out.stderr.startswith("::error title=smtpdoctor auth")
 
@@ -149,11 +147,11 @@ def test_github_annotation_for_a_configuration_error(smtpdoctor, env_file):
     assert "::error title=smtpdoctor config.missing_host::No SMTP host is set. Fix: Set SMTP_HOST" in out.stdout
 
 
-def test_junit_report_has_one_case_per_probe(smtpdoctor, account, good_tls, ca_file, tmp_path):
+def test_junit_report_has_one_case_per_probe(smtpdoctor, account, good_tls, ca_file, tmp_path, smtp_server):
     report = tmp_path / "junit.xml"
-    with SMTPServer("starttls", good_tls, password="other") as server:
-        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
-                         "--alt-ports", "none", "--junit-xml", str(report))
+    server = smtp_server("starttls", good_tls, password="other")
+    out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
+                     "--alt-ports", "none", "--junit-xml", str(report))
     assert out.exit_code == 1
     suite = ET.parse(report).getroot()
     assert suite.tag == "testsuite"
@@ -204,22 +202,21 @@ def test_retries_stop_after_n_and_take_the_delay(smtpdoctor, account):
     assert 0.8 <= took < 4
 
 
-def test_a_wrong_password_is_not_retried(smtpdoctor, account, good_tls, ca_file):
-    with SMTPServer("starttls", good_tls, password="other") as server:
-        started = time.monotonic()
-        out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
-                         "--alt-ports", "none", "--json", "--retries", "5", "--retry-delay", "2")
-        took = time.monotonic() - started
+def test_a_wrong_password_is_not_retried(smtpdoctor, account, good_tls, ca_file, smtp_server):
+    server = smtp_server("starttls", good_tls, password="other")
+    started = time.monotonic()
+    out = smtpdoctor("check", "--env-file", account(server.port), "--ca-file", ca_file,
+                     "--alt-ports", "none", "--json", "--retries", "5", "--retry-delay", "2")
+    took = time.monotonic() - started
     assert out.exit_code == 1
     assert "attempts" not in out.doc
     assert server.handler.logins == [USER]  # one login attempt: no lock-out from retries
     assert took < 2
 
 
-def test_health_check_until_smtp_needs_no_credentials(smtpdoctor, env_file, good_tls, ca_file):
-    with SMTPServer("starttls", good_tls) as server:
-        env = env_file(SMTP_HOST="localhost", SMTP_PORT=server.port)
-        out = smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--until", "smtp", "--json")
+def test_health_check_until_smtp_needs_no_credentials(smtpdoctor, env_file, starttls_server, ca_file):
+    env = env_file(SMTP_HOST="localhost", SMTP_PORT=starttls_server.port)
+    out = smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--until", "smtp", "--json")
     assert out.exit_code == 0, out.doc
     assert {f["reason"]: f["severity"] for f in out.doc["findings"]}["config.missing_password"] == "info"
-    assert server.handler.logins == []
+    assert starttls_server.handler.logins == []

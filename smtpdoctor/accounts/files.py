@@ -84,10 +84,10 @@ def read_accounts(source: str, stdin: IO[str] | None = None) -> list[Account]:
         if path.stat().st_size > MAX_SOURCE_BYTES:
             raise AccountsError("too_large", mb=MAX_SOURCE_BYTES // (1024 * 1024))
         text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AccountsError("missing") from None
+    except FileNotFoundError as exc:
+        raise AccountsError("missing") from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise AccountsError("unreadable", error=getattr(exc, "strerror", None) or str(exc)) from None
+        raise AccountsError("unreadable", error=getattr(exc, "strerror", None) or str(exc)) from exc
     suffix = path.suffix.lower()
     if suffix == ".jsonl" or suffix == ".ndjson":
         return parse_jsonl(text)
@@ -117,7 +117,7 @@ def parse_json(text: str) -> list[Account]:
     try:
         rows = json.loads(text)
     except ValueError as exc:
-        raise AccountsError("not_json", error=exc) from None
+        raise AccountsError("not_json", error=exc) from exc
     if not isinstance(rows, list):
         raise AccountsError("json_not_array")
     return [_account(i, row, problem("item_not_object", item=i + 1)) for i, row in enumerate(rows)]
@@ -142,7 +142,7 @@ def parse_csv(text: str) -> list[Account]:
             wrong = problem("extra_cells", line=reader.line_num) if extra else None
             accounts.append(Account(index, values, wrong))
     except csv.Error as exc:
-        raise AccountsError("not_csv", error=exc) from None
+        raise AccountsError("not_csv", error=exc) from exc
     return accounts
 
 

@@ -33,6 +33,7 @@ async def read_pg_accounts(url: str, query: str | None, timeout: float) -> list[
         conn = await asyncio.wait_for(asyncpg.connect(url), timeout)
     except (OSError, TimeoutError, ValueError, asyncpg.PostgresError) as exc:
         detail = str(exc).replace(urlsplit(url).password or "\0", "****") or type(exc).__name__
+        # from None: the driver's own exception may carry the URL with its password.
         raise AccountsError("cannot_connect", url=shown_url(url), error=detail) from None
     try:
         records = await conn.fetch(query, timeout=timeout)

@@ -29,7 +29,7 @@ PROJECT_KEYS = {"client", "defaults", "variables"}
 MAX_MANIFEST_BYTES = 2_000_000
 
 
-class ProjectFileError(Exception):
+class ProjectFileError(ValueError):
     """The project file cannot be used; the message says why."""
 
     def __init__(self, file: str, detail: str) -> None:
@@ -85,7 +85,7 @@ def _toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ProjectFileError(path.name, str(exc)) from None
+        raise ProjectFileError(path.name, str(exc)) from exc
 
 
 def _validated(raw: Mapping[str, Any], where: str) -> dict[str, Any]:

@@ -51,7 +51,7 @@ def apply_changes(path: Path, original: str, changes: Mapping[str, str],
     try:
         current = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise FixRefused(f"{path} cannot be read back ({exc})") from None
+        raise FixRefused(f"{path} cannot be read back ({exc})") from exc
     if current != original:
         raise FixRefused(f"{path} changed while smtpdoctor was checking; run it again")
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):

@@ -37,7 +37,7 @@ MAX_BYTES = 512 * 1024
 MAX_LINES = 5000
 
 
-class DotenvError(Exception):
+class DotenvError(ValueError):
     """The dotenv file cannot be read at all; carries the finding to report."""
 
     def __init__(self, finding: Finding) -> None:

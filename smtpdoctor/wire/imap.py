@@ -56,12 +56,12 @@ class Found:
         return {k.lower(): v.lower() for k, v in VERDICTS.findall(results)}
 
 
-class LoginRefused(Exception):
-    pass
+class LoginRefused(PermissionError):
+    """The IMAP server refused the login (its words are the message)."""
 
 
-class Unavailable(Exception):
-    pass
+class Unavailable(ConnectionError):
+    """No IMAP session could be had: no connection, no TLS, or the server broke off."""
 
 
 def mailbox_from(values: Mapping[str, str]) -> Mailbox | None:
@@ -92,7 +92,7 @@ def find_message(mailbox: Mailbox, message_id: str, token: str, context: ssl.SSL
         if not mailbox.implicit_tls:
             client.starttls(context)
     except Exception as exc:
-        raise Unavailable(str(exc) or type(exc).__name__) from None
+        raise Unavailable(str(exc) or type(exc).__name__) from exc
     try:
         try:
             if mailbox.access_token is not None:
@@ -100,7 +100,7 @@ def find_message(mailbox: Mailbox, message_id: str, token: str, context: ssl.SSL
             else:
                 client.login(mailbox.user, mailbox.password.reveal() if mailbox.password else "")
         except LoginError as exc:
-            raise LoginRefused(_text(exc)) from None
+            raise LoginRefused(_text(exc)) from exc
         junk = junk_folder(client.list_folders())
         pause = FIRST_POLL_SECONDS
         while True:
