@@ -25,6 +25,8 @@ KNOWN_PLACEHOLDERS = {
     "actual", "ports", "user_provider", "host_provider", "literal", "length", "recipient",
     "timeout", "suggestion_text", "symptom", "days", "before_tls", "mechanisms", "service",
     "client", "option", "addresses",
+    # Certificates the client does not check: what was wrong, how to make the app check.
+    "problem", "how",
     # OAuth2: the app's variables for each role, the token endpoint's answer.
     "oauth_prefix", "other", "minutes", "scopes", "scope", "url", "status", "error", "refresh_var",
     "client_id_var", "secret_var", "tenant_var", "url_var", "challenge",

@@ -176,12 +176,17 @@ def test_laravel_encryption_ssl_on_a_starttls_port_works_as_symfony_does(check, 
 
 
 def test_opportunistic_client_goes_on_in_clear_when_starttls_is_missing(check, env_file, plain_server):
+    """Symfony Mailer sends there (tests/conformance), with the password in clear: a failure all
+    the same, under its own reason, which says that the app will send."""
     out = check(env_file(f"MAIL_HOST=localhost\nMAIL_PORT={plain_server.port}\nMAIL_USERNAME={USER}\n"
                          f"MAIL_PASSWORD={PASSWORD}\nMAIL_FROM_ADDRESS={USER}\n"))
-    assert out.exit_code == 0
-    tls = out.probe("tls")
-    assert (tls["status"], tls["warning"]["reason"]) == ("warn", "tls.not_encrypted")
+    assert out.exit_code == 1
+    tls = failure(out)
+    assert (tls["name"], tls["error"]["code"], tls["error"]["reason"]) == ("tls", "ETLS", "tls.password_in_clear")
+    assert "this app will send" in tls["error"]["message"] and "clear text" in tls["error"]["message"]
+    assert "Laravel (Symfony Mailer)" in tls["error"]["message"]
     assert "Tried:" in tls["remedy"] and "Set " not in tls["remedy"]
+    assert plain_server.handler.logins == []  # the password never went out in clear
 
 
 # --- fixes are verified, never guessed -----------------------------------------------------

@@ -96,7 +96,8 @@ def test_no_explanation_has_a_hole(reason):
         text = explain_text(Match(reason), lang)
         for part in (text.message, text.remedy):
             assert part.strip(), (reason, lang)
-            cleaned = re.sub(r"smtplib\.SMTP(_SSL)?\(\)|\{service: undefined\}", "X", part)
+            # A call in code (starttls(), smtplib.SMTP_SSL()) is no hole left by a missing value.
+            cleaned = re.sub(r"[\w.]+\(\)|\{service: undefined\}", "X", part)
             assert not HOLES.search(cleaned), (reason, lang, part)
 
 

@@ -43,7 +43,7 @@ def test_a_clean_qq_setup_has_no_findings(tmp_path):
 
 @pytest.mark.parametrize(("text", "reason", "variable"), [
     ("MAIL_PORT=465\nMAIL_USERNAME=a@x.com\nMAIL_PASSWORD=p\nMAIL_SERVER=\n", "config.missing_host", "MAIL_SERVER"),
-    ("EMAIL_HOST=h.example.com\nEMAIL_HOST_PASSWORD=p\n", "config.missing_username", "EMAIL_HOST_USER"),
+    ("SMTP_HOST=h.example.com\nSMTP_PASSWORD=p\n", "config.missing_username", "SMTP_USER"),
     ("SMTP_HOST=h.example.com\nSMTP_USER=a@x.com\n", "config.missing_password", "SMTP_PASSWORD"),
     ("SMTP_HOST=h.example.com\nSMTP_USER=apikey\nSMTP_PASSWORD=p\n", "config.missing_sender", "SMTP_FROM"),
 ])

@@ -218,5 +218,8 @@ def test_health_check_until_smtp_needs_no_credentials(smtpdoctor, env_file, star
     env = env_file(SMTP_HOST="localhost", SMTP_PORT=starttls_server.port)
     out = smtpdoctor("check", "--env-file", env, "--ca-file", ca_file, "--until", "smtp", "--json")
     assert out.exit_code == 0, out.doc
-    assert {f["reason"]: f["severity"] for f in out.doc["findings"]}["config.missing_password"] == "info"
+    severities = {f["reason"]: f["severity"] for f in out.doc["findings"]}
+    # No login at all is no error: the app would send without AUTH, as to a relay.
+    assert severities["config.no_credentials"] == "info"
+    assert "config.missing_password" not in severities
     assert starttls_server.handler.logins == []

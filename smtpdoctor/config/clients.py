@@ -37,7 +37,15 @@ def default_port(client: str, words: TlsWords) -> int | None:
         return 465 if words.ssl else 587
     if client == "aiosmtplib":
         return 465 if words.ssl else 587 if words.starttls else 25
+    if client == "laravel":
+        return 2525  # config/mail.php (Laravel 11+): 'port' => env('MAIL_PORT', 2525)
     return None
+
+
+def fallback_port(words: TlsWords) -> int:
+    """A port for settings whose client gives none and whose provider is not known: the
+    submission port their TLS words name (465 for implicit TLS, else 587)."""
+    return 465 if words.ssl or words.scheme == "smtps" else 587
 
 
 def connection(client: str, words: TlsWords, port: int, family: str | None,
@@ -78,6 +86,10 @@ def connection(client: str, words: TlsWords, port: int, family: str | None,
     unset_tls = FAMILY_BY_ID[family].unset_tls if family in FAMILY_BY_ID else None
     if words.ssl is False and words.starttls in (None, False) and unset_tls and words.said:
         return Connection("plain")
+    if words.ssl is False:
+        # SMTP_SECURE=false said so: not implicit TLS, whatever the port (nodemailer's secure:
+        # false is a plain connect that upgrades when the server offers STARTTLS).
+        return Connection("starttls", starttls_optional=True)
     return Connection(port_mode or PORT_MODES.get(port, "starttls"))
 
 
@@ -90,7 +102,9 @@ TENANT_WORDS = {"SSL": "ssl", "STARTTLS": "starttls", "NONE": "plain"}
 def _tenant_connection(client: str, words: TlsWords, port: int, port_mode: str | None) -> Connection:
     word = (words.scheme or "").removeprefix("protocol:")
     if client == "aiosmtplib":
+        # `use_tls=security_protocol == 'TLS'`: "tls" in lower case is a plain connect too.
         return Connection("ssl") if word == "TLS" else Connection("starttls", starttls_optional=True)
+    word = word.upper()
     if word in TENANT_WORDS:
         return Connection(TENANT_WORDS[word])
     # No word, or the ambiguous TLS: what the port speaks (and a warning says so).
@@ -100,6 +114,8 @@ def _tenant_connection(client: str, words: TlsWords, port: int, port_mode: str |
 def _tenant_change(s: Settings, out: dict[str, str], security: str) -> dict[str, str] | None:
     client = s.client.id if s.client else "generic"
     word = (s.tls_words.scheme or "").removeprefix("protocol:")
+    if client != "aiosmtplib":
+        word = word.upper()
     if client == "aiosmtplib":
         if security == "plain":
             return None

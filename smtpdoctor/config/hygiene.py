@@ -25,7 +25,7 @@ def dotenv_findings(dotenv: DotenvFile, add: Add) -> None:
         if len(lines) > 1:
             add(Severity.WARNING, "config.duplicate_key", variable=key, file=dotenv.shown_path,
                 lines=", ".join(map(str, lines)), line=lines[-1])
-    if dotenv.others_can_read:
+    if dotenv.others_can_read and _holds_secret(dotenv.values):
         add(Severity.WARNING, "config.dotenv_permissions", file=dotenv.shown_path)
     if dotenv.tracked_by_git:
         add(Severity.WARNING, "config.dotenv_tracked", file=dotenv.shown_path)
@@ -90,3 +90,11 @@ def hygiene(setting: str, raw: RawValue, add: Add) -> None:
     if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "\"'":
         add(Severity.WARNING, "config.value_quoted", variable=raw.name, where=where)
 
+
+SECRET_NAME = ("PASS", "SECRET", "TOKEN", "KEY", "CREDENTIAL")
+
+
+def _holds_secret(values: Mapping[str, str]) -> bool:
+    """A variable whose name says it is a secret, with a value (the permissions finding says
+    "holds a password")."""
+    return any(value and any(word in name.upper() for word in SECRET_NAME) for name, value in values.items())

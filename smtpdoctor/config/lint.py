@@ -41,7 +41,7 @@ def lint_settings(s: Settings, provider: Provider | None, table: ProviderTable) 
                 configured=s.security, expected=expected)
         if s.security == "plain" and s.password and not wrong:
             add(Severity.WARNING, "config.plain_with_password", port=s.port)
-        if s.port == 25:
+        if s.port == 25 and not _local_or_private(s.host):
             add(Severity.WARNING, "config.port_25_blocked")
         if provider and s.port not in provider.ports:
             ports = ", ".join(f"{p} ({m})" for p, m in sorted(provider.ports.items()))
@@ -81,3 +81,25 @@ def lint_settings(s: Settings, provider: Provider | None, table: ProviderTable) 
         if reason:
             add(Severity.WARNING, reason, length=len(s.password))
     return found
+
+
+# Names that are never a cloud's egress: the machine itself, a Docker or Kubernetes relay.
+LOCAL_NAMES = ("localhost", "host.docker.internal")
+
+
+def _local_or_private(host: str | None) -> bool:
+    """A relay on this machine or the private network: no cloud's port-25 block applies."""
+    import ipaddress
+
+    if not host:
+        return False
+    name = host.strip().rstrip(".").lower()
+    if name in LOCAL_NAMES or name.endswith((".localhost", ".local", ".internal", ".svc", ".cluster.local")):
+        return True
+    if "." not in name:
+        return True  # a bare name (postfix, mailhog, a compose service) resolves on the local network
+    try:
+        address = ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local

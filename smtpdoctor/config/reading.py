@@ -115,7 +115,8 @@ def read_family(
         raw = merged.get("security_protocol")
         if raw is not None and raw.value.strip():
             partial.tls_variables = ("security_protocol",)
-            partial.words = TlsWords(scheme=f"protocol:{raw.value.strip().upper()}")
+            # As written: seed 004's API compares security_protocol == 'TLS' case-sensitively.
+            partial.words = TlsWords(scheme=f"protocol:{raw.value.strip()}")
     else:
         _read_tls_flags(partial, merged, add)
     return partial

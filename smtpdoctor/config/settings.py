@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from urllib.parse import quote, unquote, urlsplit
 
-from smtpdoctor.config.clients import FAMILY_CLIENTS, MASK, PORT_MODES, connection, default_port
+from smtpdoctor.config.clients import (
+    FAMILY_CLIENTS,
+    MASK,
+    PORT_MODES,
+    connection,
+    default_port,
+    fallback_port,
+)
 from smtpdoctor.config.dotenv_file import DotenvFile
 from smtpdoctor.config.families import (
     FAMILIES,
@@ -232,6 +239,10 @@ def _place(values: dict[str, RawValue], client: ClientChoice, words: TlsWords, p
     if port is None and provider is not None and host is not None:
         port = provider.default_port
         port_origin = Origin(Source.PROVIDER, provider.id)
+    if port is None and host is not None and "port" not in values:
+        # Never port 0: the submission port the settings' TLS words name.
+        port = fallback_port(words)
+        port_origin = Origin(Source.DEFAULT, "the submission port")
     if port_origin:
         origins["port"] = port_origin
     return _Place(host, port, username, provider, origins)
@@ -251,7 +262,7 @@ def _security(options: Options, place: _Place, client: ClientChoice, words: TlsW
                       provider.ports.get(port) if provider else None)
     origins["security"] = (Origin(Source.DERIVED, ", ".join(tls_variables)) if words.said
                            else Origin(Source.DERIVED, str(port), word="port"))
-    if (family is not None and family.id == "tenant" and words.scheme == "protocol:TLS"
+    if (family is not None and family.id == "tenant" and (words.scheme or "").upper() == "PROTOCOL:TLS"
             and client.id == "generic"):
         # The check follows the port; the multi-tenant API's own code (aiosmtplib) does not.
         api = connection("aiosmtplib", words, port, family.id, None).security
@@ -278,13 +289,30 @@ def _sender(values: Mapping[str, RawValue], place: _Place, add: Add) -> str | No
     return sender or None
 
 
+# Clients that log in only when both the username and the password are set: with one of
+# them they send without AUTH (Flask-Mail's `if self.mail.username and self.mail.password`,
+# Django's `if self.username and self.password`; tests/conformance runs both).
+LOGIN_NEEDS_BOTH = frozenset({"flask-mail", "django"})
+
+
 def _missing_findings(settings: Settings, family: Family | None, findings: list[Finding], add: Add) -> None:
-    for needed, reason in (
-        (settings.host, "config.missing_host"),
-        (settings.username, "config.missing_username"),
-        (settings.password or settings.oauth2, "config.missing_password"),
-        (settings.sender, "config.missing_sender"),
-    ):
+    """What the settings lack. No credentials at all is no error: every client then sends
+    without logging in, to a relay that lets it (localhost:25, a Docker or Kubernetes relay).
+    A provider from the table always wants a login."""
+    client = settings.client.id if settings.client else "generic"
+    user, secret = settings.username, settings.password or settings.oauth2
+    needed_now: list[tuple[object, str]] = [(settings.host, "config.missing_host")]
+    if settings.provider_id is not None:
+        needed_now += [(user, "config.missing_username"), (secret, "config.missing_password")]
+    elif not user and not secret:
+        add(Severity.INFO, "config.no_credentials", user_var=settings.variable("username"),
+            password_var=settings.variable("password"))
+    elif not (user and secret) and client in LOGIN_NEEDS_BOTH:
+        add(Severity.WARNING, "config.credentials_incomplete", family=settings.client.param if settings.client
+            else "", user_var=settings.variable("username"), password_var=settings.variable("password"))
+    else:
+        needed_now += [(user, "config.missing_username"), (secret, "config.missing_password")]
+    for needed, reason in (*needed_now, (settings.sender, "config.missing_sender")):
         if not needed and not (reason == "config.missing_host" and any(
                 f.reason == "config.nodemailer_no_service" for f in findings)):
             add(Severity.ERROR, reason, variable=settings.variable(reason.rsplit("_", 1)[1]),

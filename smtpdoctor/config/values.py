@@ -178,6 +178,11 @@ class Settings:
     from_row: bool = False
 
     @property
+    def logs_in(self) -> bool:
+        """Whether the app's client will log in: a token, or a username and a password."""
+        return self.oauth2 is not None or bool(self.username and self.password)
+
+    @property
     def login(self) -> str:
         """``oauth2`` or ``password``: what the auth step sends."""
         return "oauth2" if self.oauth2 is not None else "password"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from smtpdoctor.classify import auth_reason_by_code
 from smtpdoctor.model import ProbeResult
-from smtpdoctor.probes.session import Session, failed, passed, say
+from smtpdoctor.probes.session import Session, failed, passed, say, skipped
 from smtpdoctor.providers import Provider
 from smtpdoctor.wire.oauth import challenge_json, oauthbearer, xoauth2
 
@@ -25,6 +25,10 @@ async def probe_auth(session: Session) -> list[ProbeResult]:
     s = session.settings
     client = session.client
     tls = session.tls_active()
+    if not s.logs_in:
+        # No credentials: the app sends without AUTH, as to a relay; the envelope step says
+        # whether this server lets it.
+        return [skipped("auth", say("skip.no_login"))]
     if not client or not client.supports_extension("auth"):
         return [_not_offered(session, tls)]
     if s.login == "oauth2":
@@ -124,9 +128,19 @@ async def _oauth2(session: Session) -> ProbeResult:
                   reply_code=reply.code, params=params, provider=provider)
 
 
+# Clients that skip the login when the server offers no AUTH and send without it (nodemailer's
+# SMTPConnection, Symfony's EsmtpTransport); the others raise (tests/conformance runs each).
+SKIP_LOGIN_WITHOUT_AUTH = frozenset({"nodemailer", "laravel"})
+
+
 def _not_offered(session: Session, tls: bool) -> ProbeResult:
     client = session.client
     assert client is not None
+    chosen = session.settings.client
+    if chosen is not None and chosen.id in SKIP_LOGIN_WITHOUT_AUTH:
+        # The app sends without logging in: the envelope says whether this server lets it.
+        return passed("auth", say("auth.skipped_not_offered", client=chosen.param),
+                      warning="auth.credentials_unused", params={"client": chosen.param})
     # Before TLS, a server that offers STARTTLS usually lists AUTH only after it.
     hidden = not tls and client.supports_extension("starttls")
     return failed("auth", "auth.not_offered", say("auth.not_offered"),

@@ -64,8 +64,28 @@ class Session:
     # endpoint's answers, shared by the fix trials of the same run.
     access_token: Secret | None = None
     tokens: dict[tuple[str, str | None, str], TokenAnswer] = field(default_factory=dict)
+    # What other ports speak, asked while this port's greeting was late (sniff_alternatives).
+    sniffs: dict[int, asyncio.Future[str | None]] = field(default_factory=dict)
     # DNS answers shared with concurrent runs: (host, --dns-server) → the lookup.
     lookups: dict[tuple[str, str | None], asyncio.Future[list[str]]] = field(default_factory=dict)
+
+    def candidate_ports(self) -> list[int]:
+        """The ports a fix may move to: the configured one, the provider's, --alt-ports."""
+        provider_ports = sorted(self.provider.ports) if self.provider else []
+        return list(dict.fromkeys([self.settings.port or 0, *provider_ports, *self.alt_ports]))
+
+    def sniff_alternatives(self) -> None:
+        """Start asking every other candidate port what it speaks, within this step's limit."""
+        from smtpdoctor.wire.sniff import what_port_speaks
+
+        address = self.address or (self.addresses[0] if self.addresses else "")
+        if not address or not self.alt_ports:
+            return
+        host = self.settings.host or address
+        for port in self.candidate_ports():
+            if port != self.settings.port and port not in self.port_modes and port not in self.sniffs:
+                self.sniffs[port] = asyncio.ensure_future(
+                    what_port_speaks(address, port, host, self.context, self.remaining()))
 
     def start_step(self, limit: float | None = None) -> bool:
         """Start a step's clock (``limit``, else --timeout); True when --max-time ends it first."""

@@ -99,14 +99,19 @@ async def _starttls(session: Session) -> list[ProbeResult]:
     if greeted is not None:
         return greeted
     offered = client.supports_extension("starttls")
-    if s.security == "plain" or (not offered and s.starttls_optional):
-        # What the app does too: Flask-Mail without a flag never asks, an
-        # opportunistic client (nodemailer, Laravel) goes on in clear.
-        if s.security != "plain":
-            summary = say("tls.goes_on_plain", port=s.port)
-        else:
-            summary = say("tls.plain_offered") if offered else say("tls.plain")
-        if s.password:
+    if s.security != "plain" and not offered and s.starttls_optional:
+        # An opportunistic client (nodemailer, Laravel, aiosmtplib) goes on in clear, and the app
+        # sends: when it will log in there (AUTH is offered in clear), that is a failure all the
+        # same, said as what happens.
+        summary = say("tls.goes_on_plain", port=s.port)
+        if s.logs_in and client.supports_extension("auth"):
+            return [failed("tls", "tls.password_in_clear", summary,
+                           params={"client": s.client.param if s.client else ""})]
+        return [passed("tls", summary)]
+    if s.security == "plain":
+        # What the app does too: Flask-Mail without a flag never asks.
+        summary = say("tls.plain_offered") if offered else say("tls.plain")
+        if s.logs_in:
             return [passed("tls", summary, warning="tls.not_encrypted")]
         return [passed("tls", summary)]
     if not offered:
@@ -179,6 +184,9 @@ async def _implicit_tls_instead(session: Session, connect: asyncio.Task[object])
     done, _ = await asyncio.wait({connect}, timeout=min(SNIFF_AFTER, session.remaining() / 3))
     if done:
         return False
+    # The greeting is late: ask the other ports now, so that a silent server costs one limit,
+    # its alternatives included (the fix search reads these answers).
+    session.sniff_alternatives()
     s = session.settings
     sniff = asyncio.create_task(speaks_implicit_tls(
         session.address or "", s.port or 0, s.host or "", session.context, session.remaining()))
@@ -209,9 +217,24 @@ def _greeting_refused(session: Session, code: int, message: str) -> ProbeResult:
                   provider=provider)
 
 
+# Clients that do not check the server's certificate: smtplib's starttls()/SMTP_SSL() without a
+# context use ssl._create_stdlib_context() (CERT_NONE), and Flask-Mail calls them that way.
+# tests/conformance runs both against untrusted, wrong-name and expired certificates.
+UNCHECKED_CERTIFICATES = frozenset({"smtplib", "smtplib-ssl", "flask-mail"})
+
+
 def _certificate_failure(session: Session, exc: ssl.SSLCertVerificationError) -> ProbeResult:
     reason = certificate_reason(exc.verify_code)
     detail = exc.verify_message or str(exc)
+    client = session.settings.client
+    if client is not None and client.id in UNCHECKED_CERTIFICATES:
+        # The app sends all the same: still a failure (anyone on the path can read the password),
+        # said as what it is, with the change that makes the app check.
+        return failed("tls", "tls.cert_unchecked", say("tls.cert_rejected", detail=detail),
+                      params={"detail": detail, "problem": f"§cert_problem.{reason.removeprefix('tls.')}",
+                              "client": client.param,
+                              "how": "§cert_check.flask_mail" if client.id == "flask-mail"
+                              else "§cert_check.smtplib"})
     return failed("tls", reason, say("tls.cert_rejected", detail=detail), params={"detail": detail})
 
 

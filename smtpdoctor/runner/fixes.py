@@ -26,7 +26,7 @@ from smtpdoctor.wire.sniff import what_port_speaks
 PORT_MODE_REASONS = frozenset({
     "tcp.timeout", "tcp.refused", "tcp.unreachable", "tls.wrong_mode", "tls.timeout",
     "tls.handshake_failed", "tls.starttls_not_offered", "smtp.greeting_timeout",
-    "auth.not_offered", "auth.tls_required", "tls.not_encrypted",
+    "auth.not_offered", "auth.tls_required", "tls.not_encrypted", "tls.password_in_clear",
 })
 SENDER_REASONS = frozenset({"envelope.sender_not_login", "envelope.sender_rejected",
                             "message.send_as_denied"})
@@ -155,8 +155,7 @@ async def _port_mode_search(preflight: Preflight, s: Settings, applied: dict[str
     provider = preflight.provider
     if reason in ("tcp.timeout", "tls.timeout", "smtp.greeting_timeout"):
         session.port_modes[s.port or 0] = None  # it already had its one limit
-    ports = list(dict.fromkeys([s.port or 0, *(sorted(provider.ports) if provider else ()),
-                                *session.alt_ports]))
+    ports = session.candidate_ports()
     spoken = await _what_ports_speak(session, ports)
     trials: list[Trial] = []
     for port in ports:
@@ -203,6 +202,12 @@ async def _port_mode_search(preflight: Preflight, s: Settings, applied: dict[str
 
 async def _what_ports_speak(session: Session, ports: list[int]) -> dict[int, str | None]:
     known = dict(session.port_modes)
+    started = {p: session.sniffs[p] for p in ports if p in session.sniffs and p not in known}
+    if started:
+        # Asked while the configured port's greeting was late: their limit has mostly run.
+        await asyncio.wait(started.values())
+        known |= {p: (task.result() if not task.cancelled() and task.exception() is None else None)
+                  for p, task in started.items()}
     address = session.address or (session.addresses[0] if session.addresses else "")
     host = session.settings.host or address
     unknown = [p for p in ports if p not in known]
