@@ -53,7 +53,7 @@ FAMILIES: tuple[Family, ...] = (
            user=("EMAIL_USER",), password=("EMAIL_PASSWORD", "EMAIL_PASS"), sender=("EMAIL_FROM",),
            ssl_flags=("EMAIL_SECURE",),
            markers=("EMAIL_PROVIDER", "EMAIL_SERVICE", "EMAIL_USER", "EMAIL_PASS", "EMAIL_PASSWORD",
-                    "EMAIL_SECURE")),
+                    "EMAIL_SECURE", "EMAIL_FROM")),
     # The multi-tenant table's columns (seed 004): one row per tenant's account, read with
     # --accounts. security_protocol is SSL, STARTTLS, NONE, or TLS (which depends on the client).
     Family("tenant", "multi-tenant fields", host=("smtp_host",), port=("smtp_port",),
