@@ -163,3 +163,20 @@ def test_a_bad_certificate_the_client_does_not_check_in_chinese(check, env_file,
     probe = failure(out)
     assert "不校验证书，所以应用仍会发送" in probe["error"]["message"]
     assert "Flask-Mail 无法开启校验" in probe["remedy"]
+
+
+def test_localhost_25_with_no_credentials_checks_the_relay_there(check, env_file):
+    """The literal case: EMAIL_HOST=localhost, EMAIL_PORT=25, no user (Postfix on the host)."""
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", 25))
+        except OSError as exc:
+            pytest.skip(f"port 25 cannot be bound here ({exc.strerror})")
+    with ConformanceServer("plain", auth="none", port=25) as relay:
+        out = check(env_file("EMAIL_HOST=localhost\nEMAIL_PORT=25\nDEFAULT_FROM_EMAIL=app@example.com\n"))
+    assert out.exit_code == 0, out.doc
+    assert out.doc["settings"]["port"] == 25 and out.probe("auth")["status"] == "skip"
+    assert "config.port_25_blocked" not in out.reasons()
+    assert relay.handler.logins == []
