@@ -103,3 +103,16 @@ def test_where_a_value_was_set_is_said_in_chinese(smtpdoctor, env_file):
                      env={"SMTP_PASSWORD": " abcdefghijklmnop "})
     assert "SMTP_PASSWORD（环境变量）首尾有空格" in out.stdout
     assert english_left(out.stdout) == [], out.stdout
+
+
+def test_why_a_recipient_or_a_fix_was_refused_is_said_in_chinese(smtpdoctor, account, tmp_path):
+    from tests.servers import free_port
+
+    out = smtpdoctor("send-test", "a@example.com,b@example.com", "--env-file", account(free_port()),
+                     "--lang", "zh", "--json")
+    finding = next(f for f in out.doc["findings"] if f["reason"] == "config.bad_recipient")
+    assert "每个参数只能写一个地址" in finding["message"]
+    from smtpdoctor.views.words import render
+
+    text = render("config.fix_refused", {"detail": "§fix_refused.changed", "file": ".env"}, None, None, "zh")
+    assert text.message == "check --fix 未写入任何内容：smtpdoctor 检查期间 .env 被修改了，请重新运行。"

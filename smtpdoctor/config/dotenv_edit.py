@@ -24,7 +24,11 @@ ASSIGNMENT = re.compile(r"^(?P<lead>\s*(?:export\s+)?)(?P<key>[A-Za-z_][A-Za-z0-
 
 
 class FixRefused(ValueError):
-    """The file cannot be written back safely; the message says why."""
+    """Why nothing was written: a "fix_refused.*" phrase and what fills it."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(f"fix_refused.{key}")
+        self.key, self.params = key, {k: str(v) for k, v in params.items()}
 
 
 @dataclass(frozen=True)
@@ -44,18 +48,17 @@ def apply_changes(path: Path, original: str, changes: Mapping[str, str],
     passed through ``redact`` all the same."""
     for name, value in changes.items():
         if name in environ:
-            raise FixRefused(f"{name} is set in the environment, which wins over {path.name}: "
-                             "change it there (systemd unit, pm2 ecosystem file, CI secrets)")
+            raise FixRefused("environment_wins", variable=name, file=path.name)
         if name in secrets or f":{MASK}@" in value:
-            raise FixRefused(f"the change to {name} would write a password; edit it by hand")
+            raise FixRefused("password", variable=name)
     try:
         current = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise FixRefused(f"{path} cannot be read back ({exc})") from exc
+        raise FixRefused("unreadable", file=path, error=exc) from exc
     if current != original:
-        raise FixRefused(f"{path} changed while smtpdoctor was checking; run it again")
+        raise FixRefused("changed", file=path)
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
-        raise FixRefused(f"{path} or its folder is not writable")
+        raise FixRefused("not_writable", file=path)
     updated = edit(original, changes)
     backup = _backup_path(path)
     mode = path.stat().st_mode & 0o777
@@ -124,14 +127,14 @@ def write_fixes(report: Report, preflight: Preflight) -> tuple[Report, dict[str,
     secrets = {s.variable("password")}
     try:
         if dotenv is None or dotenv.path is None:
-            raise FixRefused("there is no dotenv file to write: set the variables where your app "
-                             "reads them")
+            raise FixRefused("no_file")
         if dotenv.unparsable_lines:
-            raise FixRefused(f"{dotenv.shown_path} has lines python-dotenv cannot parse")
+            raise FixRefused("unparsable", file=dotenv.shown_path)
         applied = apply_changes(Path(dotenv.path), dotenv.text, changes, preflight.environ, secrets,
                                 Redactor(s.username, s.password).clean)
     except FixRefused as exc:
-        refusal = Finding(Severity.ERROR, "config.fix_refused", frozen_params({"detail": str(exc)}))
+        refusal = Finding(Severity.ERROR, "config.fix_refused",
+                          frozen_params({**exc.params, "detail": f"§fix_refused.{exc.key}"}))
         return replace(report, findings=(*report.findings, refusal)), None
     return report, {"file": applied.file, "backup": applied.backup, "changes": dict(applied.changes),
                     "diff": applied.diff}

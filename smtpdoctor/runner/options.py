@@ -105,20 +105,20 @@ def parse_domain(text: str) -> str:
 
 
 def recipient_problem(recipient: str) -> str | None:
-    """Why ``recipient`` is not one plain address (a header-injection attempt,
-    a list, a display name), or None."""
+    """Why ``recipient`` is not one plain address (a header-injection attempt, a list, a display
+    name), as a "recipient.*" phrase the report says in its language; or None."""
     from email.utils import parseaddr
 
     if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in recipient):
-        return "it contains a line break or control character"
+        return "§recipient.control"
     if "," in recipient or ";" in recipient:
-        return "give one address per argument"
+        return "§recipient.list"
     if any(ch.isspace() for ch in recipient) or "<" in recipient or ">" in recipient:
-        return "no spaces, angle brackets or display names"
+        return "§recipient.display_name"
     name, address = parseaddr(recipient)
     local, at, domain = recipient.rpartition("@")
     if name or address != recipient or not at or not local or "." not in domain.strip("."):
-        return "not an address like you@example.com"
+        return "§recipient.not_address"
     if len(recipient) > 254:
-        return "longer than 254 characters"
+        return "§recipient.too_long"
     return None
