@@ -505,3 +505,16 @@ def test_why_a_source_or_a_row_cannot_be_used_is_said_in_chinese(fleet, tmp_path
     missing = fleet(str(tmp_path / "nope.jsonl"), "--json", "--lang", "zh")
     assert "第 1 行不是 JSON（Expecting value）" in bad_row_.doc["accounts"][0]["findings"][0]["message"]
     assert missing.doc["findings"][0]["message"].endswith("文件不存在。")
+
+
+def test_the_python_api_reaches_the_options_the_command_line_has():
+    """One road for both: retries, --domain's probes and --confirm are API options too."""
+    import smtpdoctor
+    from tests.servers import closed_port
+
+    port = closed_port()
+    report = smtpdoctor.check(row(port), retries=2, retry_delay=0, alt_ports="none", timeout=1)
+    assert (report.attempts, report.failure.error.reason) == (3, "tcp.refused")
+    sent = smtpdoctor.send_test(row(port), "someone@example.net", confirm=True, alt_ports="none")
+    assert "config.confirm_no_mailbox" in [f.reason for f in sent.findings]
+    assert sent.exit_code == 2 and {p.status.value for p in sent.probes} == {"skip"}
