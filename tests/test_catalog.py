@@ -26,7 +26,7 @@ KNOWN_PLACEHOLDERS = {
     "timeout", "suggestion_text", "symptom", "days", "before_tls", "mechanisms", "service",
     "client", "option", "addresses",
     # Certificates the client does not check: what was wrong, how to make the app check.
-    "problem", "how",
+    "problem", "how", "shown", "resolver_said", "known_provider",
     # OAuth2: the app's variables for each role, the token endpoint's answer.
     "oauth_prefix", "other", "minutes", "scopes", "scope", "url", "status", "error", "refresh_var",
     "client_id_var", "secret_var", "tenant_var", "url_var", "challenge",

@@ -109,6 +109,24 @@ def test_nxdomain_suggests_the_provider_host_the_typo_is_closest_to(check, env_f
     assert [p["status"] for p in out.doc["probes"][1:]] == ["skip"] * 5
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_providers_own_host_that_does_not_resolve_is_the_dns_not_a_typo(check, env_file, lang):
+    """smtp.qq.com exists: a resolver that says NXDOMAIN for it (a broken container DNS, a
+    filtering resolver) is the cause, and no remedy says to check the name for a typo."""
+    with DNSServer(nxdomain={"smtp.qq.com"}) as dns:
+        env = env_file(FLASK.format(port=465, flags="MAIL_USE_SSL=true\n").replace("localhost", "smtp.qq.com"))
+        out = check(env, "--dns-server", dns.address, "--lang", lang)
+    probe = failure(out)
+    assert (probe["name"], probe["error"]["reason"]) == ("dns", "dns.provider_host_unresolved")
+    if lang == "en":
+        assert "smtp.qq.com is QQ Mail's own server name, so it exists" in probe["error"]["message"]
+        assert "it does not exist (NXDOMAIN)" in probe["error"]["message"]
+        assert "typo" not in probe["remedy"] and "/etc/resolv.conf" in probe["remedy"]
+    else:
+        assert "smtp.qq.com 是 QQ 邮箱自己的服务器域名" in probe["error"]["message"]
+        assert "拼写" not in probe["remedy"]
+
+
 def test_name_without_address(check, env_file):
     with DNSServer() as dns:
         out = check(env_file(SMTP_HOST="example.test", SMTP_PORT=587, SMTP_USER=USER,

@@ -299,3 +299,29 @@ def test_username_must_be_the_full_address(tmp_path):
         "config.username_not_address"]
     assert 'not "123456"' in message
     assert remedy.startswith("Set MAIL_USERNAME to the full address")
+
+
+@pytest.mark.parametrize(("text", "variable", "shown"), [
+    ("MAIL_SERVER=smtp.qq.com\nMAIL_USERNAME=your_email@qq.com\nMAIL_PASSWORD=abcdefghijklmnop\n",
+     "MAIL_USERNAME", "your_email@qq.com"),
+    ("MAIL_SERVER=smtp.qq.com\nMAIL_USERNAME=123456@qq.com\nMAIL_PASSWORD=your_qq_auth_code\n",
+     "MAIL_PASSWORD", "a placeholder, not a real password"),
+    ("SMTP_HOST=your_company_smtp_server\nSMTP_USER=a@acme.cn\nSMTP_PASSWORD=p\n", "SMTP_HOST",
+     "your_company_smtp_server"),
+    ("SMTP_HOST=smtp.qq.com\nSMTP_USER=xxx@qq.com\nSMTP_PASSWORD=p\n", "SMTP_USER", "xxx@qq.com"),
+    ("SMTP_HOST=smtp.acme.cn\nSMTP_USER=a@acme.cn\nSMTP_PASSWORD=p\nSMTP_FROM=noreply@yourdomain.com\n",
+     "SMTP_FROM", "noreply@yourdomain.com"),
+])
+def test_an_examples_placeholder_is_an_error_before_the_network(tmp_path, text, variable, shown):
+    """The seeds' guides say MAIL_USERNAME=your_email@qq.com, MAIL_PASSWORD=your_qq_auth_code:
+    left in, they are never a server to ask or a login to try (and DNS is never asked about them)."""
+    severity, message, _ = findings(tmp_path, text)["config.placeholder"]
+    assert severity is Severity.ERROR
+    assert variable in message and shown in message
+    assert "your_qq_auth_code" not in message  # a password's placeholder is not shown either
+
+
+def test_real_values_are_no_placeholders(tmp_path):
+    found = findings(tmp_path, "MAIL_SERVER=smtp.qq.com\nMAIL_USERNAME=1650349938@qq.com\n"
+                               "MAIL_PASSWORD=ragbsbnplldhdcjf\nMAIL_DEFAULT_SENDER=yourself@acme.cn\n")
+    assert "config.placeholder" not in found

@@ -99,6 +99,8 @@ RULE_TEXTS: list[tuple[str, Replacement]] = [
     # Paths pytest makes, if any escaped the run's own replacements.
     (r"/tmp/pytest-of-[^/\s]+/pytest-\d+/[^\s\"')]*", "<TMP>"),
 ]
+# click 8.1 (the floor) names the first help option in its usage hint, 8.2 the long one.
+RULE_TEXTS.append((r"Try '(smtpdoctor[\w -]*?) -h' for help", r"Try '\1 --help' for help"))
 RULES: list[tuple[re.Pattern[str], Replacement]] = [(re.compile(p), r) for p, r in RULE_TEXTS]
 
 

@@ -89,6 +89,36 @@ def hygiene(setting: str, raw: RawValue, add: Add) -> None:
     stripped = value.strip()
     if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "\"'":
         add(Severity.WARNING, "config.value_quoted", variable=raw.name, where=where)
+    if setting in PLACEHOLDER_SETTINGS and is_placeholder(stripped.strip("\"'")):
+        # An example's value left in: never a server to ask, nor a login to try. The password's
+        # is not shown, even a placeholder.
+        shown = "§placeholder.password" if setting == "password" else stripped
+        add(Severity.ERROR, "config.placeholder", variable=raw.name, where=where, shown=shown)
+
+
+PLACEHOLDER_SETTINGS = frozenset({"host", "username", "password", "sender"})
+# What .env.example files and setup guides put where a real value goes (the seeds' guides among
+# them): "your_email@qq.com", "your_app_password", "your_company_smtp_server", "xxx@qq.com".
+PLACEHOLDER_WORDS = ("your", "yours", "你的", "xxx", "xxxx", "changeme", "change_me", "placeholder", "todo")
+PLACEHOLDER_DOMAINS = ("yourdomain.com", "your-domain.com", "yourcompany.com", "domain.com")
+
+
+def is_placeholder(value: str) -> bool:
+    """A value an example left in: it opens with "your"/"xxx"…, sits in <angle brackets>, or
+    names a made-up domain (yourdomain.com). RFC 2606's example.com is not among them yet: it is
+    also what loopback test setups use."""
+    import re
+
+    text = value.strip().lower()
+    if not text:
+        return False
+    if text.startswith("<") and text.endswith(">"):
+        return True
+    first = re.split(r"[_\-.@\s]", text, maxsplit=1)[0]
+    if first in PLACEHOLDER_WORDS or text.startswith("你的"):
+        return True
+    domain = text.rpartition("@")[2] if "@" in text else text
+    return any(domain == d or domain.endswith(f".{d}") for d in PLACEHOLDER_DOMAINS)
 
 
 SECRET_NAME = ("PASS", "SECRET", "TOKEN", "KEY", "CREDENTIAL")

@@ -35,6 +35,13 @@ async def probe_dns(session: Session) -> list[ProbeResult]:
             params |= await mail_domain_params(session, host)
         what = f"§dns.what.{exc.reason.split('.')[1]}"
         summary = say("dns.failed", host=host, what=what, **_via(via))
+        known = session.table.by_host(host)
+        if exc.reason in ("dns.nxdomain", "dns.no_address") and known is not None and host.lower() in {
+                h.lower() for h in known.hosts}:
+            # A provider's own server name exists: what failed is the DNS here, never a typo.
+            return [failed("dns", "dns.provider_host_unresolved", summary,
+                           params={**params, "resolver_said": f"§dns.said.{exc.reason.split('.')[1]}",
+                                   **known.named("known_provider")})]
         return [failed("dns", exc.reason, summary, params=params)]
     session.addresses = addresses[:MAX_ADDRESSES]
     shown = ", ".join(session.addresses)

@@ -101,6 +101,7 @@ def _emit(how: Outputs, code: int, *, junit: Callable[[str], None], as_json: Cal
             stream = sys.stderr if how.as_json else sys.stdout
             for line in annotations():
                 stream.write(f"{line}\n")
+            stream.flush()
         if sys.stdout is not None:
             sys.stdout.flush()
     except OSError:
