@@ -66,7 +66,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "dns_server": parse_dns_server, "alt_ports": parse_ports, "domain_name": parse_domain,
     "dkim_selectors": parse_dkim_selectors,
 }
-RUN_FIELDS = frozenset(RunOptions.__dataclass_fields__)
+RUN_FIELDS = frozenset(RunOptions._fields)
 SECONDS = frozenset({"timeout", "max_time", "retry_delay", "confirm_timeout"})
 
 

@@ -3,9 +3,7 @@ line reads its defaults and ranges from here, and the Python API validates again
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from smtpdoctor.config.names import name_problem
+from typing import NamedTuple
 
 # Ports tried at once when the configured one fails: the submission ports and 2525.
 ALT_PORTS = (465, 587, 25, 2525)
@@ -16,9 +14,11 @@ LIMITS: dict[str, tuple[float, float]] = {
 }
 
 
-@dataclass(frozen=True)
-class RunOptions:
-    """What a run takes, parsed: the command line and the Python API build this one value."""
+class RunOptions(NamedTuple):
+    """What a run takes, parsed: the command line and the Python API build this one value.
+
+    A NamedTuple rather than a frozen dataclass: as immutable, and the command line builds it
+    at start-up for its defaults, where a dataclass's generated code costs milliseconds."""
 
     timeout: float = 10.0
     # One deadline for the whole run, retries and their delays included.
@@ -46,10 +46,6 @@ class RunOptions:
     # NetEase cut off bursts from one IP. Three per host is a polite default.
     concurrency: int = 20
     per_host: int = 3
-
-
-# The commands with no alternative-port search (`domain`, `config --accounts`).
-OFFLINE = RunOptions(alt_ports=(), retry_delay=0.0)
 
 
 class BadOption(ValueError):
@@ -90,6 +86,8 @@ def parse_ports(text: str) -> tuple[int, ...]:
 
 def parse_dkim_selectors(selectors: tuple[str, ...]) -> tuple[str, ...]:
     """Each --dkim-selector as a DNS name can hold it (``s1``, ``k1.sub``)."""
+    from smtpdoctor.config.names import name_problem
+
     for selector in selectors:
         problem = name_problem(f"{selector}._domainkey.example.com") if selector.strip() else "it is empty"
         if problem:
@@ -98,6 +96,8 @@ def parse_dkim_selectors(selectors: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def parse_domain(text: str) -> str:
+    from smtpdoctor.config.names import name_problem
+
     problem = name_problem(text)
     if problem:
         raise BadOption(f"{text!r} is not a domain name: {problem}")
