@@ -261,10 +261,14 @@ def test_certificate_problems(request, check, account, mode, context, reason, re
     assert out.exit_code == 1
 
 
-def test_untrusted_certificate_points_at_interception(check, account, untrusted_tls, smtp_server):
+def test_untrusted_certificate_names_both_causes_and_claims_neither(check, account, untrusted_tls, smtp_server):
+    """What the run observed is an untrusted CA; interception is one possible cause, a
+    self-signed server the other, and the remedy says it cannot tell which."""
     server = smtp_server("ssl", untrusted_tls)
     out = check(account(server.port, SMTP_SECURE="true"))
-    assert "antivirus" in failure(out)["remedy"]
+    remedy = failure(out)["remedy"]
+    assert "antivirus" in remedy and "signs its own certificate" in remedy
+    assert "this run cannot tell which" in remedy and "Something is intercepting" not in remedy
 
 
 def test_ssl_cert_file_is_honoured(smtpdoctor, account, ssl_server, ca_file):
