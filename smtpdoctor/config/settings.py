@@ -242,7 +242,7 @@ def _place(values: dict[str, RawValue], client: ClientChoice, words: TlsWords, p
     if port is None and host is not None and "port" not in values:
         # Never port 0: the submission port the settings' TLS words name.
         port = fallback_port(words)
-        port_origin = Origin(Source.DEFAULT, "the submission port")
+        port_origin = Origin(Source.DEFAULT, str(port), word="submission")
     if port_origin:
         origins["port"] = port_origin
     return _Place(host, port, username, provider, origins)

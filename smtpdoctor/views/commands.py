@@ -142,8 +142,9 @@ def explain(code: str, lang: str, as_json: bool, env_file: str | None) -> int:
     if not matches:
         if as_json:
             json_document({"schema": 1, "query": code, "matches": []})
-        echo_error(f"smtpdoctor: No explanation for {code!r}. Try an error code (EAUTH), a reply code "
-                   "(535, 5.7.8), a reply text, or a reason id (tls.wrong_mode).")
+        from smtpdoctor.catalog import phrase
+
+        echo_error(phrase("explain.nothing", lang, query=repr(code)))
         return int(ExitCode.CONFIG_ERROR)
     if as_json:
         return json_document(explain_document(code, matches, lang, settings, provider))
