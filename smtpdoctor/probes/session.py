@@ -84,8 +84,11 @@ class Session:
         host = self.settings.host or address
         for port in self.candidate_ports():
             if port != self.settings.port and port not in self.port_modes and port not in self.sniffs:
-                self.sniffs[port] = asyncio.ensure_future(
+                sniff = asyncio.ensure_future(
                     what_port_speaks(address, port, host, self.context, self.remaining()))
+                # Read when the fix search needs it, else never: its error must not go unread.
+                sniff.add_done_callback(lambda task: task.cancelled() or task.exception())
+                self.sniffs[port] = sniff
 
     def start_step(self, limit: float | None = None) -> bool:
         """Start a step's clock (``limit``, else --timeout); True when --max-time ends it first."""

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import ssl
 import time
+from typing import Any
 
 from smtpdoctor.classify import certificate_reason
 from smtpdoctor.model import ProbeResult
@@ -128,6 +129,9 @@ async def _greeting_and_ehlo(session: Session) -> list[ProbeResult] | None:
     assert session.client is not None
     session.current = "greeting"
     connect = asyncio.create_task(session.client.connect(timeout=session.remaining()))
+    # When --max-time ends the step first, nobody awaits this task: its error is read here, so
+    # the run's shutdown never prints "unhandled exception" for it.
+    connect.add_done_callback(_read_outcome)
     if await _implicit_tls_instead(session, connect):
         session.port_modes[s.port or 0] = "ssl"
         return [failed("tls", "tls.wrong_mode", say("tls.waits_for_tls", port=s.port),
@@ -269,3 +273,9 @@ def _name(rdns: object) -> str:
         if key in parts:
             return f"{'CN' if key == 'commonName' else 'O'}={parts[key]}"
     return "?"
+
+
+def _read_outcome(task: asyncio.Future[Any]) -> None:
+    """Mark a background task's result or error as read (it is reported elsewhere, or moot)."""
+    if not task.cancelled():
+        task.exception()
