@@ -95,6 +95,19 @@ def test_tls_without_a_client_is_probed_and_warned(starttls_server, fleet, tmp_p
     assert account["settings"]["security"] == "starttls"
 
 
+def test_the_apis_own_requirements_decide_how_a_row_is_read(starttls_server, fleet, tmp_path):
+    """Seed 004's folder: its requirements.txt lists aiosmtplib, whose code is
+    use_tls=security_protocol == 'TLS': "TLS" on a STARTTLS port fails there, with no --client."""
+    (tmp_path / "requirements.txt").write_text("fastapi==0.104.1\naiosmtplib==3.0.1\n")
+    out = fleet(jsonl(tmp_path, [row(starttls_server.port, security_protocol="TLS")]), "--json")
+    [account] = out.doc["accounts"]
+    assert out.exit_code == 1
+    assert failed(account) == ("tls", "tls.wrong_mode")
+    assert account["settings"]["client"]["id"] == "aiosmtplib"
+    assert account["settings"]["client"]["source"] == "requirements.txt"
+    assert account["fixes"][0]["changes"] == {"security_protocol": "SSL"}
+
+
 def test_a_passing_row_shows_its_warning_in_the_summary(starttls_server, fleet, tmp_path):
     """"✓ acme/main" alone would read as a green light for the API whose own code fails there."""
     out = fleet(jsonl(tmp_path, [row(starttls_server.port, security_protocol="TLS")]))

@@ -34,6 +34,8 @@ KNOWN_PLACEHOLDERS = {
     # The sending domain.
     "domain", "record", "count", "include", "selectors", "name", "bits", "policy",
     "folder", "seconds", "verdicts", "user", "failing", "advice", "free_provider", "api_verdict",
+    # The app's own configuration code.
+    "key", "variables", "mailer", "read_as", "languages",
 }
 
 

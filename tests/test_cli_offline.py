@@ -42,6 +42,7 @@ def test_config_json_is_the_whole_documented_document(smtpdoctor, env_file):
             },
             "login": "password",
             "oauth2": None,
+            "code": None,
         },
         "findings": [],
         "probes": [],

@@ -49,21 +49,38 @@ def load_app_profile(folder: Path, client_option: str | None, family_hint: str |
                      ) -> AppProfile:
     """The app profile for ``folder``: ``--client`` beats the project file,
     which beats the dependency manifests. Raises ProjectFileError."""
+    from smtpdoctor.config.appcode import read_app_code
+
     project, project_file = read_project_file(folder)
-    choice: ClientChoice | None = None
     if client_option and client_option != "auto":
-        choice = ClientChoice(client_option, "--client", "why.option")
-    elif "client" in project:
-        choice = ClientChoice(project["client"], project_file or PROJECT_FILE, "why.project_file",
-                              (("client", project["client"]), ("file", str(project_file))))
+        choice: ClientChoice | None = ClientChoice(client_option, "--client", "why.option")
     else:
-        found = detect_clients(folder)
-        if found:
-            pick = next((d for d in found if d.client == family_hint), found[0])
-            facts = (("file", pick.file), ("library", pick.library))
-            choice = ClientChoice(pick.client, pick.file, "why.manifest", facts)
+        choice = _project_or_manifest(folder, project, project_file, family_hint)
     return AppProfile(client=choice, defaults=project.get("defaults", {}),
-                      names=project.get("variables", {}), file=project_file)
+                      names=project.get("variables", {}), file=project_file, code=read_app_code(folder))
+
+
+def manifest_choice(folder: Path) -> ClientChoice | None:
+    """The client the folder's project file or manifests name, for rows of many accounts (the
+    tenant table's API beside its requirements.txt): no settings to read there, only the code."""
+    try:
+        project, project_file = read_project_file(folder)
+    except ProjectFileError:
+        project, project_file = {}, None
+    return _project_or_manifest(folder, project, project_file, None)
+
+
+def _project_or_manifest(folder: Path, project: Mapping[str, Any], project_file: str | None,
+                         family_hint: str | None) -> ClientChoice | None:
+    if "client" in project:
+        return ClientChoice(project["client"], project_file or PROJECT_FILE, "why.project_file",
+                            (("client", project["client"]), ("file", str(project_file))))
+    found = detect_clients(folder)
+    if not found:
+        return None
+    pick = next((d for d in found if d.client == family_hint), found[0])
+    facts = (("file", pick.file), ("library", pick.library))
+    return ClientChoice(pick.client, pick.file, "why.manifest", facts)
 
 
 def read_project_file(folder: Path) -> tuple[dict[str, Any], str | None]:

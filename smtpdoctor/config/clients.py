@@ -188,7 +188,22 @@ def changes(s: Settings, port: int, security: str) -> dict[str, str] | None:
                 out[ssl_var] = _bool(security == "ssl")
         case _:
             return _generic_change(s, out, security, ssl_var, tls_var)
-    return s.app_names(out) or None
+    return in_app_terms(s, out)
+
+
+def in_app_terms(s: Settings, out: dict[str, str]) -> dict[str, str] | None:
+    """``out`` (known names) in the app's own variables and in values its code reads the way
+    the change means (``MAIL_USE_TLS=true``, never ``yes``, for code that accepts only
+    true/on/1); None when no value of those variables does it."""
+    named = s.app_names(out)
+    code = s.app_code
+    if not named or code is None or not code.readings:
+        return named or None
+    if any(k in code.ignored for k in named):
+        return None  # the app's code never reads it
+    from smtpdoctor.config.appcode.evaluate import encode
+
+    return encode(code, s.code_env, named)
 
 
 def _generic_change(s: Settings, out: dict[str, str], security: str, ssl_var: str | None,
@@ -198,7 +213,7 @@ def _generic_change(s: Settings, out: dict[str, str], security: str, ssl_var: st
     if family.id == "default-email" or not (ssl_var or tls_var):
         # No TLS variable to set: only a port whose convention is the mode helps.
         port = int(out.get(s.variable("port"), s.port or 0))
-        return s.app_names(out) or None if PORT_MODES.get(port) == security else None
+        return in_app_terms(s, out) if PORT_MODES.get(port) == security else None
     if security == "ssl" and ssl_var:
         out |= {ssl_var: "true"} if not words.ssl else {}
         out |= {tls_var: "false"} if tls_var and words.starttls else {}
@@ -206,7 +221,7 @@ def _generic_change(s: Settings, out: dict[str, str], security: str, ssl_var: st
         out |= {ssl_var: "false"} if ssl_var and words.ssl else {}
         if tls_var and not words.starttls and (tls_var in s.tls_variables or not out):
             out[tls_var] = "true"
-    return s.app_names(out) or None
+    return in_app_terms(s, out)
 
 
 def _url_change(s: Settings, port: int, security: str) -> dict[str, str] | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from smtpdoctor.config.dotenv_file import DotenvError, DotenvFile, read_dotenv
 from smtpdoctor.config.lint import lint_settings
 from smtpdoctor.config.settings import LoadResult, load_settings
-from smtpdoctor.config.values import AppProfile, Options, Settings, Source
+from smtpdoctor.config.values import AppProfile, ClientChoice, Options, Settings, Source
 from smtpdoctor.model import Finding, Severity, frozen_params
 from smtpdoctor.providers import Provider, ProviderTable, load_providers
 
@@ -71,18 +71,19 @@ def resolve(
     return Preflight(loaded.settings, loaded.provider, findings, table, dotenv, environ, options, app)
 
 
-def resolve_mapping(values: Mapping[str, object], client: str | None = None,
+def resolve_mapping(values: Mapping[str, object], client: str | ClientChoice | None = None,
                     options: Options | None = None) -> Preflight:
     """Settings from a mapping alone (an --accounts row, the Python API): any family's
     variables or the multi-tenant field names. No dotenv file, no environment, no app
     folder is read: one tenant's missing host is never filled from the server's own."""
-    from smtpdoctor.config.values import ClientChoice
-
     table = load_providers()
     environ = plain_values(values)
     options = options or Options()
-    app = (AppProfile(client=ClientChoice(client, "--client", "why.option"))
-           if client and client != "auto" else AppProfile())
+    if isinstance(client, ClientChoice):
+        app = AppProfile(client=client)
+    else:
+        app = (AppProfile(client=ClientChoice(client, "--client", "why.option"))
+               if client and client != "auto" else AppProfile())
     loaded = load_settings(None, environ, options, table, app, environ_source=Source.ROW)
     findings = loaded.findings + tuple(lint_settings(loaded.settings, loaded.provider, table))
     return Preflight(loaded.settings, loaded.provider, findings, table, None, environ, options, app)

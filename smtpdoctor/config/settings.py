@@ -74,6 +74,10 @@ def merge_sources(dotenv: DotenvFile | None, environ: Mapping[str, str],
     merged: dict[str, RawValue] = {}
     app = app or AppProfile()
     own_names = set(app.names.values())
+    if app.code is not None:
+        from smtpdoctor.config.appcode.evaluate import code_variables
+
+        own_names |= code_variables(app.code)
     for name, value in app.defaults.items():
         merged[name] = RawValue(name, value, Origin(Source.APP_DEFAULT, name, app.file))
     if dotenv:
@@ -113,6 +117,11 @@ def load_settings(
 
     overlay = _with_password(overlay, dotenv, environ, app)
     merged = merge_sources(dotenv, environ, app, overlay, environ_source)
+    code_env: Mapping[str, str] = {}
+    if app.code is not None:
+        from smtpdoctor.config.appcode.apply import apply_app_code
+
+        merged, code_env = apply_app_code(merged, app, add)
     primary = _read_families(merged, dotenv, table, add)
     family = primary.family if primary else None
     client = app.client or _family_client(family)
@@ -149,6 +158,8 @@ def load_settings(
         app_variables=dict(app.names),
         oauth2=oauth2_login(merged, family.id if family else None, client, place.provider, add),
         from_row=environ_source is Source.ROW,
+        app_code=app.code,
+        code_env=code_env,
     )
     _missing_findings(settings, family, findings, add)
     return LoadResult(settings, place.provider, tuple(findings))

@@ -4,7 +4,7 @@ reading and resolving them is ``config.settings``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -105,6 +105,7 @@ class Source(StrEnum):
     DEFAULT = "default"
     DERIVED = "derived"
     APP_DEFAULT = "app default"
+    APP_CODE = "app code"  # the value the app's own config code computes (config.py:14)
     TRIAL = "trial"  # a change smtpdoctor tries on the wire, never the user's
     ROW = "row"  # an --accounts row or the Python API's mapping: no .env, no environment
 
@@ -139,6 +140,70 @@ class Options:
     provider: str | None = None
 
 
+class Unset:
+    """What a code reading gives when the setting stays unset (None, undefined, null)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = Unset()
+
+
+class CodeRaises(Exception):
+    """The app's own code raises while reading a value (``int('abc')``, ``os.environ[K]``
+    with K unset): the app fails before it sends."""
+
+
+@dataclass(frozen=True)
+class CodeReading:
+    """How the app's own code turns its environment into one setting its client reads.
+
+    ``key`` is the known name the setting stands for (``MAIL_USE_TLS``, ``EMAIL_SECURE`` for
+    nodemailer's ``secure``); ``variables`` the environment variables the code reads for it;
+    ``source`` the code as written, at ``file:line``; ``language`` decides truthiness (an
+    ``'false'`` string is true in Python and JavaScript, false in PHP). ``evaluate(env)``
+    gives the value (str, int, bool…) or UNSET, and raises CodeRaises where the app would."""
+
+    key: str
+    variables: tuple[str, ...]
+    source: str
+    file: str
+    line: int
+    language: str
+    evaluate: Callable[[Mapping[str, str]], object] = field(compare=False, repr=False)
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class CodeNote:
+    """Code that reads a mail setting in a way smtpdoctor does not follow: said once, as
+    information, and never allowed to change a verdict."""
+
+    file: str
+    line: int
+    key: str
+    source: str
+
+
+@dataclass(frozen=True)
+class AppCode:
+    """What the app's mail-configuration code says, read and never run: a reading per
+    setting, the variables the code never reads (so the app ignores them), what it does not
+    follow, and the bound it was read within."""
+
+    readings: Mapping[str, CodeReading] = field(default_factory=dict)
+    ignored: Mapping[str, str] = field(default_factory=dict)  # variable → the file that sets the others
+    notes: tuple[CodeNote, ...] = ()
+    files: tuple[str, ...] = ()  # the files a reading came from
+    scanned: int = 0  # files looked at within the bound
+    bytes_read: int = 0
+    skipped: tuple[str, ...] = ()  # languages present but not read ("javascript": no parser)
+
+
 @dataclass(frozen=True)
 class AppProfile:
     """What the app folder says about the code: its client, the defaults the
@@ -149,6 +214,7 @@ class AppProfile:
     defaults: Mapping[str, str] = field(default_factory=dict)
     names: Mapping[str, str] = field(default_factory=dict)
     file: str | None = None
+    code: AppCode | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +242,10 @@ class Settings:
     # Read from a mapping (an --accounts row, the Python API), not a .env and the environment:
     # a remedy says "in this account's row", not "in the .env file" or "pass --host".
     from_row: bool = False
+    # What the app's own code makes of its variables, and the current values of the variables
+    # it reads (never a password's), so a fix can be written in values the code reads right.
+    app_code: AppCode | None = None
+    code_env: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def logs_in(self) -> bool:
@@ -192,7 +262,7 @@ class Settings:
         the value came from, else the family's usual name, else the option."""
         origin = self.origins.get(setting)
         if origin and origin.source in (Source.DOTENV, Source.ENVIRONMENT, Source.ROW, Source.OPTION,
-                                        Source.APP_DEFAULT, Source.TRIAL):
+                                        Source.APP_DEFAULT, Source.TRIAL, Source.APP_CODE):
             return origin.variable or setting
         # With no family recognised, name the generic SMTP_* variables.
         family = FAMILY_BY_ID.get(self.family or "smtp")
@@ -218,4 +288,5 @@ class Settings:
     def origins_from_variables(self) -> set[str]:
         """The settings the user's own variables gave (not defaults or presets)."""
         given = (Source.DOTENV, Source.ENVIRONMENT, Source.ROW)
-        return {k for k, o in self.origins.items() if o.source in given}
+        return {k for k, o in self.origins.items() if o.source in given
+                or (o.source is Source.APP_CODE and o.variable in self.code_env)}

@@ -9,10 +9,12 @@ import ssl
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 from smtpdoctor.accounts.files import Account, AccountsError, decrypt_accounts, read_accounts
 from smtpdoctor.config.preflight import resolve_mapping
+from smtpdoctor.config.values import ClientChoice
 from smtpdoctor.model import Checked, Finding, Report, Severity, frozen_params
 from smtpdoctor.runner.check import Shared, arun_command, probe_names
 from smtpdoctor.runner.options import RunOptions
@@ -74,7 +76,14 @@ async def run_fleet(command: str, where: AccountsSource, options: RunOptions, *,
         raise FleetProblem("config.bad_ca_file", {"file": options.ca_file, "detail": str(exc)}) from exc
     if on_total is not None:
         on_total(len(accounts))
-    return await check_accounts(accounts, command, options, context, client=client, recipients=recipients,
+    choice: str | ClientChoice | None = client
+    if client is None:
+        # The API beside the table (seed 004's requirements.txt: aiosmtplib) decides how a row's
+        # security_protocol is read, as its own code reads it.
+        from smtpdoctor.config.app import manifest_choice
+
+        choice = manifest_choice(Path.cwd())
+    return await check_accounts(accounts, command, options, context, client=choice, recipients=recipients,
                                 source=shown, on_done=on_done)
 
 
@@ -84,7 +93,7 @@ async def check_accounts(
     options: RunOptions,
     context: ssl.SSLContext,
     *,
-    client: str | None = None,
+    client: str | ClientChoice | None = None,
     recipients: tuple[str, ...] = (),
     source: str = "",
     on_done: Callable[[Checked], None] | None = None,

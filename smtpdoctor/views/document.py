@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from smtpdoctor.config.values import OAuth2
+from smtpdoctor.config.values import AppCode, OAuth2
 from smtpdoctor.model import (
     Checked,
     ExitCode,
@@ -18,7 +18,7 @@ from smtpdoctor.model import (
     worst,
 )
 from smtpdoctor.providers import Provider
-from smtpdoctor.views.words import Text, client_why, fix_text, origin_text, render, summary_in
+from smtpdoctor.views.words import Text, client_why, code_source, fix_text, origin_text, render, summary_in
 
 SCHEMA = 1
 
@@ -88,6 +88,22 @@ def settings_view(report: Report, lang: str) -> dict[str, Any] | None:
         "sources": {k: origin_text(v) for k, v in sorted(s.origins.items())},
         "login": s.login,
         "oauth2": _oauth2_view(s.oauth2) if s.oauth2 else None,
+        "code": _code_view(s.app_code) if s.app_code else None,
+    }
+
+
+def _code_view(code: AppCode) -> dict[str, Any]:
+    """What the app's own code says: each setting's reading, what it never reads, what was not
+    followed, and the bound it was read within."""
+    return {
+        "files": list(code.files),
+        "readings": {key: {"variables": list(r.variables), "file": r.file, "line": r.line,
+                           "source": code_source(r)} for key, r in sorted(code.readings.items())},
+        "ignored": dict(code.ignored),
+        "not_understood": [{"file": n.file, "line": n.line, "key": n.key} for n in code.notes],
+        "not_read": list(code.skipped),
+        "files_scanned": code.scanned,
+        "bytes_read": code.bytes_read,
     }
 
 

@@ -28,6 +28,7 @@ from smtpdoctor.views.words import (
     client_name,
     client_source,
     client_why,
+    code_source,
     origin_text,
     render,
     summary_in,
@@ -232,6 +233,13 @@ def print_config(report: Report, console: Console, lang: str) -> None:
         if source:
             line.append(f"  ← {source}", style="dim")
         console.print(_indented(line))
+    if s is not None and s.app_code is not None and s.app_code.readings:
+        console.print(Text(phrase("word.app_code", lang, files=", ".join(s.app_code.files)),
+                           style="bold underline"))
+        for key, reading in sorted(s.app_code.readings.items()):
+            line = Text(f"  {key} ← {reading.where}  ", style="bold")
+            line.append(code_source(reading), style="dim")
+            console.print(_indented(line))
     print_report(report, console, lang)
 
 

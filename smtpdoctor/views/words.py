@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from smtpdoctor.catalog import PHRASE_MARK, Blank, catalog, join_text, phrase, phrases, placeholders, tidy
+from smtpdoctor.config.families import FAMILIES
 from smtpdoctor.model import ProbeResult, printable
 
 if TYPE_CHECKING:
-    from smtpdoctor.config.values import ClientChoice, Origin, Settings
+    from smtpdoctor.config.values import ClientChoice, CodeReading, Origin, Settings
     from smtpdoctor.model import FixSearch
     from smtpdoctor.providers import Provider
 
@@ -177,6 +178,15 @@ def origin_text(origin: Origin, lang: str = "en") -> str:
     if origin.word:
         variable = phrase(f"origin.word.{origin.word}", lang, value=origin.variable)
     return phrase(f"origin.{origin.source.value}", lang, variable=variable, file=origin.file or "")
+
+
+# A password's code is never shown: it may hold a literal password (`… or 'hunter2'`).
+SECRET_KEYS = frozenset(k for f in FAMILIES for k in f.password)
+
+
+def code_source(reading: CodeReading) -> str:
+    """The code that computes a setting, as written; a password's is left out."""
+    return "…" if reading.key in SECRET_KEYS else reading.source
 
 
 def client_name(choice: ClientChoice | None, lang: str) -> str:
