@@ -161,6 +161,7 @@ def test_config_shows_where_each_value_came_from_and_the_code_en_and_zh(tmp_path
     _, zh = run(folder, "config", "--lang", "zh")
     assert "MAIL_PORT（由应用代码读取，config.py:19）" in zh
     assert "MAIL_USE_TLS=yes：应用的代码把它读作 false" in zh
+    assert "requirements.txt 中没有邮件库（应用直接用标准库 smtplib）" in zh
     _, raw = run(folder, "config", "--json")
     doc = json.loads(raw)
     assert {f["reason"] for f in doc["findings"]} >= {"config.code_reads_differently", "config.code_ignores"}

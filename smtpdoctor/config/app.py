@@ -27,6 +27,7 @@ PYTHON_MAIL_LIBRARIES = (
 PROJECT_FILE = ".smtpdoctor.toml"
 PROJECT_KEYS = {"client", "defaults", "variables"}
 MAX_MANIFEST_BYTES = 2_000_000
+NO_MAIL_LIBRARY = "no mail library"  # a Python app that calls smtplib itself
 
 
 class ProjectFileError(ValueError):
@@ -80,7 +81,8 @@ def _project_or_manifest(folder: Path, project: Mapping[str, Any], project_file:
         return None
     pick = next((d for d in found if d.client == family_hint), found[0])
     facts = (("file", pick.file), ("library", pick.library))
-    return ClientChoice(pick.client, pick.file, "why.manifest", facts)
+    why = "why.manifest_no_library" if pick.library == NO_MAIL_LIBRARY else "why.manifest"
+    return ClientChoice(pick.client, pick.file, why, facts)
 
 
 def read_project_file(folder: Path) -> tuple[dict[str, Any], str | None]:
@@ -154,7 +156,7 @@ def detect_clients(folder: Path) -> list[Detected]:
             found.append(Detected(client, hit, name))
     if python and not any(d.client in ("flask-mail", "aiosmtplib", "django") for d in found):
         # A Python app without a mail library writes smtplib calls itself.
-        found.append(Detected("smtplib", python[0][0], "no mail library (the standard smtplib)"))
+        found.append(Detected("smtplib", python[0][0], NO_MAIL_LIBRARY))
     return found
 
 

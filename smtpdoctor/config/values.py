@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
+from typing import NamedTuple
 
 from smtpdoctor.config.families import FAMILY_BY_ID, URL_KEYS
 from smtpdoctor.secret import Secret
@@ -140,30 +142,21 @@ class Options:
     provider: str | None = None
 
 
-class Unset:
-    """What a code reading gives when the setting stays unset (None, undefined, null)."""
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET = Unset()
-
-
 class CodeRaises(Exception):
     """The app's own code raises while reading a value (``int('abc')``, ``os.environ[K]``
     with K unset): the app fails before it sends."""
 
 
-@dataclass(frozen=True)
-class CodeReading:
+# The app-code values are NamedTuples: immutable like the dataclasses here, without the
+# generated-code cost at start-up (every command imports this module).
+class CodeReading(NamedTuple):
     """How the app's own code turns its environment into one setting its client reads.
 
     ``key`` is the known name the setting stands for (``MAIL_USE_TLS``, ``EMAIL_SECURE`` for
     nodemailer's ``secure``); ``variables`` the environment variables the code reads for it;
     ``source`` the code as written, at ``file:line``; ``language`` decides truthiness (an
     ``'false'`` string is true in Python and JavaScript, false in PHP). ``evaluate(env)``
-    gives the value (str, int, bool…) or UNSET, and raises CodeRaises where the app would."""
+    gives the value (str, int, bool…) or None, and raises CodeRaises where the app would."""
 
     key: str
     variables: tuple[str, ...]
@@ -171,15 +164,14 @@ class CodeReading:
     file: str
     line: int
     language: str
-    evaluate: Callable[[Mapping[str, str]], object] = field(compare=False, repr=False)
+    evaluate: Callable[[Mapping[str, str]], object]
 
     @property
     def where(self) -> str:
         return f"{self.file}:{self.line}"
 
 
-@dataclass(frozen=True)
-class CodeNote:
+class CodeNote(NamedTuple):
     """Code that reads a mail setting in a way smtpdoctor does not follow: said once, as
     information, and never allowed to change a verdict."""
 
@@ -189,14 +181,13 @@ class CodeNote:
     source: str
 
 
-@dataclass(frozen=True)
-class AppCode:
+class AppCode(NamedTuple):
     """What the app's mail-configuration code says, read and never run: a reading per
     setting, the variables the code never reads (so the app ignores them), what it does not
     follow, and the bound it was read within."""
 
-    readings: Mapping[str, CodeReading] = field(default_factory=dict)
-    ignored: Mapping[str, str] = field(default_factory=dict)  # variable → the file that sets the others
+    readings: Mapping[str, CodeReading] = MappingProxyType({})
+    ignored: Mapping[str, str] = MappingProxyType({})  # variable → the file that sets the others
     notes: tuple[CodeNote, ...] = ()
     files: tuple[str, ...] = ()  # the files a reading came from
     scanned: int = 0  # files looked at within the bound

@@ -37,9 +37,17 @@ def readers() -> tuple[list[Reader], list[str]]:
     return found, missing
 
 
+# Folders that are never an app's: an env file named there (/dev/null, /proc/self/fd/…) says
+# nothing about where the code is.
+NOT_APP_FOLDERS = frozenset({"/", "/dev", "/proc", "/sys"})
+
+
 def read_app_code(folder: Path) -> AppCode | None:
     """What the code under ``folder`` says about the mail settings, or None when no file
     reads any."""
+    resolved = folder.resolve()
+    if str(resolved) in NOT_APP_FOLDERS or resolved.parts[1:2] in (("proc",), ("sys",), ("dev",)):
+        return None
     found, missing = readers()
     suffixes = tuple(s for r in found for s in r.suffixes)
     missing_suffixes = {"javascript": (".js", ".mjs", ".cjs", ".ts"), "php": (".php",)}

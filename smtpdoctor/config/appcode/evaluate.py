@@ -9,7 +9,7 @@ from itertools import product
 
 from smtpdoctor.config.families import FAMILIES
 from smtpdoctor.config.reading import parse_bool
-from smtpdoctor.config.values import UNSET, AppCode, CodeRaises, CodeReading
+from smtpdoctor.config.values import AppCode, CodeRaises, CodeReading
 
 BOOL_KEYS = frozenset(k for f in FAMILIES for k in (*f.ssl_flags, *f.starttls_flags))
 PORT_KEYS = frozenset(k for f in FAMILIES for k in f.port)
@@ -20,7 +20,7 @@ BOOL_SPELLINGS = ("true", "false", "True", "False", "1", "0", "yes", "no", "on",
 def truthy(value: object, language: str) -> bool:
     """``if value:`` in the app's language: ``'false'`` is true in Python and JavaScript,
     ``'0'`` is false in PHP, NaN is false in JavaScript."""
-    if value is UNSET or value is None:
+    if value is None:
         return False
     if isinstance(value, float) and math.isnan(value):
         return False
@@ -31,7 +31,7 @@ def truthy(value: object, language: str) -> bool:
 
 def as_text(reading: CodeReading, value: object) -> str | None:
     """The value as the text smtpdoctor's readers take, or None for unset."""
-    if value is UNSET or value is None:
+    if value is None:
         return None
     if reading.key in BOOL_KEYS:
         return "true" if truthy(value, reading.language) else "false"
