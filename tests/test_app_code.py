@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from smtpdoctor.cli import cli
 from smtpdoctor.config.appcode import read_app_code
 from smtpdoctor.config.appcode.evaluate import encode, evaluate
-from smtpdoctor.config.appcode.files import MAX_FILES
+from smtpdoctor.config.appcode.files import MAX_OPENED
 from smtpdoctor.config.values import AppCode, CodeRaises
 
 APPS = Path(__file__).resolve().parent / "apps"
@@ -233,6 +233,23 @@ def test_javascript_idioms(tmp_path):
 
 
 @needs_tree_sitter
+def test_secure_from_the_port_follows_a_port_fix(tmp_path):
+    """secure: Number(process.env.SMTP_PORT) === 465 — moving to 465 turns implicit TLS on by
+    itself, so the fix is the port alone."""
+    (tmp_path / "mailer.js").write_text(
+        "const nodemailer = require('nodemailer');\n"
+        "module.exports = nodemailer.createTransport({ host: process.env.SMTP_HOST,\n"
+        "  port: Number(process.env.SMTP_PORT), secure: Number(process.env.SMTP_PORT) === 465 });\n",
+        encoding="utf-8")
+    code = code_of(tmp_path)
+    assert value(code, "EMAIL_SECURE", {"SMTP_PORT": "465"}) == "true"
+    assert value(code, "EMAIL_SECURE", {"SMTP_PORT": "587"}) == "false"
+    assert encode(code, {"SMTP_PORT": "587"}, {"SMTP_PORT": "465", "EMAIL_SECURE": "true"}) == {"SMTP_PORT": "465"}
+    # No value of SMTP_PORT makes 587 speak implicit TLS here.
+    assert encode(code, {"SMTP_PORT": "465"}, {"SMTP_PORT": "587", "EMAIL_SECURE": "true"}) is None
+
+
+@needs_tree_sitter
 def test_laravel_mail_php_defaults_to_the_log_mailer(tmp_path):
     folder = app(tmp_path, "laravel", "MAIL_HOST=smtp.qq.com\nMAIL_USERNAME=me@qq.com\n"
                  "MAIL_PASSWORD=abcdefghijklmnop\nMAIL_FROM_ADDRESS=me@qq.com\nMAIL_ENCRYPTION=ssl\n")
@@ -293,5 +310,5 @@ def test_a_big_tree_is_read_within_the_bound(tmp_path):
     code = code_of(tmp_path)
     elapsed = time.perf_counter() - started
     assert code.readings["MAIL_PORT"].file == "config.py" and code.notes == ()
-    assert code.scanned <= MAX_FILES
+    assert code.scanned == MAX_OPENED
     print(f"read {code.scanned} files, {code.bytes_read} bytes in {elapsed * 1000:.0f} ms")

@@ -11,7 +11,7 @@ import importlib.util
 from collections import defaultdict
 from pathlib import Path
 
-from smtpdoctor.config.appcode.files import MAX_BYTES, candidate_files
+from smtpdoctor.config.appcode.files import MAX_BYTES, MAX_OPENED, candidate_files
 from smtpdoctor.config.appcode.values import Reader, ReadOutcome
 from smtpdoctor.config.families import FAMILY_BY_ID, LARAVEL_TLS_KEYS
 from smtpdoctor.config.values import AppCode, CodeNote, CodeReading
@@ -57,6 +57,8 @@ def read_app_code(folder: Path) -> AppCode | None:
     skipped: set[str] = set()
     all_suffixes = suffixes + tuple(s for lang in missing for s in missing_suffixes.get(lang, ()))
     for path, size in candidate_files(folder, all_suffixes):
+        if scanned >= MAX_OPENED:
+            break
         scanned += 1
         reader = next((r for s, r in by_suffix.items() if path.name.endswith(s)), None)
         if reader is None:

@@ -1,9 +1,10 @@
 """Which files of the app folder are read, within a bound.
 
-The walk skips what is never the app's own configuration (dependencies, virtual environments,
-build caches, version control, tests) and stops at ``MAX_FILES`` files looked at or
-``MAX_BYTES`` read; a file is opened only when its name ends as a reader's does and it is no
-bigger than ``MAX_FILE_BYTES``, and parsed only when its bytes contain a reader's marker."""
+The walk goes level by level (a config file is near the top), skips what is never the app's own
+configuration (dependencies, virtual environments, build caches, version control, tests) and
+stops at ``MAX_FILES`` entries looked at, ``MAX_OPENED`` files opened or ``MAX_BYTES`` read; a
+file is opened only when its name ends as a reader's does and it is no bigger than
+``MAX_FILE_BYTES``, and parsed only when its bytes contain a reader's marker."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ SKIPPED_DIRS = frozenset({
     ".nuxt", "storage", "bootstrap", "target",
 })
 MAX_DEPTH = 4
-MAX_FILES = 3000  # files looked at (names only)
+MAX_FILES = 3000  # directory entries looked at (names only)
+MAX_OPENED = 400  # files opened (the readers' endings only)
 MAX_FILE_BYTES = 256 * 1024
 MAX_BYTES = 4 * 1024 * 1024  # bytes read in all
 
