@@ -3,10 +3,15 @@ only where that is safe, then checked again."""
 
 from __future__ import annotations
 
+import io
 import stat
 from pathlib import Path
 
 import pytest
+from dotenv import dotenv_values
+from dotenv.parser import parse_stream
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from smtpdoctor.config.dotenv_edit import edit
 from tests.servers import PASSWORD, USER
@@ -134,3 +139,121 @@ def test_nothing_verified_means_nothing_written(fix, tmp_path):
 ])
 def test_edit_keeps_everything_but_the_changed_value(text, changes, expected):
     assert edit(text, changes) == expected
+
+
+def test_a_crlf_file_is_fixed_and_keeps_its_line_endings(fix, tmp_path, starttls_server):
+    """Saved on Windows: --fix used to refuse every time (".env changed while smtpdoctor was
+    checking") because the file read as text was never equal to itself."""
+    original = ORIGINAL.format(port=starttls_server.port, user=USER, password=PASSWORD).replace("\n", "\r\n")
+    env = tmp_path / ".env"
+    env.write_bytes(("\ufeff" + original).encode())
+    env.chmod(0o600)
+    out = fix(env)
+    assert out.exit_code == 0, out.stdout
+    assert "changed while smtpdoctor" not in out.stdout
+    expected = ("\ufeff" + original.replace('export MAIL_USE_SSL="true"', 'export MAIL_USE_SSL="false"')
+                + "MAIL_USE_TLS=true\r\n")
+    assert env.read_bytes() == expected.encode()
+    assert (tmp_path / ".env.bak").read_bytes() == ("\ufeff" + original).encode()
+
+
+def test_a_key_inside_another_quoted_value_is_never_edited(fix, tmp_path, starttls_server):
+    """A multi-line value holding the lines MAIL_PORT=25 and MAIL_USE_SSL='true', after the real
+    keys: the real keys are the ones python-dotenv reads, and the only ones written."""
+    notes = "NOTES=\"old settings:\nMAIL_PORT=25\nexport MAIL_USE_SSL='true'\n\"\n"
+    original = ORIGINAL.format(port=starttls_server.port, user=USER, password=PASSWORD) + notes
+    env = write(tmp_path, original)
+    out = fix(env)
+    assert out.exit_code == 0, out.stdout
+    assert env.read_text() == (original.replace('export MAIL_USE_SSL="true"\nMAIL_USERNAME',
+                                                'export MAIL_USE_SSL="false"\nMAIL_USERNAME')
+                               + "MAIL_USE_TLS=true\n")
+
+
+KEYS = ("A", "MAIL_PORT", "MAIL_USE_TLS", "B_2")
+
+
+@st.composite
+def dotenv_files(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
+    """A dotenv file as people write them: every quoting style, export, comments, blank lines,
+    duplicate keys, multi-line values holding lines that look like keys, CRLF or LF, a BOM."""
+    bare = st.text(alphabet="abcXYZ019_./:@-", min_size=1, max_size=8)
+    single = st.text(alphabet="ab #=\"\\xyz", max_size=8)
+    double = st.lists(st.sampled_from(["ab", " ", "#", "=", "'", "MAIL_PORT=25", "\n", "x y"]), max_size=6)
+    lines = []
+    for _ in range(draw(st.integers(0, 8))):
+        kind = draw(st.sampled_from(["binding", "binding", "binding", "blank", "comment"]))
+        if kind == "blank":
+            lines.append(draw(st.sampled_from(["", "  "])))
+        elif kind == "comment":
+            lines.append("# " + draw(st.sampled_from(["MAIL_PORT=25", "note", ""])))
+        else:
+            key = draw(st.sampled_from(KEYS))
+            style = draw(st.sampled_from(["bare", "single", "double"]))
+            value = {"bare": lambda: draw(bare), "single": lambda: f"'{draw(single)}'",
+                     "double": lambda: '"' + "".join(draw(double)) + '"'}[style]()
+            lead = draw(st.sampled_from(["", "export ", "  "]))
+            eq = draw(st.sampled_from(["=", " = ", "= "]))
+            tail = draw(st.sampled_from(["", "  # a comment", " #MAIL_USE_TLS=1"]))
+            lines.append(f"{lead}{key}{eq}{value}{tail}")
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    text = ending.join(lines) + draw(st.sampled_from([ending, ""]))
+    if draw(st.booleans()):
+        text = "\ufeff" + text
+    names = draw(st.lists(st.sampled_from((*KEYS, "NEW_KEY")), unique=True, max_size=3))
+    values = st.text(alphabet="abc123 .#'\"\\", max_size=6)
+    return text, {name: draw(values) for name in names}
+
+
+@given(dotenv_files())
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_fix_changes_no_byte_but_the_values_it_names(case):
+    """Whatever the file looks like: python-dotenv reads the written file with exactly the named
+    keys changed, and every byte outside the bindings of the keys it names is the same (at the
+    end, a line ending may be added before an appended key)."""
+    text, changes = case
+    body = text.removeprefix("\ufeff")
+    assume(not any(b.error for b in parse_stream(io.StringIO(body))))  # --fix refuses those files
+    out = edit(text, changes)
+    out_body = out.removeprefix("\ufeff")
+    assert out.startswith("\ufeff") == text.startswith("\ufeff")
+    before = dict(dotenv_values(stream=io.StringIO(body)))
+    assert dict(dotenv_values(stream=io.StringIO(out_body))) == {**before, **changes}
+
+    def outside(source: str) -> str:
+        """The text with the binding python-dotenv reads for each named key taken out."""
+        bindings = list(parse_stream(io.StringIO(source)))
+        last = {b.key: i for i, b in enumerate(bindings) if b.key in changes}
+        return "".join(b.original.string for i, b in enumerate(bindings) if i not in last.values())
+
+    assert outside(out_body).rstrip() == outside(body).rstrip()
+
+
+def test_a_port_from_the_command_line_is_a_trial_input_and_never_written(fix, tmp_path, good_tls,
+                                                                        smtp_server):
+    """--port 588 on the command line: the fix found is to run with the other port (verified as
+    the option), and --fix says why it wrote nothing, ending on what the checks found."""
+    starttls = smtp_server("starttls", good_tls)
+    original = ORIGINAL.format(port=starttls.port, user=USER, password=PASSWORD).replace(
+        'export MAIL_USE_SSL="true"', "MAIL_USE_TLS=true")
+    env = write(tmp_path, original)
+    from tests.servers import closed_port
+
+    out = fix(env, "--port", str(closed_port()), "--alt-ports", str(starttls.port))
+    assert out.exit_code == 2
+    assert f"Set --port {starttls.port}. Verified in this run" in " ".join(out.stdout.split())
+    assert "--port came from the command line" in out.stdout
+    assert env.read_text() == original
+    assert out.stdout.rstrip().endswith("✗ Configuration error (exit 2); the checks failed at tcp: ECONNECTION "
+                                        "(tcp.refused)")
+
+
+def test_nothing_verified_says_that_nothing_was_written(fix, tmp_path, good_tls, smtp_server):
+    server = smtp_server("starttls", good_tls, password="the-real-one")
+    original = ORIGINAL.format(port=server.port, user=USER, password=PASSWORD).replace(
+        'export MAIL_USE_SSL="true"', "MAIL_USE_TLS=true")
+    env = write(tmp_path, original)
+    out = fix(env, "--json")
+    assert out.exit_code == 1
+    assert "config.fix_nothing_verified" in [f["reason"] for f in out.doc["findings"]]
+    assert env.read_text() == original

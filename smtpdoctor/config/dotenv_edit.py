@@ -4,6 +4,8 @@ comment, the order and the other keys, and a copy of the original beside it."""
 from __future__ import annotations
 
 import difflib
+import hashlib
+import io
 import os
 import re
 import tempfile
@@ -18,10 +20,6 @@ from smtpdoctor.secret import Redactor
 
 if TYPE_CHECKING:
     from smtpdoctor.config.preflight import Preflight
-
-ASSIGNMENT = re.compile(r"^(?P<lead>\s*(?:export\s+)?)(?P<key>[A-Za-z_][A-Za-z0-9_.]*)(?P<eq>\s*=\s*)"
-                        r"(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s#]*)(?P<rest>.*)$")
-
 
 class FixRefused(ValueError):
     """Why nothing was written: a "fix_refused.*" phrase and what fills it."""
@@ -47,15 +45,18 @@ def apply_changes(path: Path, original: str, changes: Mapping[str, str],
     The diff shows changed lines only (no context, where the password lives),
     passed through ``redact`` all the same."""
     for name, value in changes.items():
+        if name.startswith("--"):
+            raise FixRefused("option", variable=name, value=value, file=path.name)
         if name in environ:
             raise FixRefused("environment_wins", variable=name, file=path.name)
         if name in secrets or f":{MASK}@" in value:
             raise FixRefused("password", variable=name)
     try:
-        current = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        current = path.read_bytes()
+    except OSError as exc:
         raise FixRefused("unreadable", file=path, error=exc) from exc
-    if current != original:
+    # The bytes as read, not text: a CRLF file read in text mode is never equal to itself.
+    if hashlib.sha256(current).digest() != hashlib.sha256(original.encode("utf-8")).digest():
         raise FixRefused("changed", file=path)
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise FixRefused("not_writable", file=path)
@@ -71,25 +72,55 @@ def apply_changes(path: Path, original: str, changes: Mapping[str, str],
 
 
 def edit(text: str, changes: Mapping[str, str]) -> str:
-    """``text`` with each changed key's last assignment (the one the app
-    reads) rewritten in place, in the same quoting; new keys are appended."""
-    lines = text.splitlines(keepends=True)
-    last: dict[str, int] = {}
-    for i, line in enumerate(lines):
-        match = ASSIGNMENT.match(line.rstrip("\r\n"))
-        if match and match["key"] in changes:
-            last[match["key"]] = i
+    """``text`` with each changed key's last assignment (the one the app reads) rewritten in
+    place, in the same quoting where the value allows it; new keys are appended with the file's
+    own line ending. The bindings are python-dotenv's own (``parse_stream``: each binding's
+    exact text), so a line inside another key's quoted value is never taken for a key; every
+    byte outside the named values is kept, a byte-order mark included."""
+    from dotenv.parser import parse_stream
+
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom):]
+    chunks = [(b.key if not b.error else None, b.original.string) for b in parse_stream(io.StringIO(body))]
+    last = {key: i for i, (key, _) in enumerate(chunks) if key is not None and key in changes}
+    pieces = [chunk for _, chunk in chunks]
     for key, i in last.items():
-        body = lines[i].rstrip("\r\n")
-        ending = lines[i][len(body):]
-        match = ASSIGNMENT.match(body)
-        assert match is not None
-        quote = match["value"][:1] if match["value"][:1] in ("'", '"') else ""
-        lines[i] = f"{match['lead']}{key}{match['eq']}{quote}{changes[key]}{quote}{match['rest']}{ending}"
-    added = [f"{key}={value}\n" for key, value in changes.items() if key not in last]
-    if added and lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    return "".join(lines + added)
+        pieces[i] = _with_value(pieces[i], key, changes[key])
+    ending = "\r\n" if "\r\n" in body else "\n"
+    added = [f"{key}={_quoted(value, '')}{ending}" for key, value in changes.items() if key not in last]
+    out = "".join(pieces)
+    if added and out and not out.endswith(("\n", "\r")):
+        out += ending
+    return bom + out + "".join(added)
+
+
+# One binding's text as python-dotenv consumed it: leading blank space, `export`, the key, `=`,
+# the value (single- or double-quoted, a double-quoted one across lines; or bare, up to a
+# comment that follows whitespace), then the rest of the line.
+BINDING = re.compile(r"""(?P<lead>\s*(?:export[ \t]+)?)(?P<key>[^\s=]+)(?P<eq>[ \t]*=[ \t]*)
+    (?P<value>'(?:\\'|[^'])*'|"(?:\\"|[^"])*"|[^\r\n]*?)
+    (?P<rest>[ \t]*(?:(?<=[ \t])\#[^\r\n]*|(?<=['"])\#[^\r\n]*)?[ \t]*(?:\r\n|\n|\r)?)\Z""",
+                     re.VERBOSE | re.DOTALL)
+
+
+def _with_value(chunk: str, key: str, value: str) -> str:
+    match = BINDING.fullmatch(chunk)
+    if match is None or match["key"] != key:
+        # `KEY` alone (no `=`): the value goes after the key, before the line's end.
+        body = chunk.rstrip("\r\n")
+        return f"{body}={_quoted(value, '')}{chunk[len(body):]}"
+    quote = match["value"][:1] if match["value"][:1] in ("'", '"') else ""
+    return f"{match['lead']}{key}{match['eq']}{_quoted(value, quote)}{match['rest']}"
+
+
+def _quoted(value: str, quote: str) -> str:
+    """``value`` in ``quote`` (the original's), or the quoting python-dotenv reads back exactly."""
+    if quote == "'" and "'" not in value and "\\" not in value:  # \\ and \' are escapes even there
+        return f"'{value}'"
+    if quote == "" and re.fullmatch(r"[^\s'\"#\\]*", value):
+        return value
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
 
 
 def _backup_path(path: Path) -> Path:
@@ -121,6 +152,10 @@ def write_fixes(report: Report, preflight: Preflight) -> tuple[Report, dict[str,
     for fix in report.fixes:
         changes |= fix.changes
     if not changes:
+        if not report.ok:
+            # Said, so a gate's log never leaves "was it written?" open.
+            unwritten = Finding(Severity.INFO, "config.fix_nothing_verified", frozen_params({}))
+            return replace(report, findings=(*report.findings, unwritten)), None
         return report, None
     dotenv = preflight.dotenv
     s = preflight.settings

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from smtpdoctor.config.dotenv_file import DotenvError, DotenvFile, read_dotenv
@@ -27,9 +27,17 @@ class Preflight:
     app: AppProfile = field(default_factory=AppProfile)
 
     def with_changes(self, changes: Mapping[str, str]) -> Settings:
-        """The settings the app would use with ``changes`` made to its variables."""
-        return load_settings(self.dotenv, self.environ, self.options, self.table, self.app,
-                             overlay=changes).settings
+        """The settings the app would use with ``changes`` made to its variables. A change to
+        an option (``--port``: the value came from the command line) is tried as that option."""
+        given = {OPTION_FIELDS[k]: v for k, v in changes.items() if k in OPTION_FIELDS}
+        options = replace(self.options, **given) if given else self.options
+        overlay = {k: v for k, v in changes.items() if k not in OPTION_FIELDS}
+        return load_settings(self.dotenv, self.environ, options, self.table, self.app,
+                             overlay=overlay).settings
+
+
+# The options a fix may name when the value came from the command line.
+OPTION_FIELDS = {"--host": "host", "--port": "port", "--user": "user", "--from": "sender"}
 
 
 def resolve(

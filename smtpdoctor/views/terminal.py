@@ -147,9 +147,15 @@ def verdict(report: Report, lang: str) -> Text:
     code = report.exit_code
     if code is ExitCode.OK:
         return Text(f"✓ {phrase('verdict.ok', lang)}", style="bold green")
-    if code is ExitCode.CONFIG_ERROR:
-        return Text(f"✗ {phrase('verdict.config_error', lang)}", style="bold red")
     failed = report.failed_probe
+    if code is ExitCode.CONFIG_ERROR:
+        if not any(p.status is not Status.SKIP for p in report.probes):
+            return Text(f"✗ {phrase('verdict.config_error', lang)}", style="bold red")
+        # The probes ran (check --fix could not write after them): say what they found.
+        error = failed.error if failed else None
+        checks = (phrase("verdict.checks_failed", lang, probe=failed.name, code=error.code.value,
+                         reason=error.reason) if failed and error else phrase("verdict.checks_passed", lang))
+        return Text(f"✗ {phrase('verdict.config_error_after_probes', lang, checks=checks)}", style="bold red")
     error = failed.error if failed else None
     said = phrase("verdict.failed", lang, probe=failed.name if failed else "?", exit=int(code),
                   code=error.code.value if error else "?", reason=error.reason if error else "?")

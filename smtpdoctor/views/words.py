@@ -206,7 +206,8 @@ def client_why(choice: ClientChoice, lang: str = "en") -> str:
 
 def changes_text(changes: Mapping[str, str]) -> str:
     """``SMTP_PORT=465, SMTP_SECURE=true``: a fix as the lines to write."""
-    return ", ".join(f"{k}={v}" for k, v in changes.items())
+    # An option's value came from the command line: the change is to run with it.
+    return ", ".join(f"{k} {v}" if k.startswith("--") else f"{k}={v}" for k, v in changes.items())
 
 
 def fix_text(search: FixSearch, client: ClientChoice | None, lang: str) -> str:
