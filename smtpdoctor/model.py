@@ -74,6 +74,27 @@ def printable(text: str) -> str:
     return text
 
 
+Detail = str | int | float | bool | tuple[str, ...]
+
+
+def frozen_details(details: Mapping[str, object] | None) -> Mapping[str, Detail]:
+    """A probe's details as JSON will show them: numbers and booleans as they are, lists as
+    tuples of text, everything else as printable text."""
+    if not details:
+        return _EMPTY
+    out: dict[str, Detail] = {}
+    for key, value in details.items():
+        if value is None:
+            continue
+        if isinstance(value, bool | int | float):
+            out[key] = value
+        elif isinstance(value, list | tuple | set | frozenset):
+            out[key] = tuple(printable(str(v)) for v in value)
+        else:
+            out[key] = printable(str(value))
+    return MappingProxyType(out)
+
+
 def frozen_params(params: Mapping[str, object] | None) -> Mapping[str, str]:
     """Template parameters as an immutable str→str mapping, each one printable."""
     if not params:
@@ -150,7 +171,7 @@ class ProbeResult:
     # no TLS at all) whose remedy is shown.
     warning: str | None = None
     params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
-    details: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    details: Mapping[str, Detail] = field(default_factory=lambda: _EMPTY)  # typed: see frozen_details
     # The one-line summary: a "said.*" phrase (phrases.toml) and what fills it.
     summary_key: str = ""
     summary_params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)

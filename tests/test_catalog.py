@@ -36,6 +36,8 @@ KNOWN_PLACEHOLDERS = {
     "folder", "seconds", "verdicts", "user", "failing", "advice", "free_provider", "api_verdict",
     # The app's own configuration code.
     "key", "variables", "mailer", "read_as", "languages",
+    # What a certificate that failed the check was observed to be.
+    "cert_said", "cert_advice", "names_said", "subject", "issuer", "cert_names", "interceptor",
 }
 
 

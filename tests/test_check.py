@@ -4,11 +4,13 @@ found at the right probe, with the right code, and a fix in the user's variables
 from __future__ import annotations
 
 import re
+import ssl
 import time
 
 import pytest
+import trustme
 
-from tests.conftest import Outcome, failure
+from tests.conftest import Outcome, failure, server_context
 from tests.servers import (
     PASSWORD,
     USER,
@@ -250,7 +252,7 @@ def test_wrong_mode_remedy_in_chinese(check, env_file, starttls_server):
 @pytest.mark.parametrize(("context", "reason", "remedy_words"), [
     ("expired_tls", "tls.cert_expired", "renew"),
     ("untrusted_tls", "tls.cert_untrusted", "--ca-file"),
-    ("wrong_name_tls", "tls.cert_name_mismatch", "Set SMTP_HOST to the name on the certificate"),
+    ("wrong_name_tls", "tls.cert_name_mismatch", "Set SMTP_HOST to a name the certificate is valid for"),
 ])
 def test_certificate_problems(request, check, account, mode, context, reason, remedy_words, smtp_server):
     server = smtp_server(mode, request.getfixturevalue(context))
@@ -261,14 +263,52 @@ def test_certificate_problems(request, check, account, mode, context, reason, re
     assert out.exit_code == 1
 
 
-def test_untrusted_certificate_names_both_causes_and_claims_neither(check, account, untrusted_tls, smtp_server):
-    """What the run observed is an untrusted CA; interception is one possible cause, a
-    self-signed server the other, and the remedy says it cannot tell which."""
+def test_an_untrusted_certificate_is_described_as_observed(check, account, untrusted_tls, other_ca,
+                                                          smtp_server):
+    """Fetched again unchecked after the check failed: the issuer and names it holds, and a
+    CA this machine does not trust is said to be that, never "interception"."""
     server = smtp_server("ssl", untrusted_tls)
     out = check(account(server.port, SMTP_SECURE="true"))
-    remedy = failure(out)["remedy"]
-    assert "antivirus" in remedy and "signs its own certificate" in remedy
-    assert "this run cannot tell which" in remedy and "Something is intercepting" not in remedy
+    probe = failure(out)
+    issuer = probe["details"]["issuer"]
+    assert issuer.startswith("O=trustme")
+    assert probe["details"]["names"] == ["localhost"] and probe["details"]["self_signed"] is False
+    assert f"by {issuer}, a CA this machine does not trust" in probe["error"]["message"]
+    assert f"If {issuer} is your own or your organisation's CA, pass it with --ca-file" in probe["remedy"]
+    assert "antivirus" not in probe["remedy"] and "intercept" not in probe["error"]["message"]
+
+
+def test_a_self_signed_certificate_is_said_to_be_one(check, account, other_ca, smtp_server, tmp_path):
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    other_ca.cert_pem.write_to_path(str(cert))
+    other_ca.private_key_pem.write_to_path(str(key))
+    context.load_cert_chain(str(cert), str(key))  # the CA's own certificate: issuer = subject
+    server = smtp_server("starttls", context)
+    out = check(account(server.port))
+    probe = failure(out)
+    assert probe["details"]["self_signed"] is True
+    assert "self-signed: O=trustme" in probe["error"]["message"] and "issued it to itself" in probe["error"]["message"]
+    assert "no public provider's server presents one" in probe["remedy"]
+    zh = failure(check(account(server.port), "--lang", "zh"))
+    assert "自签名的：O=trustme" in zh["error"]["message"]
+
+
+def test_an_interception_products_ca_is_named(check, account, smtp_server):
+    kaspersky = trustme.CA(organization_name="Kaspersky Anti-Virus Personal Root Certificate")
+    server = smtp_server("ssl", server_context(kaspersky, "localhost"))
+    out = check(account(server.port, SMTP_SECURE="true"))
+    probe = failure(out)
+    assert probe["details"]["interceptor"] == "Kaspersky"
+    assert "a CA of Kaspersky's, which intercepts TLS on this machine or network" in probe["error"]["message"]
+    assert "Turn off Kaspersky's SSL or mail scanning for SMTP" in probe["remedy"]
+
+
+def test_a_wrong_name_certificate_says_which_names_it_holds(check, account, wrong_name_tls, smtp_server):
+    server = smtp_server("ssl", wrong_name_tls)
+    probe = failure(check(account(server.port, SMTP_SECURE="true")))
+    assert probe["details"]["names"] == ["mail.elsewhere.test"]
+    assert "The certificate is not valid for localhost: it is valid for mail.elsewhere.test" in probe["error"]["message"]
 
 
 def test_ssl_cert_file_is_honoured(smtpdoctor, account, ssl_server, ca_file):

@@ -22,7 +22,7 @@ def test_config_json_is_the_whole_documented_document(smtpdoctor, env_file):
     out = smtpdoctor("config", "--env-file", path, "--json")
     assert out.exit_code == 0
     assert out.doc == {
-        "schema": 1,
+        "schema": 2,
         "ok": True,
         "exit_code": 0,
         "command": "config",

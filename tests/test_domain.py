@@ -122,7 +122,7 @@ def test_an_spf_record_naming_another_provider_gets_the_merged_record(domain):
     assert "v=spf1 include:_spf.google.com include:sendgrid.net ~all" in spf["remedy"]
     dkim = probe(out, "dkim")
     assert dkim["warning"]["reason"] == "domain.dkim_weak_key" and "1024 bits" in dkim["warning"]["message"]
-    assert dkim["details"]["bits"] == "1024"
+    assert dkim["details"]["bits"] == 1024
     dmarc = probe(out, "dmarc")
     assert dmarc["warning"]["reason"] == "domain.dmarc_missing"
     assert "5,000" in dmarc["warning"]["message"] and "_dmarc.other.test" in dmarc["remedy"]

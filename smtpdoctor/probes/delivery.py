@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from smtpdoctor.model import ErrorCode, ProbeResult, frozen_params
+from smtpdoctor.model import ErrorCode, ProbeResult, frozen_details
 from smtpdoctor.probes.session import Session, failed, passed, say
 from smtpdoctor.wire.imap import Found, LoginRefused, Unavailable, find_message
 from smtpdoctor.wire.net import in_daemon_thread
@@ -65,7 +65,7 @@ def _arrived(found: Found, session: Session) -> ProbeResult:
         advice = _junk_advice(session, verdicts, failing)
         junk = failed("delivery", "delivery.junk", say("delivery.junk", **facts), code=ErrorCode.EDELIVERY,
                       params={**facts, **advice})
-        return replace(junk, details=frozen_params(details))
+        return replace(junk, details=frozen_details(details))
     if failing:
         # In INBOX today, but the receiver saw an authentication failure: junk is a policy away.
         advice = _junk_advice(session, verdicts, failing, junk=False)

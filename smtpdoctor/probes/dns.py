@@ -46,7 +46,7 @@ async def probe_dns(session: Session) -> list[ProbeResult]:
     session.addresses = addresses[:MAX_ADDRESSES]
     shown = ", ".join(session.addresses)
     return [passed("dns", say("dns.resolved", host=host, addresses=shown, **_via(via)),
-                   details={"addresses": ", ".join(addresses)})]
+                   details={"addresses": addresses})]
 
 
 async def _shared_lookup(session: Session, host: str, via: str | None) -> list[str]:

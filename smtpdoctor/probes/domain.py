@@ -110,7 +110,7 @@ def _mx(domain: str, mx: list[str], provider: Provider | None) -> ProbeResult:
     if provider is None:
         return passed("mx", say("domain.mx", domain=domain, mx=", ".join(mx[:3])))
     return passed("mx", say("domain.mx_provider", domain=domain, mx=mx[0], **provider.named()),
-                  details={"mx": ", ".join(mx), "provider": provider.id})
+                  details={"mx": mx, "provider": provider.id})
 
 
 def _spf(name: str, spf: Spf, sender: Provider | None) -> ProbeResult:

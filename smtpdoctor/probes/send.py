@@ -87,7 +87,7 @@ async def probe_send(session: Session) -> list[ProbeResult]:
     facts = {"count": accepted, "ms": f"{took:.0f}", "reply": queued}
     details: dict[str, object] = {"reply": queued, "bytes": len(message)}
     if refused:
-        details["refused"] = "; ".join(refused)
+        details["refused"] = refused
         return [passed("send", say("send.passed_some_refused", **facts, refused="; ".join(refused)),
                        warning="envelope.recipient_rejected",
                        params={"recipient": ", ".join(r.split('>')[0][1:] for r in refused)},

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 from smtpdoctor.catalog import code_for
 from smtpdoctor.classify import classify_refusal, decode_reply, enhanced_code
 from smtpdoctor.config.values import Settings
-from smtpdoctor.model import ErrorCode, ProbeError, ProbeResult, Status, frozen_params, printable
+from smtpdoctor.model import (
+    ErrorCode,
+    ProbeError,
+    ProbeResult,
+    Status,
+    frozen_details,
+    frozen_params,
+    printable,
+)
 from smtpdoctor.providers import Provider, ProviderTable
 from smtpdoctor.secret import Redactor, Secret
 
@@ -160,7 +168,7 @@ def passed(name: str, summary: Said, *, warning: str | None = None,
         status=Status.WARN if warning else Status.PASS,
         warning=warning,
         params=frozen_params(params),
-        details=frozen_params(details),
+        details=frozen_details(details),
         duration_ms=duration_ms,
         summary_key=summary.key,
         summary_params=frozen_params(summary.params),
@@ -170,7 +178,7 @@ def passed(name: str, summary: Said, *, warning: str | None = None,
 def failed(name: str, reason: str, summary: Said, *, code: ErrorCode | None = None,
            reply: str | None = None, reply_code: int | None = None,
            params: dict[str, object] | None = None, duration_ms: float = 0.0,
-           provider: str | None = None) -> ProbeResult:
+           provider: str | None = None, details: dict[str, object] | None = None) -> ProbeResult:
     error = ProbeError(
         code=code or code_for(reason),
         reason=reason,
@@ -180,7 +188,7 @@ def failed(name: str, reason: str, summary: Said, *, code: ErrorCode | None = No
         provider=provider,
     )
     return ProbeResult(name=name, status=Status.FAIL, error=error, params=frozen_params(params),
-                       duration_ms=duration_ms, summary_key=summary.key,
+                       details=frozen_details(details), duration_ms=duration_ms, summary_key=summary.key,
                        summary_params=frozen_params(summary.params))
 
 

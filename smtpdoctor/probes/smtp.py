@@ -46,6 +46,6 @@ async def probe_smtp(session: Session) -> list[ProbeResult]:
         summary = say("smtp.passed", greeting=greeting, auth=auth)
     return [passed("smtp", summary, details={
         "greeting": session.greeting,
-        "auth_mechanisms": auth,
-        "extensions": " ".join(sorted(e.upper() for e in extensions)),
+        "auth_mechanisms": [m.upper() for m in client.server_auth_methods],
+        "extensions": sorted(e.upper() for e in extensions),
     })]

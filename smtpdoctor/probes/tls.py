@@ -17,6 +17,7 @@ from smtpdoctor.classify import certificate_reason
 from smtpdoctor.model import ProbeResult
 from smtpdoctor.probes.session import Said, Session, failed, passed, say, skipped
 from smtpdoctor.probes.smtp import say_ehlo
+from smtpdoctor.wire.certificate import CertFacts, name_of, presented_certificate
 from smtpdoctor.wire.net import local_hostname
 from smtpdoctor.wire.sniff import plaintext_mode, speaks_implicit_tls
 
@@ -69,7 +70,7 @@ async def _implicit(session: Session) -> list[ProbeResult]:
 
 async def _handshake_error(session: Session, cause: BaseException) -> ProbeResult:
     if isinstance(cause, ssl.SSLCertVerificationError):
-        return _certificate_failure(session, cause)
+        return await _certificate_failure(session, cause, implicit=True)
     return await _not_tls(session, "tls.handshake_failed", _ssl_words(cause))
 
 
@@ -166,7 +167,7 @@ async def _upgrade(session: Session) -> ProbeResult:
     try:
         reply = await client.starttls(server_hostname=session.settings.host, timeout=session.remaining())
     except ssl.SSLCertVerificationError as exc:
-        return _certificate_failure(session, exc)
+        return await _certificate_failure(session, exc, implicit=False)
     except SMTPResponseException as exc:
         text = session.record_reply(exc.code, exc.message)
         return failed("tls", "tls.handshake_failed", say("tls.starttls_refused", reply=text),
@@ -227,19 +228,56 @@ def _greeting_refused(session: Session, code: int, message: str) -> ProbeResult:
 UNCHECKED_CERTIFICATES = frozenset({"smtplib", "smtplib-ssl", "flask-mail"})
 
 
-def _certificate_failure(session: Session, exc: ssl.SSLCertVerificationError) -> ProbeResult:
+async def _certificate_failure(session: Session, exc: ssl.SSLCertVerificationError, *,
+                               implicit: bool) -> ProbeResult:
     reason = certificate_reason(exc.verify_code)
     detail = exc.verify_message or str(exc)
+    cert = await _presented(session, implicit)
+    params: dict[str, object] = {"detail": detail, **_certificate_words(reason, cert)}
+    details: dict[str, object] = ({"subject": cert.subject, "issuer": cert.issuer, "names": cert.names,
+                "not_before": cert.not_before, "not_after": cert.not_after,
+                "self_signed": cert.self_signed, "interceptor": cert.interceptor}
+               if cert else {"verify_error": detail})
     client = session.settings.client
     if client is not None and client.id in UNCHECKED_CERTIFICATES:
         # The app sends all the same: still a failure (anyone on the path can read the password),
         # said as what it is, with the change that makes the app check.
         return failed("tls", "tls.cert_unchecked", say("tls.cert_rejected", detail=detail),
-                      params={"detail": detail, "problem": f"§cert_problem.{reason.removeprefix('tls.')}",
+                      params={**params, "problem": f"§cert_problem.{reason.removeprefix('tls.')}",
                               "client": client.param,
                               "how": "§cert_check.flask_mail" if client.id == "flask-mail"
-                              else "§cert_check.smtplib"})
-    return failed("tls", reason, say("tls.cert_rejected", detail=detail), params={"detail": detail})
+                              else "§cert_check.smtplib"}, details=details)
+    return failed("tls", reason, say("tls.cert_rejected", detail=detail), params=params, details=details)
+
+
+async def _presented(session: Session, implicit: bool) -> CertFacts | None:
+    """The certificate the server presented, fetched again unchecked (a second connection,
+    at most 3 s of what the run has left): what the report states is what was observed."""
+    s = session.settings
+    if not session.address or not s.port:
+        return None
+    return await presented_certificate(session.address, s.host or "", s.port, implicit,
+                                       min(3.0, session.remaining()))
+
+
+def _certificate_words(reason: str, cert: CertFacts | None) -> dict[str, object]:
+    """What the report says of the certificate: observed facts, never a guess between causes."""
+    if cert is None:
+        return {"cert_said": "§cert_said.unknown", "cert_advice": "§cert_advice.unknown",
+                "names_said": ""}
+    names = ", ".join(cert.names) or cert.subject
+    facts: dict[str, object] = {"subject": cert.subject, "issuer": cert.issuer, "cert_names": names,
+                                "names_said": "§cert_names"}
+    if reason != "tls.cert_untrusted":
+        return facts
+    if cert.interceptor:
+        kind = "interceptor"
+        facts["interceptor"] = cert.interceptor
+    elif cert.self_signed:
+        kind = "self_signed"
+    else:
+        kind = "unknown_ca"
+    return {**facts, "cert_said": f"§cert_said.{kind}", "cert_advice": f"§cert_advice.{kind}"}
 
 
 def _tls_passed(session: Session, via: str = "§via.ssl") -> ProbeResult:
@@ -249,8 +287,8 @@ def _tls_passed(session: Session, via: str = "§via.ssl") -> ProbeResult:
         return passed("tls", say("tls.via_handshake_completed", via=via))
     cipher = (sslobj.cipher() or ("?",))[0]
     cert = sslobj.getpeercert() or {}
-    subject = _name(cert.get("subject", ()))
-    issuer = _name(cert.get("issuer", ()))
+    subject = name_of(cert.get("subject", ()))
+    issuer = name_of(cert.get("issuer", ()))
     facts = {"via": via, "protocol": sslobj.version(), "cipher": cipher, "subject": subject, "issuer": issuer}
     summary = say("tls.passed", **facts)
     details: dict[str, object] = {"protocol": sslobj.version(), "cipher": cipher,
@@ -264,15 +302,6 @@ def _tls_passed(session: Session, via: str = "§via.ssl") -> ProbeResult:
             return passed("tls", summary, warning="tls.cert_expiring", params={"days": days},
                           details=details)
     return passed("tls", summary, details=details)
-
-
-def _name(rdns: object) -> str:
-    """'CN=smtp.qq.com' from the nested tuples ssl.getpeercert() returns."""
-    parts = {k: v for rdn in rdns for (k, v) in rdn}  # type: ignore[attr-defined]
-    for key in ("commonName", "organizationName"):
-        if key in parts:
-            return f"{'CN' if key == 'commonName' else 'O'}={parts[key]}"
-    return "?"
 
 
 def _read_outcome(task: asyncio.Future[Any]) -> None:

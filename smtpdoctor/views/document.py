@@ -20,7 +20,7 @@ from smtpdoctor.model import (
 from smtpdoctor.providers import Provider
 from smtpdoctor.views.words import Text, client_why, code_source, fix_text, origin_text, render, summary_in
 
-SCHEMA = 1
+SCHEMA = 2  # 2: typed details (README: Schema versions)
 
 CREDENTIALS = frozenset({
     "auth.bad_credentials", "auth.authorization_code_required", "auth.app_password_required",
@@ -181,7 +181,7 @@ def probe_view(report: Report, probe: ProbeResult, lang: str) -> dict[str, Any]:
     if warning is not None:
         view["warning"] = warning
     if probe.details:
-        view["details"] = dict(probe.details)
+        view["details"] = {k: list(v) if isinstance(v, tuple) else v for k, v in probe.details.items()}
     return view
 
 
