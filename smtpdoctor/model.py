@@ -77,6 +77,11 @@ def printable(text: str) -> str:
 Detail = str | int | float | bool | tuple[str, ...]
 
 
+def seconds_text(value: float) -> str:
+    """A time limit as people write it: at most one decimal (2.95104 → 3, 2.5 → 2.5)."""
+    return f"{round(value, 1):g}"
+
+
 def frozen_details(details: Mapping[str, object] | None) -> Mapping[str, Detail]:
     """A probe's details as JSON will show them: numbers and booleans as they are, lists as
     tuples of text, everything else as printable text."""

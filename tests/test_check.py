@@ -355,6 +355,14 @@ def test_server_that_never_greets_is_etimedout_within_the_limit(check, account):
     assert failed_at(out) == ("smtp", "ETIMEDOUT", "smtp.greeting_timeout")
     assert out.statuses()["tls"] == "skip"
     assert took < 1.5 + 1.0
+    # The wait is the failing step's time, not 0 ms.
+    assert out.probe("smtp")["duration_ms"] >= 1000 and out.probe("tls")["duration_ms"] == 0
+
+
+def test_a_time_limit_is_said_with_at_most_one_decimal(check, account):
+    with SilentServer() as silent:
+        out = check(account(silent.port), timeout="0.95104")
+    assert "within 1 s" in failure(out)["error"]["message"]
 
 
 def test_silent_implicit_tls_port_times_out_in_the_handshake(check, account):

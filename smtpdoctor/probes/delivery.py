@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from smtpdoctor.model import ErrorCode, ProbeResult, frozen_details
+from smtpdoctor.model import ErrorCode, ProbeResult, frozen_details, seconds_text
 from smtpdoctor.probes.session import Session, failed, passed, say
 from smtpdoctor.wire.imap import Found, LoginRefused, Unavailable, find_message
 from smtpdoctor.wire.net import in_daemon_thread
@@ -40,7 +40,7 @@ async def probe_delivery(session: Session) -> list[ProbeResult]:
         return [failed("delivery", "delivery.imap_unavailable", said, code=ErrorCode.EDELIVERY,
                        params={**where, "detail": detail})]
     if found.folder is None:
-        seconds = f"{session.confirm_timeout:g}"
+        seconds = seconds_text(session.confirm_timeout)
         return [failed("delivery", "delivery.not_arrived", say("delivery.not_arrived", seconds=seconds),
                        code=ErrorCode.EDELIVERY, params={**where, "seconds": seconds})]
     return [_arrived(found, session)]

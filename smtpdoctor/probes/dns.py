@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 
-from smtpdoctor.model import ProbeResult
+from smtpdoctor.model import ProbeResult, seconds_text
 from smtpdoctor.probes.session import Session, failed, passed, say
 from smtpdoctor.wire.dns import LookupFailed, resolve_system, resolve_with_server
 
@@ -25,7 +25,7 @@ async def probe_dns(session: Session) -> list[ProbeResult]:
     try:
         addresses = await _shared_lookup(session, host, via)
     except LookupFailed as exc:
-        params: dict[str, object] = {"detail": exc.detail, "timeout": f"{session.timeout:g}"}
+        params: dict[str, object] = {"detail": exc.detail, "timeout": seconds_text(session.timeout)}
         suggestion = session.table.nearest_host(host)
         if suggestion:
             params["suggestion"] = suggestion

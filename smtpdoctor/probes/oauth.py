@@ -6,7 +6,7 @@ from __future__ import annotations
 import urllib.error
 from urllib.parse import urlsplit
 
-from smtpdoctor.model import ErrorCode, ProbeResult
+from smtpdoctor.model import ErrorCode, ProbeResult, seconds_text
 from smtpdoctor.probes.session import Said, Session, failed, passed, say
 from smtpdoctor.wire.net import in_daemon_thread
 from smtpdoctor.wire.oauth import TokenAnswer, classify_token_answer, request_token
@@ -57,7 +57,7 @@ def _got(answer: TokenAnswer, url: str) -> Said:
 def _unreachable(session: Session, exc: BaseException, names: dict[str, object]) -> ProbeResult:
     cause = exc.reason if isinstance(exc, urllib.error.URLError) else exc
     if isinstance(cause, TimeoutError):
-        timeout = f"{session.timeout:g}"
+        timeout = seconds_text(session.timeout)
         return failed("oauth", "oauth.timeout", say("oauth.timeout", url=names["url"], timeout=timeout),
                       code=ErrorCode.ETIMEDOUT, params={**names, "timeout": timeout})
     detail = session.redactor.clean(getattr(cause, "strerror", None) or str(cause) or type(cause).__name__)

@@ -9,7 +9,7 @@ import socket
 from dataclasses import replace
 
 from smtpdoctor.classify import connect_reason
-from smtpdoctor.model import ProbeResult, frozen_params
+from smtpdoctor.model import ProbeResult, frozen_params, seconds_text
 from smtpdoctor.probes.session import Session, failed, passed, say
 from smtpdoctor.wire.net import open_socket
 from smtpdoctor.wire.sniff import what_port_speaks
@@ -99,6 +99,6 @@ def _failure(session: Session, port: int, exc: BaseException, answered: dict[int
     # What the other ports said is the fix engine's to use: it tries them.
     session.port_modes.update({p: answered.get(p) for p in session.alt_ports if p != port})
     session.port_modes[port] = None
-    summary = say(reason, host=host, port=port, timeout=f"{session.timeout:g}", detail=what)
+    summary = say(reason, host=host, port=port, timeout=seconds_text(session.timeout), detail=what)
     return failed("tcp", reason, summary,
-                  params={"timeout": f"{session.timeout:g}", "detail": what})
+                  params={"timeout": seconds_text(session.timeout), "detail": what})

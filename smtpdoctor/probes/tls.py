@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from smtpdoctor.classify import certificate_reason
-from smtpdoctor.model import ProbeResult
+from smtpdoctor.model import ProbeResult, seconds_text
 from smtpdoctor.probes.session import Said, Session, failed, passed, say, skipped
 from smtpdoctor.probes.smtp import say_ehlo
 from smtpdoctor.wire.certificate import CertFacts, name_of, presented_certificate
@@ -90,7 +90,7 @@ async def _not_tls(session: Session, reason: str, detail: str, summary: Said | N
         return failed("tls", "tls.wrong_mode", say("tls.plaintext_not_tls", port=s.port),
                       params={"configured": "ssl", "actual": actual, "symptom": "§symptom.wrong_version"})
     summary = summary or say("tls.failed", host=s.host, port=s.port, detail=detail)
-    return failed("tls", reason, summary, params={"detail": detail, "timeout": f"{session.timeout:g}"})
+    return failed("tls", reason, summary, params={"detail": detail, "timeout": seconds_text(session.timeout)})
 
 
 async def _starttls(session: Session) -> list[ProbeResult]:
@@ -174,7 +174,7 @@ async def _upgrade(session: Session) -> ProbeResult:
                       reply=text, reply_code=exc.code, params={"detail": text})
     except (SMTPTimeoutError, TimeoutError):
         return failed("tls", "tls.timeout", say("tls.starttls_timeout"),
-                      params={"timeout": f"{session.timeout:g}"})
+                      params={"timeout": seconds_text(session.timeout)})
     except (ssl.SSLError, SMTPException, OSError) as exc:
         detail = _ssl_words(exc)
         return failed("tls", "tls.handshake_failed", say("tls.starttls_failed", detail=detail),
@@ -211,8 +211,8 @@ async def _implicit_tls_instead(session: Session, connect: asyncio.Task[object])
 
 def _greeting_timeout(session: Session) -> ProbeResult:
     return failed("smtp", "smtp.greeting_timeout",
-                  say("smtp.greeting_timeout", timeout=f"{session.timeout:g}"),
-                  params={"timeout": f"{session.timeout:g}"})
+                  say("smtp.greeting_timeout", timeout=seconds_text(session.timeout)),
+                  params={"timeout": seconds_text(session.timeout)})
 
 
 def _greeting_refused(session: Session, code: int, message: str) -> ProbeResult:

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from smtpdoctor.classify import TIMEOUT_REASONS
-from smtpdoctor.model import ProbeResult, Status
+from smtpdoctor.model import ProbeResult, Status, seconds_text
 from smtpdoctor.probes.auth import probe_auth
 from smtpdoctor.probes.delivery import probe_delivery
 from smtpdoctor.probes.dns import probe_dns
@@ -84,14 +84,17 @@ async def _run_one(session: Session, name: str) -> list[ProbeResult]:
     except TimeoutError:
         detail = session.current
         why = say("step.max_time" if cut_short else "step.timeout", step=detail,
-                  timeout=f"{session.timeout:g}")
-        result = failed(name, TIMEOUT_REASONS[name], why, params={"timeout": f"{limit:g}", "detail": detail})
+                  timeout=seconds_text(session.timeout))
+        result = failed(name, TIMEOUT_REASONS[name], why,
+                        params={"timeout": seconds_text(limit), "detail": detail})
         produced = _smtp_owns_the_greeting(session, name, result)
     except Exception as exc:
         produced = _smtp_owns_the_greeting(session, name, _crash_or_disconnect(session, name, exc))
     elapsed = (time.perf_counter() - started) * 1000
-    # Where one step reports two probes, the second gets the time left over.
-    return [replace(r, duration_ms=r.duration_ms or (elapsed if i == 0 else 0.0))
+    # Where one step reports two probes (tls skipped, smtp's greeting timed out), the step's
+    # time is the one that ran's.
+    ran = next((i for i, r in enumerate(produced) if r.status is not Status.SKIP), 0)
+    return [replace(r, duration_ms=r.duration_ms or (elapsed if i == ran else 0.0))
             for i, r in enumerate(produced)]
 
 
