@@ -211,6 +211,8 @@ class Report:
     written: Mapping[str, object] = field(default_factory=lambda: _EMPTY)
     # The sending domain the mx/spf/dkim/dmarc probes looked at (`domain`, `check --domain`).
     domain: str | None = None
+    # The language the run was asked in: to_dict() speaks it unless told otherwise.
+    lang: str = "en"
 
     @property
     def exit_code(self) -> ExitCode:
@@ -239,11 +241,12 @@ class Report:
         """The first failing probe, or None (the Python API's name)."""
         return self.failed_probe
 
-    def to_dict(self, lang: str = "en") -> dict[str, Any]:
-        """The JSON document `--json` prints (DESIGN.md), as a dict."""
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """The JSON document `--json` prints (DESIGN.md), as a dict, in the run's language
+        unless ``lang`` says another."""
         from smtpdoctor.views.document import document
 
-        return document(self, lang)
+        return document(self, lang or self.lang)
 
 
 @dataclass(frozen=True)

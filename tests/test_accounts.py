@@ -395,6 +395,18 @@ def test_the_api_works_inside_a_running_loop_and_never_reads_dotenv(starttls_ser
     assert PASSWORD not in json.dumps(tls.to_dict())
 
 
+def test_a_report_speaks_the_language_it_was_asked_in(starttls_server, ca_file):
+    import smtpdoctor
+
+    tls = smtpdoctor.check(row(starttls_server.port, security_protocol="TLS"), client="aiosmtplib",
+                           ca_file=ca_file, alt_ports="none", timeout=2, lang="zh")
+    assert tls.lang == "zh"
+    failed = next(p for p in tls.to_dict()["probes"] if p["status"] == "fail")
+    assert "端口" in failed["error"]["message"]
+    english = next(p for p in tls.to_dict("en")["probes"] if p["status"] == "fail")
+    assert "port" in english["error"]["message"] and "端口" not in english["error"]["message"]
+
+
 def test_the_sync_api_from_a_script(starttls_server, ca_file):
     import smtpdoctor
 

@@ -60,7 +60,7 @@ async def arun_command(
         from smtpdoctor.probes.session import say, skipped
 
         return Report(command, preflight.settings, preflight.provider, tuple(findings),
-                      tuple(skipped(n, say("skip.config_error")) for n in names))
+                      tuple(skipped(n, say("skip.config_error")) for n in names), lang=options.lang)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + options.max_time if options.max_time else None
     attempts = 0
@@ -222,7 +222,7 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
             probes = [*probes, *await run_domain_probes(session, domain, options.dkim_selectors)]
     return Report(command, s, preflight.provider, tuple(findings), tuple(probes),
                   transcript=tuple(session.transcript) if options.verbose else (), fixes=tuple(fixes),
-                  domain=domain)
+                  domain=domain, lang=options.lang)
 
 
 def confirm_mailbox(preflight: Preflight, recipients: tuple[str, ...]) -> Mailbox | None:
