@@ -243,9 +243,10 @@ async def adomain(preflight: Preflight, domain: str | None, options: RunOptions)
 
 def config_report(preflight: Preflight) -> Report:
     """`smtpdoctor config`: the settings and what looks wrong, no network."""
+    from smtpdoctor.config.lint import offline_gate
     from smtpdoctor.model import Report
 
-    return Report("config", preflight.settings, preflight.provider, preflight.findings)
+    return Report("config", preflight.settings, preflight.provider, offline_gate(preflight.findings))
 
 
 def explain(query: str, env_file: str | None = None

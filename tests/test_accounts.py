@@ -543,3 +543,28 @@ def test_the_python_api_reaches_the_options_the_command_line_has():
     sent = smtpdoctor.send_test(row(port), "someone@example.net", confirm=True, alt_ports="none")
     assert "config.confirm_no_mailbox" in [f.reason for f in sent.findings]
     assert sent.exit_code == 2 and {p.status.value for p in sent.probes} == {"skip"}
+
+
+def test_a_fleet_groups_accounts_that_say_the_same_and_labels_every_row(smtpdoctor, tmp_path):
+    """Fifty rows with one cause are one group, its fix said once; a row without a setting
+    name is labelled by its id, and labels that would repeat get their row number."""
+    rows = [row(465, tenant_id=f"shop{n}", setting_name=None, id=n, smtp_host="smtp.qq.com",
+                security_protocol="STARTTLS") for n in range(50)]
+    rows += [row(465, tenant_id="dup", setting_name=None, smtp_host="smtp.qq.com", security_protocol="TLS",
+                 smtp_password="abcdefghijklmnop"),
+             row(465, tenant_id="dup", setting_name=None, smtp_host="smtp.qq.com", security_protocol="TLS",
+                 smtp_password="abcdefghijklmnop")]
+    out = smtpdoctor("config", "--accounts", jsonl(tmp_path, rows), "--client", "aiosmtplib")
+    assert out.exit_code == 2
+    lines = out.stdout.splitlines()
+    said = " ".join(out.stdout.split())
+    assert said.startswith("✗ 50 accounts (shop0/0, shop1/1, shop2/2, shop3/3, shop4/4, shop5/5, shop6/6, "
+                           "shop7/7, …) ECONFIG config.mode_port_mismatch")
+    assert out.stdout.count("Per the provider table, QQ Mail takes 465 (ssl), 587 (starttls)") == 1
+    # In the row's own field, as the API's aiosmtplib code reads it: TLS is implicit TLS there.
+    assert "in your variables: security_protocol=TLS (documented, not yet verified)" in said
+    assert "✓ 2 accounts (dup (row 51), dup (row 52))" in said
+    assert len(lines) < 20
+    doc = smtpdoctor("config", "--accounts", jsonl(tmp_path, rows), "--client", "aiosmtplib", "--json").doc
+    labels = [a["account"]["label"] for a in doc["accounts"]]
+    assert labels[:2] == ["shop0/0", "shop1/1"] and labels[-2:] == ["dup (row 51)", "dup (row 52)"]

@@ -3,6 +3,7 @@ Each test fails if its finding disappears or stops naming the user's variable.""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -325,3 +326,23 @@ def test_real_values_are_no_placeholders(tmp_path):
     found = findings(tmp_path, "MAIL_SERVER=smtp.qq.com\nMAIL_USERNAME=1650349938@qq.com\n"
                                "MAIL_PASSWORD=ragbsbnplldhdcjf\nMAIL_DEFAULT_SENDER=yourself@acme.cn\n")
     assert "config.placeholder" not in found
+
+
+def test_config_is_an_offline_gate_for_what_the_provider_table_rules_out(tmp_path, smtpdoctor):
+    """163 on 587 (not a port it lists), QQ's 465 with STARTTLS: `config` fails them, with what
+    the table documents in the user's own variables, said as documentation, not a fix; `check`
+    keeps them warnings (the wire decides, and its fix search verifies)."""
+    env = tmp_path / ".env"
+    env.write_text("MAIL_SERVER=smtp.163.com\nMAIL_PORT=587\nMAIL_USE_TLS=true\nMAIL_USERNAME=a@163.com\n"
+                   "MAIL_PASSWORD=ABCDEFGHIJKLMNOP\nMAIL_DEFAULT_SENDER=a@163.com\n")
+    out = smtpdoctor("config", "--env-file", str(env), "--json")
+    assert out.exit_code == 2
+    [finding] = [f for f in out.doc["findings"] if f["reason"] == "config.provider_port_unsupported"]
+    assert finding["severity"] == "error"
+    assert finding["remedy"].startswith(
+        "Per the provider table, NetEase 163 Mail takes 25 (plain), 465 (ssl), 994 (ssl); in your variables: "
+        "MAIL_PORT=465, MAIL_USE_SSL=true, MAIL_USE_TLS=false (documented, not yet verified).")
+    zh = smtpdoctor("config", "--env-file", str(env), "--json", "--lang", "zh")
+    assert "根据服务商表" in json.dumps(zh.doc, ensure_ascii=False)
+    _, _, remedy = findings(tmp_path, env.read_text())["config.provider_port_unsupported"]
+    assert_no_unverified_fix(remedy)  # what `check` reads before the wire

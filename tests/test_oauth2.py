@@ -321,3 +321,21 @@ def test_explain_knows_the_token_flow_errors(smtpdoctor, pasted, reason):
     out = smtpdoctor("explain", pasted)
     assert out.exit_code == 0
     assert out.stdout.splitlines()[0].split()[1] == reason
+
+
+def test_basic_auth_refused_for_a_tenant_row_names_no_environment_variable(good_tls, smtpdoctor, smtp_server,
+                                                                          ca_file, tmp_path):
+    import json
+
+    server = smtp_server("starttls", good_tls, auth_reply=BASIC_OFF, password="basic auth is off")
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(json.dumps({"tenant_id": "t1", "smtp_host": "localhost", "smtp_port": server.port,
+                                "smtp_username": USER, "smtp_password": "x", "security_protocol": "STARTTLS",
+                                "from_email": USER}) + "\n")
+    out = smtpdoctor("check", "--accounts", str(rows), "--provider", "outlook", "--ca-file", ca_file,
+                     "--alt-ports", "none", "--timeout", "2", "--json")
+    [account] = out.doc["accounts"]
+    probe = next(p for p in account["probes"] if p["status"] == "fail")
+    assert probe["error"]["reason"] == "auth.basic_auth_disabled"
+    assert "OAUTH2_CLIENT_ID" not in probe["remedy"]
+    assert "a row of the tenant table has no field for an OAuth2 token" in probe["remedy"]

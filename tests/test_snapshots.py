@@ -91,7 +91,7 @@ RULE_TEXTS: list[tuple[str, Replacement]] = [
     (r"trustme v\d+(?:\.\d+)+", "trustme v<VERSION>"),
     (r"smtpdoctor(/| |, version )" + re.escape(__version__) + r"\b", r"smtpdoctor\1<VERSION>"),
     # A sent message: its size, Date, Message-ID, the token --confirm looks for, the time in its body.
-    (r'"bytes": "\d+"', '"bytes": "<BYTES>"'),
+    (r'"bytes": \d+', '"bytes": "<BYTES>"'),
     (r"<\d+\.\d+\.\d+\.smtpdoctor@[^<>\s]+>", "<MESSAGE-ID>"),
     (r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}", "<RFC2822-DATE>"),
     (r"(X-Smtpdoctor-Token: )[0-9a-f]+", r"\1<TOKEN>"),

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -51,6 +51,8 @@ class Account:
     index: int
     values: Mapping[str, object] = field(default_factory=dict)
     problem: Problem | None = None
+    # Set when two rows would have the same label: "t1 (row 4)".
+    shown_as: str | None = None
 
     @property
     def tenant_id(self) -> str | None:
@@ -64,13 +66,30 @@ class Account:
 
     @property
     def label(self) -> str:
-        """``tenant_id/setting_name`` as the multi-tenant API names a setting, else the row number."""
-        parts = [p for p in (self.tenant_id, self.setting_name) if p]
-        return "/".join(parts) if parts else f"row {self.index + 1}"
+        """``tenant_id/setting_name`` as the multi-tenant API names a setting (the row's
+        ``setting_id`` or ``id`` where it has no name), else the row number."""
+        if self.shown_as:
+            return self.shown_as
+        return self.own_label or f"row {self.index + 1}"
+
+    @property
+    def own_label(self) -> str:
+        named = self.setting_name or next((str(self.values[k]) for k in ("setting_id", "id")
+                                           if self.values.get(k) not in (None, "")), None)
+        return "/".join(p for p in (self.tenant_id, named) if p)
 
     def view(self) -> dict[str, object]:
         return {"index": self.index, "label": self.label, "tenant_id": self.tenant_id,
                 "setting_name": self.setting_name}
+
+
+def distinct_labels(accounts: list[Account]) -> list[Account]:
+    """Rows whose labels repeat (seven settings of tenant t1 with no name) get their row number."""
+    from collections import Counter
+
+    seen = Counter(a.own_label for a in accounts if a.own_label)
+    return [replace(a, shown_as=f"{a.own_label} (row {a.index + 1})") if seen[a.own_label] > 1 else a
+            for a in accounts]
 
 
 def read_accounts(source: str, stdin: IO[str] | None = None) -> list[Account]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from smtpdoctor.config.clients import PORT_MODES
 from smtpdoctor.config.values import Settings
@@ -23,6 +24,37 @@ def port_mode(port: int, provider: Provider | None) -> str | None:
     return PORT_MODES.get(port)
 
 
+def _documented(s: Settings, provider: Provider | None) -> dict[str, object]:
+    """The provider table's port and mode, in the user's own variables where the client can be
+    told to use them: documentation, said apart from a fix (`check` verifies one on the wire)."""
+    none: dict[str, object] = {"documented": "§documented.none"}
+    if provider is None:
+        return none
+    from smtpdoctor.config.clients import changes as client_changes
+
+    port = provider.default_port
+    change = client_changes(s, port, provider.ports[port])
+    ports = ", ".join(f"{p} ({m})" for p, m in sorted(provider.ports.items()))
+    if not change:
+        return {**none, "offline": "§documented.ports", "provider_ports": ports}
+    return {**none, "offline": "§documented.change", "provider_ports": ports,
+            "change": ", ".join(f"{k}={v}" for k, v in change.items())}
+
+
+# Findings that contradict the provider table: a warning for `check` (the wire decides, and its
+# fix search names the change that works), an error for the offline gate `config`.
+PROVIDER_CONTRADICTIONS = frozenset({"config.mode_port_mismatch", "config.provider_port_unsupported"})
+
+
+def offline_gate(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """``config``'s findings: what the provider's own table says cannot work is an error there,
+    and its remedy says what the table documents (in ``check`` the wire decides, and the fix
+    search names a verified change instead)."""
+    return tuple(replace(f, severity=Severity.ERROR,
+                         params=frozen_params({**f.params, "documented": f.params["offline"]}))
+                 if f.reason in PROVIDER_CONTRADICTIONS and "offline" in f.params else f for f in findings)
+
+
 def lint_settings(s: Settings, provider: Provider | None, table: ProviderTable) -> list[Finding]:
     found: list[Finding] = []
 
@@ -38,14 +70,15 @@ def lint_settings(s: Settings, provider: Provider | None, table: ProviderTable) 
         # one on the wire and names it with the probe that fails.
         if (s.security_explicit or (s.client and s.client.id == "smtplib-ssl")) and wrong and expected:
             add(Severity.WARNING, "config.mode_port_mismatch", port=s.port,
-                configured=s.security, expected=expected)
+                configured=s.security, expected=expected, **_documented(s, provider))
         if s.security == "plain" and s.password and not wrong:
             add(Severity.WARNING, "config.plain_with_password", port=s.port)
         if s.port == 25 and not _local_or_private(s.host):
             add(Severity.WARNING, "config.port_25_blocked")
         if provider and s.port not in provider.ports:
             ports = ", ".join(f"{p} ({m})" for p, m in sorted(provider.ports.items()))
-            add(Severity.WARNING, "config.provider_port_unsupported", port=s.port, ports=ports)
+            add(Severity.WARNING, "config.provider_port_unsupported", port=s.port, ports=ports,
+                **_documented(s, provider))
     if s.client and s.client.id == "smtplib" and s.tls_words.ssl:
         ssl_var = next((v for v in s.tls_variables if "SSL" in v or "SECURE" in v), "the SSL flag")
         add(Severity.WARNING, "config.flag_not_read", variable=s.app_variables.get(ssl_var, ssl_var),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from smtpdoctor.accounts.files import Account, AccountsError, decrypt_accounts, read_accounts
+from smtpdoctor.accounts.files import Account, AccountsError, decrypt_accounts, distinct_labels, read_accounts
 from smtpdoctor.config.preflight import resolve_mapping
 from smtpdoctor.config.values import ClientChoice
 from smtpdoctor.model import Checked, Finding, Report, Severity, frozen_params
@@ -63,7 +63,8 @@ async def run_fleet(command: str, where: AccountsSource, options: RunOptions, *,
             accounts = await read_pg_accounts(where.source, where.query, options.timeout)
         else:
             accounts = read_accounts(where.source, stdin)
-        accounts = decrypt_accounts(accounts, where.decrypt_columns, where.fernet_key_env, environ)
+        accounts = distinct_labels(decrypt_accounts(accounts, where.decrypt_columns, where.fernet_key_env,
+                                                    environ))
     except AccountsError as exc:
         raise FleetProblem("config.accounts_unreadable", {"source": shown, **exc.problem.said()}) from exc
     if not accounts:
@@ -107,8 +108,10 @@ async def check_accounts(
         if account.problem is not None:
             report = bad_row(command, account, source, options)
         elif command == "config":  # the settings alone: no connection, no slot to wait for
+            from smtpdoctor.config.lint import offline_gate
+
             preflight = resolve_mapping(account.values, client)
-            report = Report(command, preflight.settings, preflight.provider, preflight.findings)
+            report = Report(command, preflight.settings, preflight.provider, offline_gate(preflight.findings))
         else:
             preflight = resolve_mapping(account.values, client)
             host = (preflight.settings.host or "").lower()

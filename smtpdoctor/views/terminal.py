@@ -250,45 +250,68 @@ def print_config(report: Report, console: Console, lang: str) -> None:
 
 
 def print_fleet(checked: Sequence[Checked], console: Console, lang: str, *, quiet: bool = False) -> None:
-    """One line per account (label, verdict, failing probe and code), its fix in the row's own
-    vocabulary below it, then the counts. ``quiet``: the failing accounts only."""
-
+    """Accounts that say the same thing are one group ("✗ 7 accounts (t1, t2, …): …"), with
+    the cause, its fix in the rows' own vocabulary and what failed behind it said once; then
+    the counts. ``quiet``: the failing accounts only."""
+    groups: dict[tuple[bool, tuple[str, ...]], list[tuple[str, list[Text]]]] = {}
     for item in checked:
-        report = item.report
-        if report.ok:
-            if not quiet:
-                console.print(Text(f"✓ {item.label}", style="green"))
-                # A pass with a warning is not a plain pass: "TLS" checked as STARTTLS may be
-                # exactly what the app's own code cannot do.
-                for line in _warning_lines(report, lang):
-                    console.print(_indented(line))
+        if item.report.ok and quiet:
             continue
-        failed = report.failed_probe
-        errors = [f for f in report.findings if f.severity is Severity.ERROR]
-        line = Text(f"✗ {item.label}  ", style="bold red")
-        if errors:
-            text = render(errors[0].reason, errors[0].params, report.settings, report.provider, lang)
-            line.append(f"{code_for(errors[0].reason).value} {errors[0].reason}: {text.message}")
-            remedy = text.remedy
-        elif failed is not None and failed.error is not None:
-            text = probe_text(report, failed, lang)
-            line.append(f"{failed.name} {failed.error.code.value} {failed.error.reason}: {text.message}")
-            remedy = text.remedy
+        lines = _account_lines(item.report, lang, quiet)
+        groups.setdefault((item.report.ok, tuple(t.plain for t in lines)), []).append((item.label, lines))
+    for (ok, _), members in groups.items():
+        labels = [label for label, _ in members]
+        lines = members[0][1]
+        if len(labels) == 1:
+            who = labels[0]
         else:
-            remedy = ""
-        console.print(_indented(line))
-        if remedy:
-            console.print(_indented(Text(f"    → {phrase('line.fix', lang, text=remedy)}", style="bold")))
-        if any(p.status is Status.FAIL for fix in report.fixes for p in fix.probes):
-            # The next failure behind the fix ("…the credentials themselves are refused: see below").
-            for fix_line in _fix_lines(report, lang):
-                console.print(_indented(Text("    ").append_text(fix_line)))
-        if not quiet:
-            for warning in _warning_lines(report, lang, probes=False):
-                console.print(_indented(warning))
+            shown = ", ".join(labels[:GROUP_LABELS]) + (", …" if len(labels) > GROUP_LABELS else "")
+            who = phrase("fleet.group", lang, count=len(labels), labels=shown)
+        head = Text(f"✓ {who}", style="green") if ok else Text(f"✗ {who}  ", style="bold red")
+        if not ok and lines:
+            head.append_text(lines[0])
+            lines = lines[1:]
+        console.print(_indented(head))
+        for line in lines:
+            console.print(_indented(line))
     counts = fleet_counts(checked)
     # A pass with a warning is counted apart: "TLS" may pass here and fail in the app's own code.
     warned = sum(1 for c in checked if c.report.ok and c.report.warned)
     said = phrase("fleet.summary", lang, exit=int(worst(checked)), **counts,
                   warned=phrase("fleet.warned", lang, count=warned) if warned else "")
     console.print(Text(said, style="bold green" if counts["passed"] == counts["total"] else "bold red"))
+
+
+# How many labels a group names before "…".
+GROUP_LABELS = 8
+
+
+def _account_lines(report: Report, lang: str, quiet: bool) -> list[Text]:
+    """What one account's report says, without its label: the cause (first), the fix, what
+    failed behind the fix, the warnings."""
+    if report.ok:
+        # A pass with a warning is not a plain pass: "TLS" checked as STARTTLS may be exactly
+        # what the app's own code cannot do.
+        return [] if quiet else list(_warning_lines(report, lang))
+    failed = report.failed_probe
+    errors = [f for f in report.findings if f.severity is Severity.ERROR]
+    cause = Text("", style="bold red")
+    if errors:
+        text = render(errors[0].reason, errors[0].params, report.settings, report.provider, lang)
+        cause.append(f"{code_for(errors[0].reason).value} {errors[0].reason}: {text.message}")
+        remedy = text.remedy
+    elif failed is not None and failed.error is not None:
+        text = probe_text(report, failed, lang)
+        cause.append(f"{failed.name} {failed.error.code.value} {failed.error.reason}: {text.message}")
+        remedy = text.remedy
+    else:
+        remedy = ""
+    lines = [cause]
+    if remedy:
+        lines.append(Text(f"    → {phrase('line.fix', lang, text=remedy)}", style="bold"))
+    if any(p.status is Status.FAIL for fix in report.fixes for p in fix.probes):
+        # The next failure behind the fix ("…the credentials themselves are refused: see below").
+        lines += [Text("    ").append_text(fix_line) for fix_line in _fix_lines(report, lang)]
+    if not quiet:
+        lines += list(_warning_lines(report, lang, probes=False))
+    return lines
