@@ -31,7 +31,7 @@ def phrases() -> Mapping[str, Mapping[str, str]]:
     return tomllib.loads(text)
 
 
-def phrase(key: str, lang: str, **params: object) -> str:
+def phrase(key: str, lang: str, /, **params: object) -> str:
     """A sentence from ``phrases.toml`` in ``lang``, filled with ``params``; a parameter
     NAME_en or NAME_zh fills NAME in that language."""
     values = Blank({k: str(v) for k, v in params.items()})

@@ -11,7 +11,7 @@ import pytest
 
 from smtpdoctor.config.preflight import resolve
 from smtpdoctor.config.values import Options
-from smtpdoctor.model import Severity
+from smtpdoctor.model import ErrorCode, Severity
 from smtpdoctor.views.words import render
 
 QQ = ("MAIL_SERVER=smtp.qq.com\nMAIL_PORT=465\nMAIL_USE_SSL=true\n"
@@ -346,3 +346,32 @@ def test_config_is_an_offline_gate_for_what_the_provider_table_rules_out(tmp_pat
     assert "根据服务商表" in json.dumps(zh.doc, ensure_ascii=False)
     _, _, remedy = findings(tmp_path, env.read_text())["config.provider_port_unsupported"]
     assert_no_unverified_fix(remedy)  # what `check` reads before the wire
+
+
+def test_a_likely_mismatch_observed_on_the_wire_is_said_once_as_observed():
+    """"port 465 usually speaks implicit TLS" and the tls probe's "port 465 speaks implicit TLS"
+    are one sentence: the observation stays."""
+    from smtpdoctor.model import Finding, ProbeError, ProbeResult, Status
+    from smtpdoctor.runner.check import said_once
+
+    guess = Finding(Severity.WARNING, "config.mode_port_mismatch", {})
+    other = Finding(Severity.WARNING, "config.dotenv_permissions", {})
+    observed = ProbeResult("tls", Status.FAIL, error=ProbeError(code=ErrorCode.ETLS, reason="tls.wrong_mode"))
+    assert said_once([guess, other], [observed]) == (other,)
+    handshake = ProbeResult("tls", Status.FAIL, error=ProbeError(code=ErrorCode.ETLS, reason="tls.handshake_failed"))
+    assert said_once([guess, other], [handshake]) == (guess, other)
+
+
+def test_inside_check_the_port_advice_points_to_the_checks_below_and_says_a_cure_once(
+        smtpdoctor, plain_server, tmp_path):
+    env = tmp_path / ".env"
+    env.write_text(f"MAIL_SERVER=localhost\nMAIL_PORT={plain_server.port}\nMAIL_USERNAME=a@example.org\n"
+                   "MAIL_PASSWORD=secret-pw\nMAIL_DEFAULT_SENDER=a@example.org\n")
+    env.chmod(0o600)
+    out = smtpdoctor("check", "--env-file", str(env), "--alt-ports", "none", "--timeout", "2")
+    said = " ".join(out.stdout.split())
+    assert "[config.tls_flags_missing]" in said and "[config.plain_with_password]" in said
+    assert "`smtpdoctor check` tries" not in said
+    assert said.count("Turn TLS on with the variable your app reads. The checks below try the ports") == 1
+    config = smtpdoctor("config", "--env-file", str(env))
+    assert "`smtpdoctor check` tries the ports and modes" in " ".join(config.stdout.split())

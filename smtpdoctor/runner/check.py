@@ -21,7 +21,7 @@ from smtpdoctor.model import (
 from smtpdoctor.runner.options import RunOptions, recipient_problem
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from smtpdoctor.config.values import Settings
     from smtpdoctor.model import ProbeResult
@@ -50,7 +50,7 @@ async def arun_command(
     """The same, awaited: inside an app's event loop, or many at once (``--accounts``).
     ``context`` and ``shared`` (DNS answers) may be shared by concurrent runs."""
     names = probe_names(command, preflight.settings, options)
-    findings = [_relevant(f, options.until) for f in preflight.findings]
+    findings = [_in_this_run(f, options.until) for f in preflight.findings]
     mailbox = _mailbox(preflight, recipients, findings) if "delivery" in names else None
     findings += _input_findings(preflight, recipients, options)
     if context is None:
@@ -147,12 +147,13 @@ NEEDED_FROM = {"config.missing_username": "auth", "config.missing_password": "au
                "config.missing_sender": "envelope"}
 
 
-def _relevant(finding: Finding, until: str | None) -> Finding:
-    """A missing value the run will never use is information, not an error."""
+def _in_this_run(finding: Finding, until: str | None) -> Finding:
+    """A finding as this run says it: a missing value the run will never use is information,
+    not an error; "`smtpdoctor check` tries the ports" is, inside check, the checks below."""
     needed_at = NEEDED_FROM.get(finding.reason)
     if until and needed_at and PROBE_ORDER.index(until) < PROBE_ORDER.index(needed_at):
-        return replace(finding, severity=Severity.INFO)
-    return finding
+        finding = replace(finding, severity=Severity.INFO)
+    return replace(finding, params=frozen_params({**finding.params, "check_tries": "§check_tries.check"}))
 
 
 def _retriable(error: object) -> bool:
@@ -220,9 +221,19 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
             probes = [*probes, *(skipped(n, say("skip.until", probe=options.until)) for n in DOMAIN_PROBES)]
         else:
             probes = [*probes, *await run_domain_probes(session, domain, options.dkim_selectors)]
-    return Report(command, s, preflight.provider, tuple(findings), tuple(probes),
+    return Report(command, s, preflight.provider, said_once(findings, probes), tuple(probes),
                   transcript=tuple(session.transcript) if options.verbose else (), fixes=tuple(fixes),
                   domain=domain, lang=options.lang)
+
+
+# A finding that said what was likely, and the probe failure that observed it on the wire: the
+# report says it once, as observed ("port 465 speaks implicit TLS", not "usually speaks").
+SUPERSEDED = {"config.mode_port_mismatch": frozenset({"tls.wrong_mode"})}
+
+
+def said_once(findings: Sequence[Finding], probes: Sequence[ProbeResult]) -> tuple[Finding, ...]:
+    failed = {p.error.reason for p in probes if p.error is not None}
+    return tuple(f for f in findings if not SUPERSEDED.get(f.reason, frozenset()) & failed)
 
 
 def confirm_mailbox(preflight: Preflight, recipients: tuple[str, ...]) -> Mailbox | None:

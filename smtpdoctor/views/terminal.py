@@ -81,7 +81,10 @@ def _indented(text: Text) -> Padding:
 
 
 def _finding_lines(report: Report, findings: Sequence[Finding], lang: str) -> list[Text]:
+    """Each finding and its remedy; a remedy already said for an earlier finding is not said
+    again (two findings with one cure: "turn TLS on")."""
     lines = []
+    said: set[str] = set()
     for f in findings:
         mark, style = SEVERITY_MARK[f.severity]
         text = render(f.reason, f.params, report.settings, report.provider, lang)
@@ -89,6 +92,9 @@ def _finding_lines(report: Report, findings: Sequence[Finding], lang: str) -> li
         line.append(text.message)
         line.append(f"  [{f.reason}]", style="dim")
         lines.append(line)
+        if text.remedy in said:
+            continue
+        said.add(text.remedy)
         if f.severity is not Severity.INFO or text.remedy:
             lines.append(Text(f"      → {text.remedy}", style="bold" if f.severity is Severity.ERROR else ""))
     return lines

@@ -134,6 +134,9 @@ def _filled_values(reason: str, params: Mapping[str, str], settings: Settings | 
     """What the templates are filled with: the settings' words, then the parameters, each in
     ``lang`` (NAME_zh fills NAME in Chinese, § names a phrase, modes by their names)."""
     values = Blank(context(settings, provider, lang))
+    # Where a change gets verified: `check` (said in `config`), or the checks below (said in a
+    # run that makes them: the runner passes §check_tries.check).
+    values["check_tries"] = phrase("check_tries.config", lang)
     values.update(params)
     suffix = f"_{lang}"
     for key, value in params.items():
