@@ -105,3 +105,17 @@ def test_a_sentence_that_opens_with_a_variable_keeps_its_case():
     """"the provider …" is capitalised to open a sentence; "security_protocol=TLS …" is a name."""
     assert explain_text(Match("config.tls_word_ambiguous"), "en").message.startswith("security_protocol=TLS is")
     assert explain_text(Match("config.missing_host"), "en").message[:1].isupper()
+
+
+def test_providers_that_say_the_same_are_one_entry(smtpdoctor):
+    out = smtpdoctor("explain", "DT:SPM")
+    assert out.stdout.count("message.spam") == 1
+    assert "(NetEase 163 Mail / NetEase 126 Mail / NetEase yeah.net)" in out.stdout
+
+
+def test_beside_a_dotenv_without_a_sender_no_fix_has_an_empty_value(smtpdoctor, tmp_path):
+    (tmp_path / ".env").write_text("SMTP_HOST=smtp.qq.com\nSMTP_PORT=465\nSMTP_PASSWORD=abcdefghijklmnop\n")
+    out = smtpdoctor("explain", "501 Mail from address must be same as authorization user")
+    said = " ".join(out.stdout.split())
+    assert "SMTP_FROM=." not in said and "SMTP_FROM= " not in said and "()" not in said
+    assert "Set SMTP_FROM=the login" in said

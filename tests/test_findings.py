@@ -125,8 +125,11 @@ def test_sender_other_than_login_is_fine_for_gmail(tmp_path):
 
 
 def test_leading_and_trailing_whitespace(tmp_path):
-    assert "MAIL_PASSWORD" in findings(tmp_path, QQ + 'MAIL_PASSWORD=" abcdefghijklmnop "\n')[
-        "config.value_whitespace"][1]
+    found = findings(tmp_path, QQ + 'MAIL_PASSWORD=" abcdefghijklmnop "\n')
+    assert "MAIL_PASSWORD" in found["config.value_whitespace"][1]
+    # The whitespace explains it: the code itself has the authorization code's shape.
+    assert "config.password_not_authorization_code" not in found
+    assert "config.password_not_authorization_code" in findings(tmp_path, QQ + "MAIL_PASSWORD=my-qq-login\n")
 
 
 def test_quotes_that_stay_in_the_value(tmp_path):

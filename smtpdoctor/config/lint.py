@@ -109,7 +109,10 @@ def lint_settings(s: Settings, provider: Provider | None, table: ProviderTable) 
     if provider.password_kind == "oauth2":
         add(Severity.WARNING, "config.oauth2_only")
     elif (s.password and provider.password_pattern
-            and not re.search(provider.password_pattern, s.password.reveal())):
+            and not re.search(provider.password_pattern, s.password.reveal())
+            # Whitespace around it is its own finding (config.value_whitespace): a code of the
+            # right shape with a trailing space is not "not an authorization code".
+            and not re.search(provider.password_pattern, s.password.reveal().strip())):
         reason = PASSWORD_KIND_REASONS.get(provider.password_kind)
         if reason:
             add(Severity.WARNING, reason, length=len(s.password))

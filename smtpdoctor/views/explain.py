@@ -33,6 +33,11 @@ def explain_text(match: Match, lang: str, settings: Settings | None = None,
     params: dict[str, str] = {} if settings is not None else dict(EXPLAIN_CONTEXT[lang])
     if settings is None and match.provider is not None:
         del params["provider"]
+    if settings is not None:
+        # A value the .env does not set is said in words ("the sender"), never as a blank:
+        # "Set SMTP_FROM=" is no fix.
+        params |= {k: EXPLAIN_CONTEXT[lang][k] for k in ("host", "username", "sender")
+                   if not getattr(settings, k)}
     params |= match.params
     # The instance's own message when the pasted text gave what it needs (the
     # host of an ENOTFOUND), else the reason's general wording.
@@ -40,7 +45,7 @@ def explain_text(match: Match, lang: str, settings: Settings | None = None,
     given = {*match.params, *VARIABLE_NAMES,
              *(("provider", "credential_url", "help_url") if known else ())}
     if settings is not None:
-        given |= {"host", "port", "username", "sender"}
+        given |= {"host", "port", "username", "sender"}  # set, or said in words above
     return render(match.reason, params, settings, match.provider or provider, lang,
                   explaining=frozenset(given))
 
@@ -50,14 +55,19 @@ def explain_lines(matches: Sequence[Match], lang: str, width: int,
     """What `smtpdoctor explain` prints: per match, its code and reason, the
     meaning, and the fix, wrapped at ``width`` with their indentation kept."""
     lines: list[str] = []
+    # Providers whose entry says the same (NetEase 163, 126 and yeah.net on DT:SPM): one entry.
+    entries: dict[tuple[str, str, str], list[Match]] = {}
     for match in matches:
         text = explain_text(match, lang, settings, provider)
-        title = f"{code_for(match.reason).value} {match.reason}"
-        if match.provider:
-            title += phrase("explain.provider", lang, provider=match.provider.display_name(lang))
+        entries.setdefault((match.reason, text.message, text.remedy), []).append(match)
+    for (reason, message, remedy), same in entries.items():
+        title = f"{code_for(reason).value} {reason}"
+        names = [m.provider.display_name(lang) for m in same if m.provider]
+        if names:
+            title += phrase("explain.provider", lang, provider=" / ".join(names))
         lines.append(title)
-        lines += wrap(text.message, width, "  ", "  ")
-        lines += wrap(text.remedy, width, "  → ", "    ")
+        lines += wrap(message, width, "  ", "  ")
+        lines += wrap(remedy, width, "  → ", "    ")
     if settings is None:
         lines += wrap(phrase("explain.generic_names", lang), width, "", "")
     return lines
