@@ -378,3 +378,31 @@ def test_inside_check_the_port_advice_points_to_the_checks_below_and_says_a_cure
     assert said.count("Turn TLS on with the variable your app reads. The checks below try the ports") == 1
     config = smtpdoctor("config", "--env-file", str(env))
     assert "`smtpdoctor check` tries the ports and modes" in " ".join(config.stdout.split())
+
+
+def test_no_mail_settings_is_said_with_where_it_looked_and_every_familys_names(smtpdoctor, tmp_path):
+    """A folder whose .env holds no mail setting: one error saying so, never a guessed family's
+    four "not set" errors (which, filled in, the app would still not read)."""
+    (tmp_path / ".env").write_text("DATABASE_URL=postgres://db/app\n")
+    (tmp_path / "requirements.txt").write_text("flask\nflask-mail\n")
+    out = smtpdoctor("config", "--json")
+    assert out.exit_code == 2
+    reasons = [f["reason"] for f in out.doc["findings"]]
+    assert reasons == ["config.no_mail_settings"]
+    remedy = out.doc["findings"][0]["remedy"]
+    assert out.doc["findings"][0]["message"] == "No mail setting was found in .env or the environment."
+    # The family of the client the folder names comes first.
+    assert "The names by framework: Flask-Mail: MAIL_SERVER, MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD" in remedy
+    assert "Django: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER" in remedy
+
+
+def test_run_above_the_app_it_names_the_dotenv_below(smtpdoctor, tmp_path):
+    (tmp_path / "backend").mkdir()
+    (tmp_path / "backend" / ".env").write_text("MAIL_SERVER=smtp.qq.com\n")
+    (tmp_path / "node_modules" / "x").mkdir(parents=True)
+    (tmp_path / "node_modules" / "x" / ".env").write_text("A=1\n")
+    out = smtpdoctor("config", "--json", "--lang", "zh")
+    reasons = {f["reason"]: f for f in out.doc["findings"]}
+    assert "环境变量（当前目录下没有 .env）" in reasons["config.no_mail_settings"]["message"]
+    assert reasons["config.dotenv_elsewhere"]["message"] == "当前目录下没有 .env，但有 backend/.env。"
+    assert "node_modules" not in json.dumps(out.doc)

@@ -75,8 +75,31 @@ def resolve(
         return Preflight(first.settings, first.provider, (*first.findings, bad), table,
                          dotenv, environ, options)
     loaded: LoadResult = load_settings(dotenv, environ, options, table, app)
-    findings = loaded.findings + tuple(lint_settings(loaded.settings, loaded.provider, table))
+    nothing = any(f.reason == "config.no_mail_settings" for f in loaded.findings)
+    # With no mail settings at all, a default port's lint (port 25, no TLS flag) is noise.
+    findings = loaded.findings + (() if nothing else tuple(lint_settings(loaded.settings, loaded.provider,
+                                                                          table)))
+    if dotenv is None and nothing:
+        elsewhere = dotenv_files_below(folder)
+        if elsewhere:
+            findings += (Finding(Severity.INFO, "config.dotenv_elsewhere", frozen_params(
+                {"files": ", ".join(elsewhere), "file": elsewhere[0]})),)
     return Preflight(loaded.settings, loaded.provider, findings, table, dotenv, environ, options, app)
+
+
+def dotenv_files_below(folder: Path, limit: int = 5) -> list[str]:
+    """``.env`` files one or two folders down (the app in ``backend/``), nearest first."""
+    from smtpdoctor.config.appcode.files import SKIPPED_DIRS
+
+    found: list[str] = []
+    for pattern in ("*/.env", "*/*/.env"):
+        try:
+            paths = sorted(folder.glob(pattern))
+        except OSError:
+            continue
+        found += [p.relative_to(folder).as_posix() for p in paths
+                  if p.is_file() and not SKIPPED_DIRS & set(p.relative_to(folder).parts[:-1])]
+    return found[:limit]
 
 
 def resolve_mapping(values: Mapping[str, object], client: str | ClientChoice | None = None,

@@ -161,8 +161,33 @@ def load_settings(
         app_code=app.code,
         code_env=code_env,
     )
-    _missing_findings(settings, family, findings, add)
+    if family is None and not any(v is not None for v in (options.host, options.user, options.sender)) \
+            and environ_source is not Source.ROW:
+        # Nothing read is a mail setting: say so and where it looked, never a guessed family's
+        # four "not set" errors (which, once filled in, the app would still not read).
+        noise = ("config.tls_", "config.no_credentials")
+        findings[:] = [f for f in findings if not f.reason.startswith(noise)]
+        add(Severity.ERROR, "config.no_mail_settings",
+            looked="§looked.dotenv" if dotenv else "§looked.environment",
+            file=dotenv.shown_path if dotenv else "", names=family_names(client.id))
+    else:
+        _missing_findings(settings, family, findings, add)
     return LoadResult(settings, place.provider, tuple(findings))
+
+
+# The families a client's app usually names its settings with, first in a list of names.
+CLIENT_FAMILIES = {"flask-mail": "flask-mail", "smtplib": "flask-mail", "django": "django",
+                   "laravel": "laravel", "nodemailer": "nodemailer"}
+
+
+def family_names(client: str) -> str:
+    """Each family's variable names, the one the app's client suggests first."""
+    first = CLIENT_FAMILIES.get(client, "smtp")
+    order = sorted((f for f in FAMILIES if f.host and f.id not in ("url", "tenant")),
+                   key=lambda f: f.id != first)
+    return "; ".join(f"{f.name}: " + ", ".join(n for n in (f.host[0], *f.port[:1], *f.user[:1],
+                                                          *f.password[:1], *f.sender[:1]))
+                     for f in order if f.id != "default-email")
 
 
 def _read_families(merged: Mapping[str, RawValue], dotenv: DotenvFile | None, table: ProviderTable,

@@ -33,11 +33,12 @@ def explain_text(match: Match, lang: str, settings: Settings | None = None,
     params: dict[str, str] = {} if settings is not None else dict(EXPLAIN_CONTEXT[lang])
     if settings is None and match.provider is not None:
         del params["provider"]
-    if settings is not None:
-        # A value the .env does not set is said in words ("the sender"), never as a blank:
-        # "Set SMTP_FROM=" is no fix.
-        params |= {k: EXPLAIN_CONTEXT[lang][k] for k in ("host", "username", "sender")
-                   if not getattr(settings, k)}
+    unset = ({k for k in ("host", "port", "username", "sender") if not getattr(settings, k)}
+             if settings is not None else set())
+    if unset:
+        # A value the .env does not set is said in words ("the login"), never as a blank: "Set
+        # SMTP_FROM=" is no fix; and the reason's general wording is used where it has one.
+        params |= {k: EXPLAIN_CONTEXT[lang][k] for k in unset if k in EXPLAIN_CONTEXT[lang]}
     params |= match.params
     # The instance's own message when the pasted text gave what it needs (the
     # host of an ENOTFOUND), else the reason's general wording.
@@ -45,7 +46,7 @@ def explain_text(match: Match, lang: str, settings: Settings | None = None,
     given = {*match.params, *VARIABLE_NAMES,
              *(("provider", "credential_url", "help_url") if known else ())}
     if settings is not None:
-        given |= {"host", "port", "username", "sender"}  # set, or said in words above
+        given |= {"host", "port", "username", "sender"} - unset
     return render(match.reason, params, settings, match.provider or provider, lang,
                   explaining=frozenset(given))
 
