@@ -165,8 +165,8 @@ def load_settings(
             and environ_source is not Source.ROW:
         # Nothing read is a mail setting: say so and where it looked, never a guessed family's
         # four "not set" errors (which, once filled in, the app would still not read).
-        noise = ("config.tls_", "config.no_credentials")
-        findings[:] = [f for f in findings if not f.reason.startswith(noise)]
+        noise = {"config.tls_flags_missing", "config.no_credentials"}
+        findings[:] = [f for f in findings if f.reason not in noise]
         add(Severity.ERROR, "config.no_mail_settings",
             looked="§looked.dotenv" if dotenv else "§looked.environment",
             file=dotenv.shown_path if dotenv else "", names=family_names(client.id))
