@@ -381,3 +381,18 @@ def test_github_annotations_also_name_what_fails_after_the_fix(smtpdoctor, env_f
     assert errors[0].startswith("::error title=smtpdoctor tls%3A ETLS tls.wrong_mode::")
     assert errors[1].startswith("::error title=smtpdoctor auth (with MAIL_USE_SSL=false%2C "
                                 "MAIL_USE_TLS=true)%3A EAUTH auth.bad_credentials::")
+
+
+def test_the_smallest_change_uses_the_keys_the_user_has():
+    """Exmail refused on 587 and 163 dropped on 25, with SMTP_* settings and no TLS key: the
+    port alone makes the generic reading implicit TLS on 465, so no SMTP_SECURE is added; a key
+    the user already has is changed instead of a new one."""
+    from smtpdoctor.config.clients import changes
+    from smtpdoctor.config.preflight import resolve_mapping
+
+    plain = resolve_mapping({"SMTP_HOST": "smtp.exmail.qq.com", "SMTP_PORT": "587", "SMTP_USER": "a@x.com",
+                             "SMTP_PASSWORD": "p"}).settings
+    assert changes(plain, 465, "ssl") == {"SMTP_PORT": "465"}
+    said = resolve_mapping({"SMTP_HOST": "smtp.163.com", "SMTP_PORT": "25", "SMTP_SECURE": "false",
+                            "SMTP_USER": "a@163.com", "SMTP_PASSWORD": "p"}).settings
+    assert changes(said, 465, "ssl") == {"SMTP_PORT": "465", "SMTP_SECURE": "true"}

@@ -210,10 +210,15 @@ def _generic_change(s: Settings, out: dict[str, str], security: str, ssl_var: st
                     tls_var: str | None) -> dict[str, str] | None:
     family = FAMILY_BY_ID[s.family or ""]
     words = s.tls_words
+    port = int(out.get(s.variable("port"), s.port or 0))
     if family.id == "default-email" or not (ssl_var or tls_var):
         # No TLS variable to set: only a port whose convention is the mode helps.
-        port = int(out.get(s.variable("port"), s.port or 0))
         return in_app_terms(s, out) if PORT_MODES.get(port) == security else None
+    if not words.said and out and PORT_MODES.get(port) == security:
+        # No TLS variable in the user's settings, and the port alone gives the mode (465 is
+        # implicit TLS, 587 STARTTLS): the smallest change is the port; a new key is added only
+        # when no change to the keys the user has would do.
+        return in_app_terms(s, out)
     if security == "ssl" and ssl_var:
         out |= {ssl_var: "true"} if not words.ssl else {}
         out |= {tls_var: "false"} if tls_var and words.starttls else {}
