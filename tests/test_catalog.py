@@ -37,7 +37,7 @@ KNOWN_PLACEHOLDERS = {
     # The app's own configuration code.
     "key", "variables", "mailer", "read_as", "languages",
     # What a certificate that failed the check was observed to be.
-    "documented", "provider_ports", "change", "offline", "check_tries", "looked", "names", "files",
+    "documented", "provider_ports", "change", "offline", "check_tries", "looked", "names", "files", "extra", "library",
     "cert_said", "cert_advice", "names_said", "subject", "issuer", "cert_names", "interceptor",
 }
 

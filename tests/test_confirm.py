@@ -180,3 +180,33 @@ def test_an_imap_port_that_is_not_a_number_is_exit_2(smtpdoctor, env_file):
     assert out.exit_code == 2
     finding = next(f for f in out.doc["findings"] if f["reason"] == "config.bad_port")
     assert finding["message"] == "IMAP_PORT=99x3 is not a port number (1–65535)."
+
+
+def test_without_the_confirm_extra_nothing_is_sent_and_it_says_what_to_install(good_tls, env_file, ca_file,
+                                                                              tmp_path):
+    """The README's plain install has no imapclient: --confirm must refuse before the message goes
+    out (it used to send, then crash with ModuleNotFoundError)."""
+    import subprocess
+    import sys
+
+    with SMTPServer("starttls", good_tls) as server:
+        env = env_file(SMTP_HOST="localhost", SMTP_PORT=server.port, SMTP_USER=USER, SMTP_PASSWORD=PASSWORD,
+                       IMAP_HOST="localhost", IMAP_PORT=993, IMAP_USER=USER, IMAP_PASSWORD=IMAP_PASSWORD)
+        blocker = ("import sys, importlib.util\n"
+                   "real = importlib.util.find_spec\n"
+                   "importlib.util.find_spec = lambda name, *a: None if name == 'imapclient' else real(name, *a)\n"
+                   "sys.modules['imapclient'] = None\n"
+                   "from smtpdoctor.cli import main\n"
+                   f"sys.argv = ['smtpdoctor', 'send-test', {USER!r}, '--confirm', '--env-file', {str(env)!r},"
+                   f" '--ca-file', {ca_file!r}, '--alt-ports', 'none']\n"
+                   "main()\n")
+        done = subprocess.run([sys.executable, "-c", blocker], capture_output=True, text=True, timeout=60,
+                              check=False)
+        sent = len(server.handler.received)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and sent == 0
+    said = " ".join(done.stdout.split())
+    assert "--confirm needs imapclient, which this install does not have (the confirm extra); nothing was sent." in said
+    assert "pip install 'smtpdoctor[confirm]'" in said and "[config.extra_missing]" in said
+    reason = "config.extra_missing"
+    assert reason in said

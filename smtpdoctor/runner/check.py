@@ -81,7 +81,14 @@ async def arun_command(
 
 
 def _mailbox(preflight: Preflight, recipients: tuple[str, ...], findings: list[Finding]) -> Mailbox | None:
-    """Where --confirm looks, or the finding that says it cannot look."""
+    """Where --confirm looks, or the finding that says it cannot look. Checked before anything
+    is sent: without the confirm extra the message would go out and then nothing could look."""
+    import importlib.util
+
+    if importlib.util.find_spec("imapclient") is None:
+        findings.append(Finding(Severity.ERROR, "config.extra_missing", frozen_params(
+            {"option": "--confirm", "extra": "confirm", "library": "imapclient"})))
+        return None
     try:
         mailbox = confirm_mailbox(preflight, recipients)
     except ValueError as exc:  # IMAP_PORT is not a port

@@ -26,6 +26,7 @@ import trustme
 
 from tests.conformance.harness import SCRUBBED, missing_runtime
 from tests.conformance.servers import ConformanceServer
+from tests.conformance.test_pairs import first_failure
 from tests.conftest import server_context
 from tests.servers import PASSWORD, USER
 
@@ -150,12 +151,6 @@ def smtpdoctor(folder: Path, ca_file: str, alt_ports: str) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(done.stdout)
     return doc
 
-
-def first_failure(doc: Mapping[str, Any]) -> str:
-    failed = next((p for p in doc["probes"] if p["status"] == "fail"), None)
-    if failed is not None:
-        return str(failed["error"]["reason"])
-    return str(next((f["reason"] for f in doc["findings"] if f["severity"] == "error"), ""))
 
 
 @pytest.fixture(scope="module")

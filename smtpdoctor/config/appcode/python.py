@@ -19,11 +19,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from smtpdoctor.config.appcode.values import BULK_PYTHON, Reader, ReadOutcome
+from smtpdoctor.config.appcode.values import BULK_PYTHON, Fn, Reader, ReadOutcome, guarded
 from smtpdoctor.config.families import KNOWN_KEYS
 from smtpdoctor.config.values import CodeNote, CodeRaises, CodeReading
 
-Fn = Callable[[Mapping[str, str]], Any]
 MISSING = object()  # decouple / django-environ: no default given
 
 # python-decouple 3.8: cast=bool is strtobool (its TRUE_VALUES / FALSE_VALUES, any case; '' is
@@ -175,18 +174,8 @@ def _read(key: str, value: ast.expr, statement: ast.stmt, scope: _Scope, shown: 
         out.notes.append(CodeNote(shown, statement.lineno, key, source))
         return
     out.readings.append(CodeReading(key, tuple(dict.fromkeys(variables)), source, shown,
-                                    statement.lineno, "python", _guarded(fn)))
+                                    statement.lineno, "python", guarded(fn)))
 
-
-def _guarded(fn: Fn) -> Fn:
-    def evaluate(env: Mapping[str, str]) -> Any:
-        try:
-            return fn(env)
-        except CodeRaises:
-            raise
-        except Exception as exc:  # what the app's own code raises here, by class only
-            raise CodeRaises(type(exc).__name__) from None
-    return evaluate
 
 
 def _compile(node: ast.expr, scope: _Scope, variables: list[str]) -> Fn:

@@ -16,10 +16,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from smtpdoctor.config.appcode.values import Reader, ReadOutcome
+from smtpdoctor.config.appcode.values import Fn, Reader, ReadOutcome, guarded
 from smtpdoctor.config.values import CodeNote, CodeRaises, CodeReading
 
-Fn = Callable[[Mapping[str, str]], Any]
 Node = Any  # tree_sitter.Node
 
 # nodemailer's createTransport options → the known names the nodemailer family reads.
@@ -202,7 +201,7 @@ def _read_transport(call: Node, scope: _JsScope, shown: str, out: ReadOutcome) -
             out.notes.append(CodeNote(shown, where.start_point[0] + 1, key, source))
             continue
         out.readings.append(CodeReading(key, tuple(dict.fromkeys(variables)), source, shown,
-                                        where.start_point[0] + 1, "javascript", _guarded(fn)))
+                                        where.start_point[0] + 1, "javascript", guarded(fn)))
 
 
 def _pairs(obj: Node, prefix: tuple[str, ...], scope: _JsScope) -> Any:
@@ -224,16 +223,6 @@ def _pairs(obj: Node, prefix: tuple[str, ...], scope: _JsScope) -> Any:
         elif child.type == "shorthand_property_identifier":
             yield (*prefix, _text(child)), child, child
 
-
-def _guarded(fn: Fn) -> Fn:
-    def evaluate(env: Mapping[str, str]) -> Any:
-        try:
-            return fn(env)
-        except CodeRaises:
-            raise
-        except Exception as exc:
-            raise CodeRaises(type(exc).__name__) from None
-    return evaluate
 
 
 def _js_string(node: Node) -> str:
@@ -510,7 +499,7 @@ def _php_reading(key: str, path: tuple[str, ...], node: Node, shown: str, out: R
         out.notes.append(CodeNote(shown, line, key, source))
         return
     out.readings.append(CodeReading(key, tuple(dict.fromkeys(variables)), source, shown, line, "php",
-                                    _guarded(fn)))
+                                    guarded(fn)))
 
 
 def _php_mailer(node: Node, transports: dict[str, Node], shown: str, out: ReadOutcome) -> None:
@@ -530,7 +519,7 @@ def _php_mailer(node: Node, transports: dict[str, Node], shown: str, out: ReadOu
         return name
     source = f"'default' => {' '.join(_text(node).split())}"
     out.mailer = CodeReading("MAIL_MAILER", tuple(variables), source, shown, node.start_point[0] + 1, "php",
-                             _guarded(transport))
+                             guarded(transport))
 
 
 def _php(node: Node, variables: list[str]) -> Fn:

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from smtpdoctor.config.values import CodeNote, CodeReading
+from smtpdoctor.config.values import CodeNote, CodeRaises, CodeReading
+
+Fn = Callable[[Mapping[str, str]], Any]
+
+
+def guarded(fn: Fn) -> Fn:
+    """``fn`` raising only CodeRaises: what the app's own code raises there, by class only
+    (never its message, which may hold the value)."""
+    def evaluate(env: Mapping[str, str]) -> Any:
+        try:
+            return fn(env)
+        except CodeRaises:
+            raise
+        except Exception as exc:
+            raise CodeRaises(type(exc).__name__) from None
+    return evaluate
 
 # Python idioms that load mail settings in bulk from the environment or another file: with any
 # of them in the code, a variable the code never names may still be read.
