@@ -41,6 +41,22 @@ MTA_REPLIES: tuple[tuple[str, str], ...] = (
     ("recipient address rejected", "envelope.recipient_rejected"),
     ("incorrect authentication data", "auth.bad_credentials"),
     ("authentication failed", "auth.bad_credentials"),
+    # Postfix's message_size_limit and Exchange's NDR (552 5.3.4): what the text says, any server.
+    ("message size exceeds", "message.too_big"),
+    # The big receivers' sender-authentication refusals, by their own words (research/
+    # clients-and-paths.md): Yahoo's and Gmail's "requires all senders to authenticate with
+    # either SPF or DKIM", Gmail's "Unauthenticated email … DMARC policy".
+    ("requires all senders to authenticate", "message.sender_unauthenticated"),
+    ("sender is unauthenticated", "message.sender_unauthenticated"),
+    ("unauthenticated email from", "message.sender_unauthenticated"),
+    # Microsoft 365's NDR exceptions (554 5.2.0 …) and SES's throttle: a sending limit or an
+    # account blocked for spam, not an authentication problem and not SendAs.
+    ("submissionquotaexceededexception", "message.quota_exceeded"),
+    ("outboundspamexception", "message.account_blocked_spam"),
+    ("maximum sending rate exceeded", "message.rate_limited"),
+    ("does not have permissions to send as this sender", "message.send_as_denied"),
+    ("traffic not accepted from this ip", "message.ip_blocked"),
+    ("sender thread limit exceeded", "smtp.connection_limit"),
 )
 
 
@@ -155,7 +171,8 @@ REPLY_CODES: dict[str, tuple[str, ...]] = {
     "530": ("auth.tls_required", "envelope.auth_required"),
     "534": ("auth.app_password_required",),
     "535": ("auth.bad_credentials", "auth.authorization_code_required"),
-    "550": ("envelope.recipient_rejected", "auth.smtp_service_disabled"),
+    # A bare 550 is a refused recipient; NetEase's "SMTP service disabled" comes only with its text.
+    "550": ("envelope.recipient_rejected",),
     "553": ("envelope.sender_not_login",),
     "554": ("message.spam", "smtp.greeting_rejected", "message.rejected"),
 }
@@ -168,6 +185,12 @@ ENHANCED_CODES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "5.7.57": (("envelope.auth_required", "office365"),),
     "5.7.139": (("auth.basic_auth_disabled", "outlook"), ("auth.smtp_auth_disabled", "office365")),
     "5.2.0": (("message.send_as_denied", "office365"),),
+    "5.7.26": (("message.sender_unauthenticated", "gmail"),),
+    "5.7.515": (("message.sender_unauthenticated", "outlook"),),
+    "5.7.60": (("message.send_as_denied", "office365"),),
+    "5.7.708": (("message.ip_blocked", "office365"),),
+    "4.3.2": (("smtp.connection_limit", "office365"),),
+    "5.3.4": (("message.too_big", None),),
     "5.2.252": (("message.send_as_denied", "office365"),),
 }
 
@@ -232,13 +255,15 @@ def explain(query: str, table: ProviderTable) -> list[Match]:
         for needle, reason in CLIENT_TEXTS:
             if needle in words:
                 add(reason, None, _hints(reason, words, table))
-    # A reply text names its meaning more exactly than its enhanced code does
-    # (5.7.139 is basic auth off, or SMTP AUTH off for the tenant: the text says which).
+    # Reply texts before codes: a text names its meaning more exactly than its enhanced code does
+    # (Yahoo's 5.7.9 is sender authentication, Gmail's is an app password; 5.7.139 is basic auth
+    # off, or SMTP AUTH off for the tenant), and a bare code only speaks when nothing else did.
+    by_text = bool(found)
     for enhanced, pairs in ENHANCED_CODES.items():
-        if re.search(rf"(?<![\d.]){re.escape(enhanced)}(?![\d.])", text):
+        if not by_text and re.search(rf"(?<![\d.]){re.escape(enhanced)}(?![\d.])", text):
             for reason, provider_id in pairs:
                 add(reason, table.get(provider_id) if provider_id else None)
-    if code is not None:
+    if code is not None and not found:
         for reason in REPLY_CODES.get(str(code), ()):
             add(reason)
     return found

@@ -119,3 +119,42 @@ def test_beside_a_dotenv_without_a_sender_no_fix_has_an_empty_value(smtpdoctor, 
     said = " ".join(out.stdout.split())
     assert "SMTP_FROM=." not in said and "SMTP_FROM= " not in said and "()" not in said
     assert "Set SMTP_FROM=the login" in said
+
+
+@pytest.mark.parametrize(("pasted", "reasons"), [
+    # Yahoo's 5.7.9 is sender authentication; Gmail's 534-5.7.9 is an app password.
+    ("550 5.7.9 This mail has been blocked because the sender is unauthenticated. Yahoo requires all senders "
+     "to authenticate with either SPF or DKIM.", ["message.sender_unauthenticated"]),
+    ("550-5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail requires all senders "
+     "to authenticate with either SPF or DKIM.", ["message.sender_unauthenticated"]),
+    ("550 5.7.26 [1.2.3.4] gsmtp", ["message.sender_unauthenticated"]),
+    ("550 5.7.515 Access denied, sending domain example.com does not meet the required authentication level.",
+     ["message.sender_unauthenticated"]),
+    ("550-5.7.1 Unauthenticated email from mydomain.com is not accepted due to domain's DMARC policy.",
+     ["message.sender_unauthenticated"]),
+    # Microsoft 365's 5.2.0 NDR exceptions: a quota and an outbound-spam block, not SendAs.
+    ("554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message",
+     ["message.quota_exceeded"]),
+    ("554 5.2.0 STOREDRV.Submission.Exception:OutboundSpamException; WASCL UserAction verdict is not None",
+     ["message.account_blocked_spam"]),
+    ("550 5.7.60 SMTP; Client does not have permissions to send as this sender", ["message.send_as_denied"]),
+    ("550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP.",
+     ["message.ip_blocked"]),
+    ("432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded", ["smtp.connection_limit"]),
+    ("552 5.3.4 Message size exceeds fixed maximum message size", ["message.too_big"]),
+    # SES's throttle is a sending rate, not a temporary authentication failure.
+    ("454 Throttling failure: Maximum sending rate exceeded.", ["message.rate_limited"]),
+    # A bare 550 no longer offers NetEase's "SMTP service disabled".
+    ("550 Requested action not taken: mailbox unavailable", ["envelope.recipient_rejected"]),
+])
+def test_the_reply_text_decides_before_the_code(smtpdoctor, pasted, reasons):
+    out = smtpdoctor("explain", pasted, "--json")
+    assert [m["reason"] for m in json.loads(out.stdout)["matches"]] == reasons
+
+
+def test_a_sender_authentication_refusal_points_to_the_domain_check(smtpdoctor):
+    out = smtpdoctor("explain", "550 5.7.26 This mail has been blocked because the sender is unauthenticated.")
+    assert "`smtpdoctor domain <the sender's domain>` shows which record is missing" in " ".join(out.stdout.split())
+    zh = smtpdoctor("explain", "550 5.7.26 This mail has been blocked because the sender is unauthenticated.",
+                    "--lang", "zh")
+    assert "会指出缺少哪条记录" in zh.stdout

@@ -34,7 +34,7 @@ def _documented(s: Settings, provider: Provider | None) -> dict[str, object]:
 
     # The provider's usual port first, then its others: the first one the client can use.
     ordered = sorted(provider.ports, key=lambda p: (p != provider.default_port, p))
-    change = next((c for p in ordered if provider.ports[p] != "plain" and p != s.port
+    change = next((c for p in ordered if provider.ports[p] != "plain"
                    and (c := client_changes(s, p, provider.ports[p]))), None)
     ports = ", ".join(f"{p} ({m})" for p, m in sorted(provider.ports.items()))
     if not change:
