@@ -112,7 +112,7 @@ network_options = options(
     opt("--until", type=click.Choice(PROBE_ORDER), default=None),
     opt("--retries", type=count("retries"), default=DEFAULTS.retries),
     opt("--retry-delay", type=seconds("retry_delay"), default=DEFAULTS.retry_delay, show_default=True),
-    report_options(), opt("-v", "--verbose", is_flag=True), opt("--quiet", is_flag=True),
+    report_options(), opt("-v", "--verbose", is_flag=True), opt("-q", "--quiet", is_flag=True),
 )
 dkim_option = opt("--dkim-selector", "dkim_selectors", multiple=True, metavar="SELECTOR",
                   callback=parsed("dkim_selectors"))

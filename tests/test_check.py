@@ -64,8 +64,9 @@ def test_piped_output_has_no_trailing_whitespace(smtpdoctor, account):
     assert all(line == line.rstrip() for line in out.stdout.splitlines())
 
 
-def test_quiet_prints_nothing_on_success(smtpdoctor, account, starttls_server, ca_file):
-    out = smtpdoctor("check", "--env-file", account(starttls_server.port), "--ca-file", ca_file, "--quiet")
+@pytest.mark.parametrize("flag", ["--quiet", "-q"])
+def test_quiet_prints_nothing_on_success(smtpdoctor, account, starttls_server, ca_file, flag):
+    out = smtpdoctor("check", "--env-file", account(starttls_server.port), "--ca-file", ca_file, flag)
     assert (out.exit_code, out.stdout, out.stderr) == (0, "", "")
 
 
