@@ -142,6 +142,16 @@ class ProviderTable:
         match = difflib.get_close_matches(host.lower(), known, n=1, cutoff=0.8)
         return match[0] if match else None
 
+    def nearest_domain(self, domain: str) -> str | None:
+        """The provider mail domain a typo is one slip from (gmial.com → gmail.com, qq.con →
+        qq.com, 163.cm → 163.com): one letter wrong, missing, extra or two swapped; or None."""
+        name = domain.lower().rstrip(".")
+        known = {d.lower() for p in self.providers for d in p.domains}
+        if name in known:
+            return None
+        close = sorted(d for d in known if _one_slip(name, d))
+        return close[0] if len(close) == 1 else None
+
     def reply_rules(self, first: Provider | None, *, every: bool = False
                     ) -> list[tuple[Provider, ReplyRule]]:
         """The reply texts that apply: all of ``first``'s, then the ones that
@@ -150,6 +160,18 @@ class ProviderTable:
         own = [(first, rule) for rule in first.replies] if first else []
         return own + [(p, rule) for p in self.providers if p is not first
                       for rule in p.replies if every or rule.identifies]
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Whether ``a`` is ``b`` with one substitution, insertion, deletion or adjacent swap."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _normalise_name(name: str) -> str:

@@ -301,3 +301,14 @@ def test_a_sender_whose_domain_is_no_domain_is_not_an_address(smtpdoctor, env_fi
                    SMTP_FROM="App <app@example..com>")
     out = smtpdoctor("config", "--env-file", env, "--json")
     assert "config.bad_sender" in [f["reason"] for f in out.doc["findings"]]
+
+
+def test_an_unknown_provider_is_said_as_your_provider(domain):
+    """A sending domain whose provider smtpdoctor does not know: never "cannot tell 's servers"."""
+    out = domain("bare.test", SMTP_HOST="mail.bare.test", SMTP_FROM="a@bare.test")
+    spf = probe(out, "spf")
+    assert spf["error"]["reason"] == "domain.spf_missing"
+    assert "cannot tell your provider's servers from forgers" in spf["error"]["message"]
+    assert "'s " not in spf["error"]["message"].replace("provider's", "")
+    zh = probe(domain("bare.test", "--lang", "zh", SMTP_HOST="mail.bare.test", SMTP_FROM="a@bare.test"), "spf")
+    assert "你的服务商" in zh["error"]["message"]

@@ -223,3 +223,18 @@ def test_health_check_until_smtp_needs_no_credentials(smtpdoctor, env_file, star
     assert severities["config.no_credentials"] == "info"
     assert "config.missing_password" not in severities
     assert starttls_server.handler.logins == []
+
+
+def test_a_mistyped_recipient_domain_gets_did_you_mean(send, account, starttls_server):
+    out = send(account(starttls_server.port), "you@gmial.com", "--json")
+    [typo] = [f for f in out.doc["findings"] if f["reason"] == "config.domain_typo"]
+    assert typo["severity"] == "warning"
+    assert typo["message"] == "the recipient=you@gmial.com: gmial.com is one letter away from gmail.com."
+    assert typo["remedy"].startswith("Did you mean gmail.com?")
+
+
+def test_a_mistyped_sender_domain_is_warned_before_the_network(smtpdoctor, env_file):
+    out = smtpdoctor("config", "--env-file", env_file(SMTP_HOST="smtp.qq.com", SMTP_USER="123456@qq.con",
+                                                      SMTP_PASSWORD="abcdefghijklmnop"), "--json", "--lang", "zh")
+    [typo] = [f for f in out.doc["findings"] if f["reason"] == "config.domain_typo"]
+    assert typo["message"] == "SMTP_USER=123456@qq.con：qq.con 与 qq.com 只差一个字母。"

@@ -63,6 +63,15 @@ def lint_settings(s: Settings, provider: Provider | None, table: ProviderTable) 
     def add(severity: Severity, reason: str, **params: object) -> None:
         found.append(Finding(severity, reason, frozen_params(params)))
 
+    for setting in ("username", "sender"):
+        address = getattr(s, setting)
+        if setting == "sender" and address == s.username:
+            continue  # the sender derived from the login: said once, for the login
+        domain = address.rpartition("@")[2] if address and "@" in address else ""
+        near = table.nearest_domain(domain) if domain else None
+        if near:
+            add(Severity.WARNING, "config.domain_typo", variable=s.variable(setting), value=address,
+                domain=domain, suggestion=near)
     if s.port is not None and s.security is not None:
         expected = port_mode(s.port, provider)
         wrong = (s.security == "ssl" and expected in ("starttls", "plain")) or (

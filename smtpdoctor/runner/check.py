@@ -115,6 +115,13 @@ def _input_findings(preflight: Preflight, recipients: tuple[str, ...], options: 
         if problem:
             findings.append(Finding(Severity.ERROR, "config.bad_recipient",
                                     frozen_params({"recipient": repr(recipient), "detail": problem})))
+            continue
+        domain_part = recipient.rpartition("@")[2]
+        near = preflight.table.nearest_domain(domain_part)
+        if near:
+            findings.append(Finding(Severity.WARNING, "config.domain_typo", frozen_params(
+                {"variable": "§domain_typo.recipient", "value": recipient, "domain": domain_part,
+                 "suggestion": near})))
     return findings
 
 

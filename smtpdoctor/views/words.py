@@ -138,6 +138,9 @@ def _filled_values(reason: str, params: Mapping[str, str], settings: Settings | 
     # run that makes them: the runner passes §check_tries.check).
     values["check_tries"] = phrase("check_tries.config", lang)
     values.update(params)
+    if reason.startswith("domain.") and not values.get("provider"):
+        # A sending domain whose provider smtpdoctor does not know: "your provider", never a hole.
+        values["provider"] = phrase("provider.yours", lang)
     suffix = f"_{lang}"
     for key, value in params.items():
         if key.endswith(suffix):
