@@ -201,7 +201,9 @@ def dotenv_files(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
     if draw(st.booleans()):
         text = "\ufeff" + text
     names = draw(st.lists(st.sampled_from((*KEYS, "NEW_KEY")), unique=True, max_size=3))
-    values = st.text(alphabet="abc123 .#'\"\\", max_size=6)
+    # No backslash: python-dotenv 1.0 and 1.2 read one in quotes differently (--fix refuses such a
+    # value); every other character a value may need, quotes and # included.
+    values = st.text(alphabet="abc123 .#'\"", max_size=6)
     return text, {name: draw(values) for name in names}
 
 

@@ -47,6 +47,9 @@ def apply_changes(path: Path, original: str, changes: Mapping[str, str],
     for name, value in changes.items():
         if name.startswith("--"):
             raise FixRefused("option", variable=name, value=value, file=path.name)
+        if "\\" in value or "\n" in value or "\r" in value:
+            # python-dotenv versions read a backslash in quotes differently: never written.
+            raise FixRefused("unsafe_value", variable=name)
         if name in environ:
             raise FixRefused("environment_wins", variable=name, file=path.name)
         if name in secrets or f":{MASK}@" in value:
@@ -117,7 +120,8 @@ def _quoted(value: str, quote: str) -> str:
     """``value`` in ``quote`` (the original's), or the quoting python-dotenv reads back exactly."""
     if quote == "'" and "'" not in value and "\\" not in value:  # \\ and \' are escapes even there
         return f"'{value}'"
-    if quote == "" and re.fullmatch(r"[^\s'\"#\\]*", value):
+    # An empty value is quoted: python-dotenv 1.0 reads `A=  # note` as "# note".
+    if quote == "" and re.fullmatch(r"[^\s'\"#\\]+", value):
         return value
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
