@@ -94,10 +94,20 @@ def test_providers_stay_readable_at_80_columns():
     assert "│" not in result.stdout
 
 
-def test_no_escape_codes_off_a_terminal_even_with_force_color(passing):
-    result = run(*passing, env={"FORCE_COLOR": "1", "TTY_COMPATIBLE": "1"})
-    assert result.code == 0
-    assert "\x1b" not in result.stdout + result.stderr
+def test_no_escape_codes_off_a_terminal_unless_force_color_asks(passing):
+    """A CI log that renders colour (GitHub Actions) asks with FORCE_COLOR: colour only (SGR),
+    never a cursor movement or a spinner; NO_COLOR wins; by default a pipe gets plain text."""
+    assert "\x1b" not in (plain := run(*passing)).stdout + plain.stderr
+    coloured = run(*passing, env={"FORCE_COLOR": "1"})
+    assert coloured.code == 0 and "\x1b[" in coloured.stdout
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured.stdout + coloured.stderr).count("\x1b") == 0
+    def timeless(text: str) -> str:
+        return re.sub(r" +\d+ ms", " N ms", text)
+
+    assert timeless(re.sub(r"\x1b\[[0-9;]*m", "", coloured.stdout)) == timeless(plain.stdout)
+    for env in ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, {"FORCE_COLOR": "0"}, {"FORCE_COLOR": ""}):
+        quiet = run(*passing, env=env)
+        assert "\x1b" not in quiet.stdout + quiet.stderr, env
 
 
 # --- any output encoding ----------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
 import sys
 from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
@@ -46,12 +47,12 @@ class SafeStream(io.TextIOBase):
         self.pending += text
         *lines, self.pending = self.pending.split("\n")
         for line in lines:
-            self.stream.write(encodable(line.rstrip(), self._encoding) + "\n")
+            self.stream.write(encodable(_trimmed(line), self._encoding) + "\n")
         return len(text)
 
     def flush(self) -> None:
         if self.pending.strip():
-            self.stream.write(encodable(self.pending.rstrip(), self._encoding))
+            self.stream.write(encodable(_trimmed(self.pending), self._encoding))
         self.pending = ""
         self.stream.flush()
 
@@ -96,14 +97,31 @@ def make_console(stderr: bool = False) -> Console:
     stream: TextIO | None = sys.stderr if stderr else sys.stdout
     if stream is None:
         return VerdictConsole(file=cast(TextIO, NullStream()), color_system=None)
-    # FORCE_COLOR and TTY_COMPATIBLE cannot make a pipe a terminal here: rich
-    # would put escape codes into logs.
     terminal = stream.isatty()
     if terminal:
         return VerdictConsole(file=cast(TextIO, SafeStream(stream, trim=False)), highlight=False,
                        emoji=False, force_terminal=True)
+    if forced_colour():
+        # A CI log that renders colour (GitHub Actions) asks with FORCE_COLOR: colour only, never
+        # a terminal's cursor movements or a spinner, and the width of a pipe.
+        return VerdictConsole(file=cast(TextIO, SafeStream(stream, trim=True)), highlight=False,
+                              emoji=False, width=width_for(None), color_system="standard",
+                              force_terminal=True, force_interactive=False)
     return VerdictConsole(file=cast(TextIO, SafeStream(stream, trim=True)), highlight=False, emoji=False,
                    width=width_for(None), color_system=None, force_terminal=False, force_interactive=False)
+
+
+# Colour codes at the end of a line (FORCE_COLOR): trailing spaces before them are trailing too.
+_TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$")
+
+
+def _trimmed(line: str) -> str:
+    return _TRAILING.sub(r"\1", line.rstrip())
+
+
+def forced_colour() -> bool:
+    """FORCE_COLOR set to anything but empty or 0, and no NO_COLOR (which wins: no-color.org)."""
+    return os.environ.get("FORCE_COLOR", "") not in ("", "0") and not os.environ.get("NO_COLOR")
 
 
 def is_terminal(stream: IO[str] | None) -> bool:
