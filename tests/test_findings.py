@@ -404,5 +404,8 @@ def test_run_above_the_app_it_names_the_dotenv_below(smtpdoctor, tmp_path):
     out = smtpdoctor("config", "--json", "--lang", "zh")
     reasons = {f["reason"]: f for f in out.doc["findings"]}
     assert "环境变量（当前目录下没有 .env）" in reasons["config.no_mail_settings"]["message"]
+    # The families' names in Chinese too: "generic SMTP_*" is "通用 SMTP_*" there.
+    assert "通用 SMTP_*: SMTP_HOST" in reasons["config.no_mail_settings"]["remedy"]
+    assert "generic" not in reasons["config.no_mail_settings"]["remedy"]
     assert reasons["config.dotenv_elsewhere"]["message"] == "当前目录下没有 .env，但有 backend/.env。"
     assert "node_modules" not in json.dumps(out.doc)

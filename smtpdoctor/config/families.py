@@ -87,6 +87,8 @@ FAMILY_BY_ID = {f.id: f for f in FAMILIES}
 LARAVEL_TLS_KEYS = ("MAIL_SCHEME", "MAIL_ENCRYPTION")
 KNOWN_KEYS = (frozenset(k for f in FAMILIES for k in f.variables()) | set(LARAVEL_TLS_KEYS)
               | {"security_protocol"})
+# The keys that hold a secret: their values, and the code that computes them, are never shown.
+PASSWORD_KEYS = frozenset(k for f in FAMILIES for k in f.password)
 # Prefixes of keys that are mail settings; other unknown keys are none of our business.
 MAIL_PREFIXES = ("SMTP_", "MAIL_", "EMAIL_", "DEFAULT_EMAIL_", "RESEND_")
 

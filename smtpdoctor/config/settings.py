@@ -169,7 +169,7 @@ def load_settings(
         findings[:] = [f for f in findings if f.reason not in noise]
         add(Severity.ERROR, "config.no_mail_settings",
             looked="§looked.dotenv" if dotenv else "§looked.environment",
-            file=dotenv.shown_path if dotenv else "", names=family_names(client.id))
+            file=dotenv.shown_path if dotenv else "", **family_names(client.id))
     else:
         _missing_findings(settings, family, findings, add)
     return LoadResult(settings, place.provider, tuple(findings))
@@ -180,14 +180,18 @@ CLIENT_FAMILIES = {"flask-mail": "flask-mail", "smtplib": "flask-mail", "django"
                    "laravel": "laravel", "nodemailer": "nodemailer"}
 
 
-def family_names(client: str) -> str:
-    """Each family's variable names, the one the app's client suggests first."""
+def family_names(client: str) -> dict[str, str]:
+    """Each family's variable names, the one the app's client suggests first, as the finding's
+    ``names`` (and ``names_zh``, with the families' Chinese names)."""
     first = CLIENT_FAMILIES.get(client, "smtp")
-    order = sorted((f for f in FAMILIES if f.host and f.id not in ("url", "tenant")),
-                   key=lambda f: f.id != first)
-    return "; ".join(f"{f.name}: " + ", ".join(n for n in (f.host[0], *f.port[:1], *f.user[:1],
-                                                          *f.password[:1], *f.sender[:1]))
-                     for f in order if f.id != "default-email")
+    order = [f for f in sorted(FAMILIES, key=lambda f: f.id != first)
+             if f.host and f.id not in ("url", "tenant", "default-email")]
+
+    def listed(zh: bool) -> str:
+        return "; ".join(f"{(f.name_zh or f.name) if zh else f.name}: "
+                         + ", ".join((f.host[0], *f.port[:1], *f.user[:1], *f.password[:1], *f.sender[:1]))
+                         for f in order)
+    return {"names": listed(False), "names_zh": listed(True)}
 
 
 def _read_families(merged: Mapping[str, RawValue], dotenv: DotenvFile | None, table: ProviderTable,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from smtpdoctor.catalog import PHRASE_MARK, Blank, catalog, join_text, phrase, phrases, placeholders, tidy
-from smtpdoctor.config.families import FAMILIES
+from smtpdoctor.config.families import PASSWORD_KEYS
 from smtpdoctor.model import ProbeResult, printable
 
 if TYPE_CHECKING:
@@ -187,12 +187,11 @@ def origin_text(origin: Origin, lang: str = "en") -> str:
 
 
 # A password's code is never shown: it may hold a literal password (`… or 'hunter2'`).
-SECRET_KEYS = frozenset(k for f in FAMILIES for k in f.password)
 
 
 def code_source(reading: CodeReading) -> str:
     """The code that computes a setting, as written; a password's is left out."""
-    return "…" if reading.key in SECRET_KEYS else reading.source
+    return "…" if reading.key in PASSWORD_KEYS else reading.source
 
 
 def client_name(choice: ClientChoice | None, lang: str) -> str:

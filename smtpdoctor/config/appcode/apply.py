@@ -8,12 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from smtpdoctor.config.appcode.evaluate import BOOL_KEYS, code_variables, evaluate
-from smtpdoctor.config.families import FAMILIES
+from smtpdoctor.config.families import PASSWORD_KEYS
 from smtpdoctor.config.reading import Add, parse_bool
 from smtpdoctor.config.values import AppProfile, CodeRaises, Origin, RawValue, Source
 from smtpdoctor.model import Severity
 
-PASSWORD_KEYS = frozenset(k for f in FAMILIES for k in f.password)
 USER_SOURCES = (Source.DOTENV, Source.ENVIRONMENT, Source.ROW, Source.TRIAL)
 
 
