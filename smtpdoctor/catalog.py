@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 import string
-import tomllib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from smtpdoctor.model import ErrorCode
+from smtpdoctor.tables import load_table
 
 # The catalogues sit in the package folder, in a checkout and in the installed wheel alike.
 PACKAGE = Path(__file__).resolve().parent
@@ -21,14 +21,12 @@ LANGS = ("en", "zh")
 
 @cache
 def catalog() -> Mapping[str, Mapping[str, Any]]:
-    text = (PACKAGE / "reasons.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return load_table(PACKAGE / "reasons.toml")
 
 
 @cache
 def phrases() -> Mapping[str, Mapping[str, str]]:
-    text = (PACKAGE / "phrases.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return load_table(PACKAGE / "phrases.toml")
 
 
 def phrase(key: str, lang: str, /, **params: object) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from smtpdoctor.tables import load_table
 
 SECURITY_MODES = ("ssl", "starttls", "plain")
 
@@ -107,6 +108,9 @@ class Provider:
 @dataclass(frozen=True)
 class ProviderTable:
     providers: tuple[Provider, ...]
+    # Answers by host and by domain, kept: a fleet asks the same few a thousand times.
+    _memo: dict[tuple[str, str], Provider | str | None] = field(
+        default_factory=dict, compare=False, repr=False, hash=False)
 
     def get(self, provider_id: str) -> Provider | None:
         return next((p for p in self.providers if p.id == provider_id), None)
@@ -121,7 +125,12 @@ class ProviderTable:
         return None
 
     def by_host(self, host: str) -> Provider | None:
-        return next((p for p in self.providers if p.serves_host(host)), None)
+        key = ("host", host)
+        if key not in self._memo:
+            self._memo[key] = next((p for p in self.providers if p.serves_host(host)), None)
+        found = self._memo[key]
+        assert found is None or isinstance(found, Provider)
+        return found
 
     def by_address(self, address: str) -> Provider | None:
         domain = address.rpartition("@")[2].lower().strip()
@@ -146,11 +155,14 @@ class ProviderTable:
         """The provider mail domain a typo is one slip from (gmial.com → gmail.com, qq.con →
         qq.com, 163.cm → 163.com): one letter wrong, missing, extra or two swapped; or None."""
         name = domain.lower().rstrip(".")
-        known = {d.lower() for p in self.providers for d in p.domains}
-        if name in known:
-            return None
-        close = sorted(d for d in known if _one_slip(name, d))
-        return close[0] if len(close) == 1 else None
+        key = ("slip", name)
+        if key not in self._memo:
+            known = {d.lower() for p in self.providers for d in p.domains}
+            close = [] if name in known else sorted(d for d in known if _one_slip(name, d))
+            self._memo[key] = close[0] if len(close) == 1 else None
+        found = self._memo[key]
+        assert found is None or isinstance(found, str)
+        return found
 
     def reply_rules(self, first: Provider | None, *, every: bool = False
                     ) -> list[tuple[Provider, ReplyRule]]:
@@ -223,20 +235,19 @@ def _provider_from_toml(provider_id: str, raw: Mapping[str, Any], table: Mapping
     )
 
 
-def _table_text() -> str:
+def table_path() -> Path:
     here = Path(__file__).resolve().parent
     packaged = here / "providers.toml"  # the wheel puts it beside this module
     if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
+        return packaged
     # A source checkout (editable install): the table sits at the repository root.
-    return (here.parent / "providers.toml").read_text(encoding="utf-8")
+    return here.parent / "providers.toml"
 
 
-def parse_table(text: str) -> ProviderTable:
-    raw = tomllib.loads(text)
+def parse_table(raw: dict[str, Any]) -> ProviderTable:
     return ProviderTable(tuple(_provider_from_toml(pid, body, raw) for pid, body in raw.items()))
 
 
 @cache
 def load_providers() -> ProviderTable:
-    return parse_table(_table_text())
+    return parse_table(load_table(table_path()))

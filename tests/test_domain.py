@@ -312,3 +312,18 @@ def test_an_unknown_provider_is_said_as_your_provider(domain):
     assert "'s " not in spf["error"]["message"].replace("provider's", "")
     zh = probe(domain("bare.test", "--lang", "zh", SMTP_HOST="mail.bare.test", SMTP_FROM="a@bare.test"), "spf")
     assert "你的服务商" in zh["error"]["message"]
+
+
+# The answers tldextract 5.3 (with its bundled list, ICANN section) gave before publicsuffixlist
+# replaced it: the same organisational domains.
+@pytest.mark.parametrize(("domain", "organisational"), [
+    ("mail.acme-corp.com.cn", "acme-corp.com.cn"), ("sub.example.co.uk", "example.co.uk"),
+    ("qq.com", "qq.com"), ("smtp.163.com", "163.com"), ("a.b.github.io", "github.io"),
+    ("x.y.z.ck", "y.z.ck"), ("www.ck", "www.ck"), ("city.kawasaki.jp", "city.kawasaki.jp"),
+    ("a.b.c.amazonaws.com", "amazonaws.com"), ("straße.de", "straße.de"),
+    ("localhost", "localhost"),  # no public suffix: the domain itself
+])
+def test_the_organisational_domain_is_the_public_suffix_lists(domain: str, organisational: str) -> None:
+    from smtpdoctor.probes.records import organisational_domain
+
+    assert organisational_domain(domain) == organisational

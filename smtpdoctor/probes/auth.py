@@ -7,7 +7,6 @@ from smtpdoctor.classify import auth_reason_by_code
 from smtpdoctor.model import ProbeResult
 from smtpdoctor.probes.session import Session, failed, passed, say, skipped
 from smtpdoctor.providers import Provider
-from smtpdoctor.wire.oauth import challenge_json, oauthbearer, xoauth2
 
 # PLAIN and LOGIN are what mail libraries use over TLS; without TLS CRAM-MD5
 # at least keeps the password itself off the wire.
@@ -85,6 +84,8 @@ async def _oauth2(session: Session) -> ProbeResult:
     """AUTH XOAUTH2 / OAUTHBEARER with the initial response; a refused token gets a
     334 JSON challenge (Google, RFC 7628), answered with an empty line (XOAUTH2) or
     ^A (OAUTHBEARER) to get the final reply."""
+    from smtpdoctor.wire.oauth import challenge_json, oauthbearer, xoauth2
+
     s = session.settings
     client = session.client
     oauth = s.oauth2

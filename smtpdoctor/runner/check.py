@@ -13,9 +13,11 @@ from smtpdoctor.model import (
     SEND_PROBE_ORDER,
     ErrorCode,
     Finding,
+    Fix,
     Report,
     Retry,
     Severity,
+    Status,
     frozen_params,
 )
 from smtpdoctor.runner.options import RunOptions, recipient_problem
@@ -185,7 +187,6 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
                  context: ssl.SSLContext, deadline: float | None,
                  on_step: ProgressHook | None, shared: Shared, mailbox: Mailbox | None = None) -> Report:
     from smtpdoctor.probes.session import Session
-    from smtpdoctor.runner.fixes import follow_fixes
     from smtpdoctor.runner.pipeline import run_probes
     from smtpdoctor.secret import Redactor
 
@@ -225,7 +226,12 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
     probes = await run_probes(session, names, options.until, on_step)
     if on_step:
         on_step("fixes")
-    probes, fixes = await follow_fixes(preflight, probes, session, trial)
+    fixes: list[Fix] = []
+    # A passing run has nothing to cure: the fix engine is not even imported.
+    if any(p.status is Status.FAIL or p.warning for p in probes):
+        from smtpdoctor.runner.fixes import follow_fixes
+
+        probes, fixes = await follow_fixes(preflight, probes, session, trial)
     domain = sender_domain(s) if options.domain else None
     if domain:
         from smtpdoctor.probes.domain import DOMAIN_PROBES, run_domain_probes

@@ -12,17 +12,36 @@ from dataclasses import replace
 from smtpdoctor.classify import TIMEOUT_REASONS
 from smtpdoctor.model import ProbeResult, Status, seconds_text
 from smtpdoctor.probes.auth import probe_auth
-from smtpdoctor.probes.delivery import probe_delivery
 from smtpdoctor.probes.dns import probe_dns
 from smtpdoctor.probes.envelope import probe_envelope
-from smtpdoctor.probes.oauth import probe_oauth
-from smtpdoctor.probes.send import probe_send
 from smtpdoctor.probes.session import Said, Session, failed, say, skipped
 from smtpdoctor.probes.smtp import probe_smtp
 from smtpdoctor.probes.tcp import probe_tcp
 from smtpdoctor.probes.tls import probe_tls
 
 Probe = Callable[[Session], Awaitable[list[ProbeResult]]]
+
+
+# The probes only some runs need (a token refresh, a real send, a mailbox) are imported when
+# they run: the message and IMAP code would cost every check some 15 ms of start-up.
+async def probe_oauth(session: Session) -> list[ProbeResult]:
+    from smtpdoctor.probes.oauth import probe_oauth as probe
+
+    return await probe(session)
+
+
+async def probe_send(session: Session) -> list[ProbeResult]:
+    from smtpdoctor.probes.send import probe_send as probe
+
+    return await probe(session)
+
+
+async def probe_delivery(session: Session) -> list[ProbeResult]:
+    from smtpdoctor.probes.delivery import probe_delivery as probe
+
+    return await probe(session)
+
+
 PROBES: dict[str, Probe] = {
     "dns": probe_dns,
     "tcp": probe_tcp,

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from smtpdoctor.views.console import (
     echo_error,
     emit_json,
-    make_console,
     silence_stdout,
 )
+from smtpdoctor.views.lines import text_out
 
 if TYPE_CHECKING:
     from smtpdoctor.model import Checked, Report
@@ -42,17 +42,29 @@ class Outputs:
 
 def report(result: Report, how: Outputs) -> int:
     """Print one report every way asked for; the exit code to end with."""
-    from smtpdoctor.views import ci
-    from smtpdoctor.views.document import document
-    from smtpdoctor.views.terminal import print_report
-
     lang = how.lang
-    return _emit(how, result.exit_code,
-                 junit=lambda path: ci.write_junit(result, path, lang),
-                 as_json=lambda: emit_json(document(result, lang)),
-                 text=lambda: print_report(result, make_console(), lang, quiet=how.quiet,
-                                           verbose=how.verbose),
-                 annotations=lambda: ci.github_annotations(result, lang))
+
+    def junit(path: str) -> None:
+        from smtpdoctor.views import ci
+
+        ci.write_junit(result, path, lang)
+
+    def as_json() -> None:
+        from smtpdoctor.views.document import document
+
+        emit_json(document(result, lang))
+
+    def text() -> None:
+        from smtpdoctor.views.terminal import print_report
+
+        print_report(result, text_out(), lang, quiet=how.quiet, verbose=how.verbose)
+
+    def annotations() -> list[str]:
+        from smtpdoctor.views import ci
+
+        return ci.github_annotations(result, lang)
+
+    return _emit(how, result.exit_code, junit=junit, as_json=as_json, text=text, annotations=annotations)
 
 
 def fleet(command: str, checked: Sequence[Checked], how: Outputs) -> int:
@@ -68,7 +80,7 @@ def fleet(command: str, checked: Sequence[Checked], how: Outputs) -> int:
                  # Hundreds of accounts: one compact line (jq reads it as well), a third of the bytes.
                  as_json=lambda: emit_json(fleet_document(command, checked, lang),
                                            indent=None if len(checked) > 20 else 2),
-                 text=lambda: print_fleet(checked, make_console(), lang, quiet=how.quiet),
+                 text=lambda: print_fleet(checked, text_out(), lang, quiet=how.quiet),
                  annotations=lambda: [line for c in checked
                                       for line in ci.github_annotations(c.report, lang, c.label)])
 
@@ -80,7 +92,7 @@ def config(result: Report, how: Outputs) -> int:
 
     return _emit(how, result.exit_code, junit=lambda path: None,
                  as_json=lambda: emit_json(document(result, how.lang)),
-                 text=lambda: print_config(result, make_console(), how.lang), annotations=list)
+                 text=lambda: print_config(result, text_out(), how.lang), annotations=list)
 
 
 def _emit(how: Outputs, code: int, *, junit: Callable[[str], None], as_json: Callable[[], None],

@@ -32,12 +32,14 @@ NO_HOOKS = Hooks()
 @contextlib.contextmanager
 def spinner(lang: str) -> Iterator[Hooks]:
     """A spinner on stderr while one check runs."""
+    import sys
+
+    if sys.stderr is None or not sys.stderr.isatty():
+        yield NO_HOOKS  # and rich is never imported
+        return
     from rich.text import Text
 
     console = make_console(stderr=True)
-    if not console.is_terminal:
-        yield NO_HOOKS
-        return
     with console.status(phrase("progress.starting", lang)) as live:
         def on_step(name: str) -> None:
             live.update(phrase("progress.checking", lang, probe=name))

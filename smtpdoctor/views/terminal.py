@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-from rich.padding import Padding
-from rich.text import Text
 
 from smtpdoctor.catalog import code_for, phrase
 from smtpdoctor.model import (
@@ -22,6 +18,7 @@ from smtpdoctor.model import (
 )
 from smtpdoctor.views.console import cells
 from smtpdoctor.views.document import probe_text
+from smtpdoctor.views.lines import Line, Out
 from smtpdoctor.views.words import (
     MODE_NAMES,
     changes_text,
@@ -34,11 +31,6 @@ from smtpdoctor.views.words import (
     summary_in,
 )
 
-if TYPE_CHECKING:
-    from rich.console import Console
-
-
-
 STATUS_MARK = {
     Status.PASS: ("✓", "green"),
     Status.WARN: ("!", "yellow"),
@@ -50,9 +42,9 @@ SEVERITY_MARK = {
     Severity.WARNING: ("!", "yellow"),
     Severity.INFO: ("i", "cyan"),
 }
-def _headline(report: Report, lang: str) -> Text:
+def _headline(report: Report, lang: str) -> Line:
     s = report.settings
-    line = Text(f"smtpdoctor {report.command}", style="bold")
+    line = Line(f"smtpdoctor {report.command}", style="bold")
     if s and s.host:
         mode = MODE_NAMES[lang].get(s.security or "", "")
         line.append(f"  {s.host}:{s.port or '?'}")
@@ -72,15 +64,7 @@ def _headline(report: Report, lang: str) -> Text:
     return line
 
 
-def _indented(text: Text) -> Padding:
-    """Wrapped lines keep the indentation the line started with."""
-    plain = text.plain
-    indent = len(plain) - len(plain.lstrip(" "))
-    body = text[indent:]
-    return Padding(body, (0, 0, 0, indent), expand=False)
-
-
-def _finding_lines(report: Report, findings: Sequence[Finding], lang: str) -> list[Text]:
+def _finding_lines(report: Report, findings: Sequence[Finding], lang: str) -> list[Line]:
     """Each finding and its remedy; a remedy already said for an earlier finding is not said
     again (two findings with one cure: "turn TLS on")."""
     lines = []
@@ -88,7 +72,7 @@ def _finding_lines(report: Report, findings: Sequence[Finding], lang: str) -> li
     for f in findings:
         mark, style = SEVERITY_MARK[f.severity]
         text = render(f.reason, f.params, report.settings, report.provider, lang)
-        line = Text(f"  {mark} ", style=style)
+        line = Line(f"  {mark} ", style=style)
         line.append(text.message)
         line.append(f"  [{f.reason}]", style="dim")
         lines.append(line)
@@ -96,14 +80,14 @@ def _finding_lines(report: Report, findings: Sequence[Finding], lang: str) -> li
             continue
         said.add(text.remedy)
         if f.severity is not Severity.INFO or text.remedy:
-            lines.append(Text(f"      → {text.remedy}", style="bold" if f.severity is Severity.ERROR else ""))
+            lines.append(Line(f"      → {text.remedy}", style="bold" if f.severity is Severity.ERROR else ""))
     return lines
 
 
-def _probe_lines(report: Report, probe: ProbeResult, lang: str) -> list[Text]:
+def _probe_lines(report: Report, probe: ProbeResult, lang: str) -> list[Line]:
     mark, style = STATUS_MARK[probe.status]
     ms = f"{probe.duration_ms:6.0f} ms" if probe.status is not Status.SKIP else " " * 9
-    line = Text(f"  {mark} ", style=style)
+    line = Line(f"  {mark} ", style=style)
     line.append(f"{probe.name:<9}", style=style)
     line.append(f"{ms}  ", style="dim")
     line.append(summary_in(probe, lang))
@@ -111,18 +95,18 @@ def _probe_lines(report: Report, probe: ProbeResult, lang: str) -> list[Text]:
     if probe.error is not None:
         e = probe.error
         text = probe_text(report, probe, lang)
-        lines.append(Text(f"      {e.code.value} {e.reason}: {text.message}", style="red"))
+        lines.append(Line(f"      {e.code.value} {e.reason}: {text.message}", style="red"))
         if e.reply:
-            lines.append(Text(f"      {phrase('line.reply', lang, text=e.reply)}", style="dim"))
-        lines.append(Text(f"      → {phrase('line.fix', lang, text=text.remedy)}", style="bold"))
+            lines.append(Line(f"      {phrase('line.reply', lang, text=e.reply)}", style="dim"))
+        lines.append(Line(f"      → {phrase('line.fix', lang, text=text.remedy)}", style="bold"))
     elif probe.warning is not None:
         text = probe_text(report, probe, lang)
-        lines.append(Text(f"      {text.message}", style="yellow"))
-        lines.append(Text(f"      → {text.remedy}"))
+        lines.append(Line(f"      {text.message}", style="yellow"))
+        lines.append(Line(f"      → {text.remedy}"))
     return lines
 
 
-def _warning_lines(report: Report, lang: str, *, probes: bool = True) -> list[Text]:
+def _warning_lines(report: Report, lang: str, *, probes: bool = True) -> list[Line]:
     """A report's warnings, settings and probes alike, with their remedies (``probes=False``:
     the settings' only, beside a failure already shown)."""
     warnings = [f for f in report.findings if f.severity is Severity.WARNING]
@@ -130,90 +114,90 @@ def _warning_lines(report: Report, lang: str, *, probes: bool = True) -> list[Te
     for probe in report.probes if probes else ():
         if probe.warning is not None:
             text = probe_text(report, probe, lang)
-            lines.append(Text(f"  ! {probe.name}: {text.message}", style="yellow"))
-            lines.append(Text(f"      → {text.remedy}"))
+            lines.append(Line(f"  ! {probe.name}: {text.message}", style="yellow"))
+            lines.append(Line(f"      → {text.remedy}"))
     return lines
 
 
-def _fix_lines(report: Report, lang: str) -> list[Text]:
+def _fix_lines(report: Report, lang: str) -> list[Line]:
     """Under each verified fix, what happens next: the next failure, or a pass."""
 
     lines = []
     for fix in report.fixes:
-        lines.append(Text(phrase("fix.then", lang, changes=changes_text(fix.changes)), style="bold"))
+        lines.append(Line(phrase("fix.then", lang, changes=changes_text(fix.changes)), style="bold"))
         failed = next((p for p in fix.probes if p.status is Status.FAIL), None)
         if failed is not None:
             lines += _probe_lines(report, failed, lang)
         else:
-            lines.append(Text(f"  ✓ {phrase('fix.then_all_passed', lang)}", style="green"))
+            lines.append(Line(f"  ✓ {phrase('fix.then_all_passed', lang)}", style="green"))
     return lines
 
 
-def verdict(report: Report, lang: str) -> Text:
+def verdict(report: Report, lang: str) -> Line:
     code = report.exit_code
     if code is ExitCode.OK:
-        return Text(f"✓ {phrase('verdict.ok', lang)}", style="bold green")
+        return Line(f"✓ {phrase('verdict.ok', lang)}", style="bold green")
     failed = report.failed_probe
     if code is ExitCode.CONFIG_ERROR:
         if not any(p.status is not Status.SKIP for p in report.probes):
-            return Text(f"✗ {phrase('verdict.config_error', lang)}", style="bold red")
+            return Line(f"✗ {phrase('verdict.config_error', lang)}", style="bold red")
         # The probes ran (check --fix could not write after them): say what they found.
         error = failed.error if failed else None
         checks = (phrase("verdict.checks_failed", lang, probe=failed.name, code=error.code.value,
                          reason=error.reason) if failed and error else phrase("verdict.checks_passed", lang))
-        return Text(f"✗ {phrase('verdict.config_error_after_probes', lang, checks=checks)}", style="bold red")
+        return Line(f"✗ {phrase('verdict.config_error_after_probes', lang, checks=checks)}", style="bold red")
     error = failed.error if failed else None
     said = phrase("verdict.failed", lang, probe=failed.name if failed else "?", exit=int(code),
                   code=error.code.value if error else "?", reason=error.reason if error else "?")
-    return Text(f"✗ {said}", style="bold red")
+    return Line(f"✗ {said}", style="bold red")
 
 
-def print_report(report: Report, console: Console, lang: str, *, quiet: bool = False,
+def print_report(report: Report, out: Out, lang: str, *, quiet: bool = False,
                  verbose: bool = False) -> None:
     """The report of ``check``/``send-test``/``config``. ``quiet``: nothing on
     success; on failure only what failed and its remedy."""
     if report.written:
         written = report.written
-        console.print(Text(phrase("fix.written", lang, file=written["file"], backup=written["backup"]),
-                           style="bold"))
+        out.line(Line(phrase("fix.written", lang, file=written["file"], backup=written["backup"]),
+                      style="bold"))
         if not quiet:
             for diff_line in str(written["diff"]).splitlines():
-                console.print(Text(f"  {diff_line}"))
+                out.line(Line(f"  {diff_line}"))
     if quiet:
         if report.ok:
             return
         errors = [f for f in report.findings if f.severity is Severity.ERROR]
         for line in _finding_lines(report, errors, lang):
-            console.print(_indented(line))
+            out.line(line, hang=True)
         failed = report.failed_probe
         if failed and not errors:
             for line in _probe_lines(report, failed, lang) + _fix_lines(report, lang):
-                console.print(_indented(line))
-        console.print(verdict(report, lang))
+                out.line(line, hang=True)
+        out.line(verdict(report, lang))
         return
-    console.print(_headline(report, lang))
-    console.print(Text(phrase("word.findings", lang), style="bold underline"))
+    out.line(_headline(report, lang))
+    out.line(Line(phrase("word.findings", lang), style="bold underline"))
     if report.findings:
         for line in _finding_lines(report, report.findings, lang):
-            console.print(_indented(line))
+            out.line(line, hang=True)
     else:
-        console.print(Text(f"  ✓ {phrase('word.no_findings', lang)}", style="green"))
+        out.line(Line(f"  ✓ {phrase('word.no_findings', lang)}", style="green"))
     if report.probes:
-        console.print(Text(phrase("word.probes", lang), style="bold underline"))
+        out.line(Line(phrase("word.probes", lang), style="bold underline"))
         for probe in report.probes:
             for line in _probe_lines(report, probe, lang):
-                console.print(_indented(line))
+                out.line(line, hang=True)
         for line in _fix_lines(report, lang):
-            console.print(_indented(line))
+            out.line(line, hang=True)
     if verbose and report.transcript:
-        console.print(Text(phrase("word.transcript", lang), style="bold underline"))
+        out.line(Line(phrase("word.transcript", lang), style="bold underline"))
         for entry in report.transcript:
-            console.print(Text(f"  {entry}", style="dim"))
+            out.line(Line(f"  {entry}", style="dim"))
     if report.command != "config":
-        console.print(verdict(report, lang))
+        out.line(verdict(report, lang))
 
 
-def print_config(report: Report, console: Console, lang: str) -> None:
+def print_config(report: Report, out: Out, lang: str) -> None:
     """One line per setting: value, then where it came from (lines wrap, never crop)."""
     s = report.settings
     rows: list[tuple[str, str, str]] = []
@@ -240,26 +224,26 @@ def print_config(report: Report, console: Console, lang: str) -> None:
     width = max(cells(label) for label in labels.values())
     for name, value, source in rows:
         label = labels[name]
-        line = Text(f"  {label}{' ' * (width - cells(label))} ", style="bold")
+        line = Line(f"  {label}{' ' * (width - cells(label))} ", style="bold")
         line.append(value)
         if source:
             line.append(f"  ← {source}", style="dim")
-        console.print(_indented(line))
+        out.line(line, hang=True)
     if s is not None and s.app_code is not None and s.app_code.readings:
-        console.print(Text(phrase("word.app_code", lang, files=", ".join(s.app_code.files)),
+        out.line(Line(phrase("word.app_code", lang, files=", ".join(s.app_code.files)),
                            style="bold underline"))
         for key, reading in sorted(s.app_code.readings.items()):
-            line = Text(f"  {key} ← {reading.where}  ", style="bold")
+            line = Line(f"  {key} ← {reading.where}  ", style="bold")
             line.append(code_source(reading), style="dim")
-            console.print(_indented(line))
-    print_report(report, console, lang)
+            out.line(line, hang=True)
+    print_report(report, out, lang)
 
 
-def print_fleet(checked: Sequence[Checked], console: Console, lang: str, *, quiet: bool = False) -> None:
+def print_fleet(checked: Sequence[Checked], out: Out, lang: str, *, quiet: bool = False) -> None:
     """Accounts that say the same thing are one group ("✗ 7 accounts (t1, t2, …): …"), with
     the cause, its fix in the rows' own vocabulary and what failed behind it said once; then
     the counts. ``quiet``: the failing accounts only."""
-    groups: dict[tuple[bool, tuple[str, ...]], list[tuple[str, list[Text]]]] = {}
+    groups: dict[tuple[bool, tuple[str, ...]], list[tuple[str, list[Line]]]] = {}
     for item in checked:
         if item.report.ok and quiet:
             continue
@@ -273,26 +257,26 @@ def print_fleet(checked: Sequence[Checked], console: Console, lang: str, *, quie
         else:
             shown = ", ".join(labels[:GROUP_LABELS]) + (", …" if len(labels) > GROUP_LABELS else "")
             who = phrase("fleet.group", lang, count=len(labels), labels=shown)
-        head = Text(f"✓ {who}", style="green") if ok else Text(f"✗ {who}  ", style="bold red")
+        head = Line(f"✓ {who}", style="green") if ok else Line(f"✗ {who}  ", style="bold red")
         if not ok and lines:
             head.append_text(lines[0])
             lines = lines[1:]
-        console.print(_indented(head))
+        out.line(head, hang=True)
         for line in lines:
-            console.print(_indented(line))
+            out.line(line, hang=True)
     counts = fleet_counts(checked)
     # A pass with a warning is counted apart: "TLS" may pass here and fail in the app's own code.
     warned = sum(1 for c in checked if c.report.ok and c.report.warned)
     said = phrase("fleet.summary", lang, exit=int(worst(checked)), **counts,
                   warned=phrase("fleet.warned", lang, count=warned) if warned else "")
-    console.print(Text(said, style="bold green" if counts["passed"] == counts["total"] else "bold red"))
+    out.line(Line(said, style="bold green" if counts["passed"] == counts["total"] else "bold red"))
 
 
 # How many labels a group names before "…".
 GROUP_LABELS = 8
 
 
-def _account_lines(report: Report, lang: str, quiet: bool) -> list[Text]:
+def _account_lines(report: Report, lang: str, quiet: bool) -> list[Line]:
     """What one account's report says, without its label: the cause (first), the fix, what
     failed behind the fix, the warnings."""
     if report.ok:
@@ -301,7 +285,7 @@ def _account_lines(report: Report, lang: str, quiet: bool) -> list[Text]:
         return [] if quiet else list(_warning_lines(report, lang))
     failed = report.failed_probe
     errors = [f for f in report.findings if f.severity is Severity.ERROR]
-    cause = Text("", style="bold red")
+    cause = Line("", style="bold red")
     if errors:
         text = render(errors[0].reason, errors[0].params, report.settings, report.provider, lang)
         cause.append(f"{code_for(errors[0].reason).value} {errors[0].reason}: {text.message}")
@@ -314,10 +298,10 @@ def _account_lines(report: Report, lang: str, quiet: bool) -> list[Text]:
         remedy = ""
     lines = [cause]
     if remedy:
-        lines.append(Text(f"    → {phrase('line.fix', lang, text=remedy)}", style="bold"))
+        lines.append(Line(f"    → {phrase('line.fix', lang, text=remedy)}", style="bold"))
     if any(p.status is Status.FAIL for fix in report.fixes for p in fix.probes):
         # The next failure behind the fix ("…the credentials themselves are refused: see below").
-        lines += [Text("    ").append_text(fix_line) for fix_line in _fix_lines(report, lang)]
+        lines += [Line("    ").append_text(fix_line) for fix_line in _fix_lines(report, lang)]
     if not quiet:
         lines += list(_warning_lines(report, lang, probes=False))
     return lines

@@ -1,0 +1,100 @@
+"""A passing `smtpdoctor check` beside what a user would otherwise run, as whole processes,
+paired in one go: a bare smtplib script (STARTTLS, login, MAIL, RCPT, RSET, QUIT) and swaks
+when it is installed, against one loopback STARTTLS + AUTH server.
+
+    python bench/versus.py [N] [--against DIR]
+
+The programs take turns (round-robin, after one unmeasured turn that writes bytecode), so a
+busy moment costs each alike; ratios are to the bare script's median. With ``--against DIR``
+(a checkout of another commit: ``git worktree add /tmp/before HEAD~3``) that tree's smtpdoctor
+runs in the same rounds, for a before/after table. A measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import trustme
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.startup import ENVIRONMENT
+from tests.servers import PASSWORD, USER, SMTPServer
+
+SCRIPT = Path(sys.executable).parent / "smtpdoctor"
+BARE = """
+import smtplib, ssl, sys
+port, ca, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+with smtplib.SMTP("localhost", port, timeout=10) as client:
+    client.starttls(context=ssl.create_default_context(cafile=ca))
+    client.login(user, password)
+    client.mail(user)
+    client.rcpt(user)
+    client.rset()
+"""
+
+
+def once_ms(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+    started = time.perf_counter()
+    code = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          check=False, env=env).returncode
+    return (time.perf_counter() - started) * 1000, code
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    against = None
+    if "--against" in args:
+        at = args.index("--against")
+        against = args[at + 1]
+        del args[at:at + 2]
+    runs = int(args[0]) if args else 15
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    with tempfile.TemporaryDirectory() as folder, SMTPServer("starttls", context) as server:
+        ca_file = os.path.join(folder, "ca.pem")
+        ca.cert_pem.write_to_path(ca_file)
+        env_file = os.path.join(folder, ".env")
+        Path(env_file).write_text(f"SMTP_HOST=localhost\nSMTP_PORT={server.port}\nSMTP_USER={USER}\n"
+                                  f"SMTP_PASSWORD={PASSWORD}\n")
+        bare_file = os.path.join(folder, "bare.py")
+        Path(bare_file).write_text(BARE)
+        ours = [str(SCRIPT), "check", "--env-file", env_file, "--ca-file", ca_file, "--alt-ports", "none"]
+        cases: dict[str, tuple[list[str], dict[str, str]]] = {
+            "bare smtplib script": ([sys.executable, bare_file, str(server.port), ca_file, USER, PASSWORD],
+                                    ENVIRONMENT),
+            "smtpdoctor check --alt-ports none": (ours, ENVIRONMENT),
+        }
+        if against:
+            cases["smtpdoctor check [before]"] = (ours, {**ENVIRONMENT, "PYTHONPATH": against})
+        if swaks := shutil.which("swaks"):
+            cases["swaks --tls --auth --quit-after RCPT"] = (
+                [swaks, "--server", f"localhost:{server.port}", "--tls", "--tls-ca-path", ca_file,
+                 "--auth", "LOGIN", "--auth-user", USER, "--auth-password", PASSWORD,
+                 "--to", USER, "--from", USER, "--quit-after", "RCPT"], ENVIRONMENT)
+        times: dict[str, list[float]] = {name: [] for name in cases}
+        codes: dict[str, int] = {}
+        for turn in range(runs + 1):
+            for name, (command, env) in cases.items():
+                ms, codes[name] = once_ms(command, env)
+                if turn:
+                    times[name].append(ms)
+    medians = {name: statistics.median(ms) for name, ms in times.items()}
+    bare = medians["bare smtplib script"]
+    print(f"median of {runs} alternating runs; goal: smtpdoctor check ≤ 2.0× the bare script")
+    if not shutil.which("swaks"):
+        print("(swaks is not installed here: its row is left out)")
+    for name, ms in medians.items():
+        print(f"{name:40} {ms:7.1f} ms  {ms / bare:4.2f}×  exit {codes[name]}")
+
+
+if __name__ == "__main__":
+    main()
