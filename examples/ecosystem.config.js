@@ -1,7 +1,10 @@
 // pm2: check the mail settings before every start and every deploy.
 // `pm2 start ecosystem.config.js` runs start.sh (below), which checks first;
 // `pm2 deploy production` checks on the server before reloading.
-// smtpdoctor on the server: pipx install path/to/smtpdoctor (a checkout of its repository).
+// smtpdoctor on the server, on the PATH of every user (pm2 deploy runs post-deploy over a
+// non-interactive ssh session), from a checkout of its repository at path/to/smtpdoctor:
+//   python3 -m venv /opt/smtpdoctor && /opt/smtpdoctor/bin/pip install path/to/smtpdoctor
+//   ln -s /opt/smtpdoctor/bin/smtpdoctor /usr/local/bin/smtpdoctor
 module.exports = {
   apps: [
     {

@@ -25,8 +25,19 @@ EXAMPLES = ROOT / "examples"
 START_UP_MARGIN = 5
 
 
+# Where the systemd example's smtpdoctor lives: a venv the unit's User= can run, not root's home.
+VENV = "/opt/smtpdoctor"
+VENV_SCRIPT = f"{VENV}/bin/smtpdoctor"
+VENV_INSTALL = f"python3 -m venv {VENV} && {VENV}/bin/pip install path/to/smtpdoctor"
+
+
 def text(name: str) -> str:
     return (EXAMPLES / name).read_text()
+
+
+def docs() -> list[str]:
+    """The README and the docs/ pages, where the examples are described."""
+    return [path.read_text(encoding="utf-8") for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]]
 
 
 def pm2_config() -> dict[str, str]:
@@ -81,11 +92,11 @@ def test_gitlab_job_publishes_the_junit_report():
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
 def test_systemd_unit_verifies(tmp_path):
     unit = text("smtpdoctor-app.service")
-    assert "ExecStartPre=/usr/local/bin/smtpdoctor check --env-file /srv/app/.env --quiet" in unit
+    assert f"ExecStartPre={VENV_SCRIPT} check --env-file /srv/app/.env --quiet" in unit
     # systemd-analyze checks that the programs and files exist: point them at real ones.
     env = tmp_path / "app.env"
     env.write_text("SMTP_HOST=localhost\n")
-    local = (unit.replace("/usr/local/bin/smtpdoctor", str(Path(sys.executable).parent / "smtpdoctor"))
+    local = (unit.replace(VENV_SCRIPT, str(Path(sys.executable).parent / "smtpdoctor"))
              .replace("/usr/bin/node /srv/app/server.js", shutil.which("true") or "/bin/true")
              .replace("/srv/app/.env", str(env)).replace("WorkingDirectory=/srv/app", f"WorkingDirectory={tmp_path}")
              .replace("User=app", "User=root"))
@@ -93,6 +104,19 @@ def test_systemd_unit_verifies(tmp_path):
     path.write_text(local)
     done = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_systemd_unit_runs_smtpdoctor_from_the_venv_the_docs_install():
+    """The unit runs as User=app: smtpdoctor must sit where that user can run it (a pipx or --user
+    install as root lands under /root), and the docs, the unit's own comment and ExecStartPre agree."""
+    unit = text("smtpdoctor-app.service")
+    assert re.search(r"^User=app$", unit, re.M)
+    assert re.search(r"^ExecStartPre=(\S+) ", unit, re.M)[1] == VENV_SCRIPT  # type: ignore[index]
+    assert VENV_INSTALL in unit
+    boot_gates = (ROOT / "docs" / "boot-gates.md").read_text(encoding="utf-8")
+    assert VENV_INSTALL in boot_gates and f"ExecStartPre={VENV_SCRIPT} " in boot_gates
+    assert "/usr/local/bin/smtpdoctor check" not in unit + boot_gates
+    assert "pipx" not in unit
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node not installed")
@@ -108,7 +132,7 @@ def test_pm2_checks_the_file_the_app_reads():
     assert 0 < check < reload
     assert option(shlex.split(steps[check]), "--env-file") == ".env"
     assert option(shlex.split(gate_commands()["pm2-start"]), "--env-file") == ".env"
-    assert "pre-setup" not in (ROOT / "README.md").read_text()  # no hook the file does not have
+    assert not any("pre-setup" in text for text in docs())  # no hook the file does not have
 
 
 def test_pm2_start_script_gates_the_app():
@@ -135,8 +159,8 @@ def test_no_example_installs_from_an_index_where_smtpdoctor_is_not_published():
     for path in EXAMPLES.iterdir():
         for line in path.read_text().splitlines():
             assert not re.search(r"pip install\s+(-\S+\s+)*smtpdoctor\b", line), f"{path.name}: {line}"
-    readme = (ROOT / "README.md").read_text()
-    assert not re.search(r"pip install\s+(-\S+\s+)*smtpdoctor\b", readme)
+    for page in docs():
+        assert not re.search(r"pip install\s+(-\S+\s+)*['\"]?smtpdoctor\b", page)
 
 
 def test_the_checkout_install_line_installs_this_repository(tmp_path):
