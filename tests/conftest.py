@@ -15,6 +15,9 @@ import trustme
 from click.testing import CliRunner, Result
 
 from smtpdoctor.cli import cli
+
+# Every JSON document a test produces is validated against the schema the package ships (tests/schema.py).
+from tests.schema import _schema_wrappers, pytest_terminal_summary, schema_checked  # noqa: F401
 from tests.servers import PASSWORD, USER, SMTPServer
 
 MAIL_PREFIXES = ("SMTP_", "MAIL_", "EMAIL_", "DEFAULT_EMAIL_", "RESEND_", "FROM_EMAIL",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import json
 import re
 import subprocess
 import sys
@@ -10,6 +11,8 @@ import sysconfig
 import tomllib
 import zipfile
 from pathlib import Path
+
+from jsonschema import Draft202012Validator
 
 import smtpdoctor
 
@@ -25,6 +28,7 @@ def test_wheel_installs_into_a_fresh_venv_and_finds_its_provider_table(tmp_path)
     names = archive.namelist()
     assert "smtpdoctor/providers.toml" in names and "smtpdoctor/reasons.toml" in names
     assert "smtpdoctor/py.typed" in names  # type checkers use the package's own hints
+    assert "smtpdoctor/schemas/document.schema.json" in names  # the JSON documents' schema (DESIGN.md)
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     metadata = email.message_from_bytes(archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))))
     # One source for the version: the wheel, --version and the X-Mailer header agree.
@@ -50,6 +54,11 @@ def test_wheel_installs_into_a_fresh_venv_and_finds_its_provider_table(tmp_path)
     where = subprocess.run([str(python), "-c", "import smtpdoctor; print(smtpdoctor.__file__)"],
                            cwd=elsewhere, capture_output=True, text=True, check=True).stdout
     assert str(venv) in where  # the installed copy, not this checkout
+    # The schema is read from the installed copy as a consumer reads it, and describes its output.
+    schema = subprocess.run([str(python), "-c", "from importlib.resources import files; "
+                             "print(files('smtpdoctor').joinpath('schemas/document.schema.json').read_text())"],
+                            cwd=elsewhere, capture_output=True, text=True, check=True).stdout
+    assert list(Draft202012Validator(json.loads(schema)).iter_errors(json.loads(done.stdout))) == []
     version = subprocess.run([str(venv / "bin" / "smtpdoctor"), "--version"], capture_output=True, text=True,
                              check=True).stdout
     assert version.split() == ["smtpdoctor,", "version", smtpdoctor.__version__]
