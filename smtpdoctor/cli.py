@@ -6,6 +6,7 @@ them, so ``smtpdoctor --help`` starts at the cost of click alone."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import signal
 import sys
 from collections.abc import Callable
@@ -214,6 +215,11 @@ def main() -> None:
         code = result if isinstance(result, int) else 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):  # what click puts there on EPIPE
+            # click's own answer to a closed pipe is exit 1; what it was printing (--help,
+            # --version) had nothing to fail, and a closed pipe never changes the verdict.
+            silence_stdout()
+            code = int(ExitCode.OK)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.ClickException as exc:
@@ -226,15 +232,22 @@ def main() -> None:
         echo_error("smtpdoctor: interrupted")
         code = 130
     except OSError as exc:
-        if exc.errno not in (32, 28):  # EPIPE, ENOSPC: output could not be written
-            raise
-        silence_stdout()
-        code = int(ExitCode.OK)
+        if exc.errno in (errno.EPIPE, errno.ENOSPC):
+            # The output could not be written; the commands print last, so the verdict was
+            # 0 (a failing verdict returns its code before this could happen).
+            silence_stdout()
+            code = int(ExitCode.OK)
+        else:
+            code = _crashed(exc)
     except Exception as exc:  # the last line of defence: never a bare traceback
-        echo_error(f"smtpdoctor: internal error: {type(exc).__name__}: {exc}\n"
-                   "This is a bug in smtpdoctor; please report it with the command you ran.")
-        code = int(ExitCode.INTERNAL_ERROR)
+        code = _crashed(exc)
     sys.exit(code)
+
+
+def _crashed(exc: BaseException) -> int:
+    echo_error(f"smtpdoctor: internal error: {type(exc).__name__}: {exc}\n"
+               "This is a bug in smtpdoctor; please report it with the command you ran.")
+    return int(ExitCode.INTERNAL_ERROR)
 
 
 def _usage_error(exc: click.ClickException) -> None:

@@ -52,6 +52,8 @@ _EMPTY: Mapping[str, str] = MappingProxyType({})
 # Outside text (server replies, certificate fields, exception messages, values
 # from files) is shown on one line, at most this long.
 MAX_OUTSIDE_TEXT = 2000
+# The reason of a probe that raised: a bug in smtpdoctor (exit code 3).
+CRASH_REASON = "internal.crash"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 _LINE_BREAK = re.compile(r"[\r\n\t]+")
 # A GitHub workflow command is `::name …` at the start of a line; text that
@@ -216,6 +218,9 @@ class Report:
 
     @property
     def exit_code(self) -> ExitCode:
+        # A crash is smtpdoctor's own bug, never a verdict on the settings: it outranks them all.
+        if any(p.error is not None and p.error.reason == CRASH_REASON for p in self.probes):
+            return ExitCode.INTERNAL_ERROR
         if any(f.severity is Severity.ERROR for f in self.findings):
             return ExitCode.CONFIG_ERROR
         if any(p.status is Status.FAIL for p in self.probes):
@@ -260,14 +265,15 @@ class Checked:
 
 
 def worst(checked: Sequence[Checked]) -> ExitCode:
-    """The exit code of a fleet run: the worst row's (2 > 1 > 0)."""
+    """The exit code of a fleet run: the worst row's (3 > 2 > 1 > 0)."""
     return max((c.report.exit_code for c in checked), default=ExitCode.OK)
 
 
 def fleet_counts(checked: Sequence[Checked]) -> dict[str, int]:
     codes = [c.report.exit_code for c in checked]
     return {"total": len(codes), "passed": codes.count(ExitCode.OK),
-            "failed": codes.count(ExitCode.PROBE_FAILED), "config_errors": codes.count(ExitCode.CONFIG_ERROR)}
+            "failed": codes.count(ExitCode.PROBE_FAILED), "config_errors": codes.count(ExitCode.CONFIG_ERROR),
+            "internal_errors": codes.count(ExitCode.INTERNAL_ERROR)}
 
 
 @dataclass(frozen=True)

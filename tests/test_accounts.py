@@ -64,7 +64,7 @@ def test_jsonl_with_good_bad_and_malformed_rows(starttls_server, fleet, tmp_path
     out = fleet(source, "--json", "--client", "aiosmtplib")
     doc = out.doc
     assert out.exit_code == 2 == doc["exit_code"]  # the worst row's
-    assert doc["summary"] == {"total": 6, "passed": 1, "failed": 1, "config_errors": 4}
+    assert doc["summary"] == {"total": 6, "passed": 1, "failed": 1, "config_errors": 4, "internal_errors": 0}
     by_label = accounts_by_label(doc)
     assert by_label["t1/main"]["ok"] is True
     assert by_label["t1/main"]["account"] == {"index": 0, "label": "t1/main", "tenant_id": "t1",
@@ -164,7 +164,7 @@ def test_json_lines_on_stdin(starttls_server, ca_file, tmp_path):
     result = run_stdin(["check", "--accounts", "-", "--ca-file", ca_file, "--alt-ports", "none", "--json"], lines)
     assert result.returncode == 2, result.stderr
     doc = json.loads(result.stdout)
-    assert doc["summary"] == {"total": 5, "passed": 3, "failed": 1, "config_errors": 1}
+    assert doc["summary"] == {"total": 5, "passed": 3, "failed": 1, "config_errors": 1, "internal_errors": 0}
     assert [a["account"]["label"] for a in doc["accounts"]][3:] == ["t-wrong/main", "row 5"]
 
 
@@ -480,7 +480,7 @@ def test_config_accounts_lints_every_row_without_a_connection(smtpdoctor, tmp_pa
         text = smtpdoctor("config", "--accounts", source, "--client", "aiosmtplib")
         assert server.held == []
     assert out.exit_code == 2 and text.exit_code == 2
-    assert out.doc["summary"] == {"total": 4, "passed": 2, "failed": 0, "config_errors": 2}
+    assert out.doc["summary"] == {"total": 4, "passed": 2, "failed": 0, "config_errors": 2, "internal_errors": 0}
     reasons = {a["account"]["label"]: [f["reason"] for f in a["findings"]] for a in out.doc["accounts"]}
     assert reasons["t1/main"] == []
     # aiosmtplib reads TLS as implicit TLS, which port 587 does not speak by convention: a warning
@@ -568,3 +568,24 @@ def test_a_fleet_groups_accounts_that_say_the_same_and_labels_every_row(smtpdoct
     doc = smtpdoctor("config", "--accounts", jsonl(tmp_path, rows), "--client", "aiosmtplib", "--json").doc
     labels = [a["account"]["label"] for a in doc["accounts"]]
     assert labels[:2] == ["shop0/0", "shop1/1"] and labels[-2:] == ["dup (row 51)", "dup (row 52)"]
+
+
+def test_a_row_whose_check_crashes_is_exit_3_and_counted_apart(fleet, starttls_server, tmp_path, monkeypatch):
+    from smtpdoctor.runner import pipeline
+
+    real = pipeline.PROBES["auth"]
+
+    async def crashes_for_t2(session):
+        if session.settings.username == "crash@example.com":
+            raise RuntimeError("bug in auth probe")
+        return await real(session)
+
+    monkeypatch.setitem(pipeline.PROBES, "auth", crashes_for_t2)
+    source = jsonl(tmp_path, [row(starttls_server.port),
+                              row(starttls_server.port, tenant_id="t2", smtp_username="crash@example.com")])
+    out = fleet(source, "--json")
+    assert out.exit_code == 3  # a bug in smtpdoctor outranks every verdict
+    assert out.doc["summary"] == {"total": 2, "passed": 1, "failed": 0, "config_errors": 0, "internal_errors": 1}
+    assert failed(accounts_by_label(out.doc)["t2/main"]) == ("auth", "internal.crash")
+    text = fleet(source)
+    assert "1 where smtpdoctor crashed (a bug in smtpdoctor) (exit 3)" in " ".join(text.stdout.split())

@@ -143,7 +143,7 @@ def test_accounts(smtpdoctor: Run, starttls_server: SMTPServer, ca_file: str, tm
     out = smtpdoctor("check", "--accounts", str(source), "--ca-file", ca_file, "--alt-ports", "none",
                      "--timeout", "2", "--json")
     doc = assert_valid(out.doc, "fleet_document")
-    assert doc["summary"] == {"total": 3, "passed": 1, "failed": 0, "config_errors": 2}
+    assert doc["summary"] == {"total": 3, "passed": 1, "failed": 0, "config_errors": 2, "internal_errors": 0}
     assert [a["account"]["index"] for a in doc["accounts"]] == [0, 1, 2]
     for entry in doc["accounts"]:  # an entry is no document of its own: its kind alone
         assert [e.message for e in of_kind("account_entry").iter_errors(entry)] == []
@@ -246,7 +246,7 @@ def test_other_kinds_reject_their_own_mistakes(smtpdoctor: Run):
     explained = smtpdoctor("explain", "535", "--json").doc
     assert problems(broken(explained, lambda d: d["matches"][0].pop("code")), closed=False)
     fleet = {"schema": 2, "ok": True, "exit_code": 0, "command": "check",
-             "summary": {"total": 0, "passed": 0, "failed": 0, "config_errors": 0}, "accounts": []}
+             "summary": {"total": 0, "passed": 0, "failed": 0, "config_errors": 0, "internal_errors": 0}, "accounts": []}
     assert problems(fleet) == []
     assert problems({**fleet, "summary": {"total": 1}}, closed=False)
     assert problems({**fleet, "accounts": [{"schema": 2}]}, closed=False)  # an entry is a whole report

@@ -138,6 +138,20 @@ def test_a_closed_pipe_keeps_the_verdict(passing):
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
 
 
+@pytest.mark.parametrize(("args", "verdict"), [
+    (["--help"], 0), (["--version"], 0), (["providers"], 0), (["providers", "--json"], 0),
+    (["explain", "EAUTH"], 0), (["config", "--env-file", "/dev/null"], 2),
+    (["check", "--env-file", "/dev/null", "--json"], 2),
+])
+def test_a_reader_that_is_gone_before_the_first_line_never_changes_the_code(args, verdict):
+    # The reader closes its end before smtpdoctor writes a byte (`| head -1` on a slow start).
+    line = " ".join(f"'{a}'" for a in [SCRIPT, *args])
+    done = subprocess.run(["bash", "-c", line + " | (exec 0<&-; sleep 1); echo ${PIPESTATUS[0]}"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == str(verdict), done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+
+
 @pytest.mark.parametrize("redirect", [">&-", ">/dev/full"])
 def test_closed_or_full_stdout_keeps_the_verdict(passing, redirect):
     result = run(*passing, stdout=None, shell_redirect=redirect)

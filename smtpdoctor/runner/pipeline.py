@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from smtpdoctor.classify import TIMEOUT_REASONS
-from smtpdoctor.model import ProbeResult, Status, seconds_text
+from smtpdoctor.model import CRASH_REASON, ProbeResult, Status, seconds_text
 from smtpdoctor.probes.auth import probe_auth
 from smtpdoctor.probes.dns import probe_dns
 from smtpdoctor.probes.envelope import probe_envelope
@@ -146,7 +146,7 @@ def _crash_or_disconnect(session: Session, name: str, exc: Exception) -> ProbeRe
         return failed(name, "smtp.disconnected",
                       say("step.protocol_error", step=session.current, detail=detail),
                       params={"detail": detail})
-    return failed(name, "internal.crash", say("crash", detail=type(exc).__name__),
+    return failed(name, CRASH_REASON, say("crash", detail=type(exc).__name__),
                   params={"detail": session.redactor.clean(f"{type(exc).__name__}: {exc}")})
 
 

@@ -12,7 +12,9 @@ environment), flags what cannot work, then checks DNS, TCP, TLS, SMTP,
 AUTH and the envelope in order and names the fix in your own variables.
 
 \b
-Exit codes: 0 all passed, 1 a check failed, 2 usage or configuration error.
+Exit codes: 0 all passed, 1 a check failed, 2 usage or configuration error,
+3 a bug in smtpdoctor, 130 interrupted, 143 terminated (a closed pipe never
+changes the code).
 
 \b
 Example:

@@ -267,8 +267,10 @@ def print_fleet(checked: Sequence[Checked], out: Out, lang: str, *, quiet: bool 
     counts = fleet_counts(checked)
     # A pass with a warning is counted apart: "TLS" may pass here and fail in the app's own code.
     warned = sum(1 for c in checked if c.report.ok and c.report.warned)
+    crashed = counts["internal_errors"]
     said = phrase("fleet.summary", lang, exit=int(worst(checked)), **counts,
-                  warned=phrase("fleet.warned", lang, count=warned) if warned else "")
+                  warned=phrase("fleet.warned", lang, count=warned) if warned else "",
+                  crashed=phrase("fleet.crashed", lang, count=crashed) if crashed else "")
     out.line(Line(said, style="bold green" if counts["passed"] == counts["total"] else "bold red"))
 
 
