@@ -215,10 +215,8 @@ def main() -> None:
         code = result if isinstance(result, int) else 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):  # what click puts there on EPIPE
-            # click's own answer to a closed pipe is exit 1; what it was printing (--help,
-            # --version) had nothing to fail, and a closed pipe never changes the verdict.
-            silence_stdout()
+        if type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):  # click's EPIPE exit 1
+            silence_stdout()  # for --help or --version: those never fail
             code = int(ExitCode.OK)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
@@ -231,23 +229,15 @@ def main() -> None:
     except (KeyboardInterrupt, click.exceptions.Abort):
         echo_error("smtpdoctor: interrupted")
         code = 130
-    except OSError as exc:
-        if exc.errno in (errno.EPIPE, errno.ENOSPC):
-            # The output could not be written; the commands print last, so the verdict was
-            # 0 (a failing verdict returns its code before this could happen).
-            silence_stdout()
+    except Exception as exc:  # the last line of defence: never a bare traceback
+        if isinstance(exc, OSError) and exc.errno in (errno.EPIPE, errno.ENOSPC):
+            silence_stdout()  # output not written; the commands return their verdicts themselves
             code = int(ExitCode.OK)
         else:
-            code = _crashed(exc)
-    except Exception as exc:  # the last line of defence: never a bare traceback
-        code = _crashed(exc)
+            echo_error(f"smtpdoctor: internal error: {type(exc).__name__}: {exc}\n"
+                       "This is a bug in smtpdoctor; please report it with the command you ran.")
+            code = int(ExitCode.INTERNAL_ERROR)
     sys.exit(code)
-
-
-def _crashed(exc: BaseException) -> int:
-    echo_error(f"smtpdoctor: internal error: {type(exc).__name__}: {exc}\n"
-               "This is a bug in smtpdoctor; please report it with the command you ran.")
-    return int(ExitCode.INTERNAL_ERROR)
 
 
 def _usage_error(exc: click.ClickException) -> None:

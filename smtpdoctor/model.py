@@ -56,9 +56,10 @@ MAX_OUTSIDE_TEXT = 2000
 CRASH_REASON = "internal.crash"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 _LINE_BREAK = re.compile(r"[\r\n\t]+")
-# A GitHub workflow command is `::name …` at the start of a line; text that
-# wrapping could put there must not be able to forge one (::add-mask::, ::error).
-_WORKFLOW_COMMAND = re.compile(r"(^|\s)::")
+# A GitHub workflow command is `::name` at the start of a line; text that wrapping could
+# put there must not be able to forge one (::add-mask::, ::error). An IPv6 address
+# (::1, [::1]:587, ::ffff:10.0.0.1) is hex digits up to a colon, dot or the end: kept.
+_WORKFLOW_COMMAND = re.compile(r"(^|\s)::(?![0-9A-Fa-f]*(?:[:.\s,\])]|$))")
 
 
 def printable(text: str) -> str:

@@ -213,9 +213,14 @@ class DroppingPort:
     a listener with a full accept queue that never accepts. On Linux further
     SYNs get no answer, so connect() times out."""
 
-    def __init__(self) -> None:
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """``host`` ``::1`` and the port of a server on 127.0.0.1: a host whose IPv6 address
+        is silent while its IPv4 one answers."""
+        self.host = host
+        self.listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        if ":" in host:
+            self.listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        self.listener.bind((host, port))
         self.listener.listen(0)
         self.port = int(self.listener.getsockname()[1])
         self.fillers: list[socket.socket] = []
@@ -224,10 +229,10 @@ class DroppingPort:
         import time
 
         for _ in range(3):
-            filler = socket.socket()
+            filler = socket.socket(self.listener.family)
             filler.setblocking(False)
             with contextlib.suppress(BlockingIOError):
-                filler.connect(("127.0.0.1", self.port))
+                filler.connect((self.host, self.port))
             self.fillers.append(filler)
         time.sleep(0.1)
         return self

@@ -9,7 +9,7 @@ import socket
 from dataclasses import replace
 
 from smtpdoctor.classify import connect_reason
-from smtpdoctor.model import ProbeResult, frozen_params, seconds_text
+from smtpdoctor.model import ProbeResult, Status, frozen_params, seconds_text
 from smtpdoctor.probes.session import Session, failed, passed, say
 from smtpdoctor.wire.net import open_socket
 from smtpdoctor.wire.sniff import what_port_speaks
@@ -18,10 +18,23 @@ from smtpdoctor.wire.sniff import what_port_speaks
 # (or one that failed) makes us knock on the other ports — never on every check.
 ALTERNATIVES_AFTER = 0.3
 
+# How each client walks the addresses the resolver gives it (clients-and-paths.md, issue 19;
+# tests/conformance/test_addresses.py runs the real libraries):
+# - smtplib (Flask-Mail and Django use it): socket.create_connection tries them in order, each
+#   with the whole timeout, so a silent first address costs a full timeout on every send;
+# - aiosmtplib: loop.create_connection tries them in order under one timeout, so a silent
+#   first address takes all of it and the connect fails;
+# - the others (nodemailer picks one at random, then falls back; Symfony's stream; your own
+#   code): a silent address costs some sends a timeout.
+EACH_ADDRESS_ITS_TIMEOUT = frozenset({"smtplib", "smtplib-ssl", "flask-mail", "django"})
+ONE_TIMEOUT_FOR_ALL = frozenset({"aiosmtplib"})
+
 
 async def probe_tcp(session: Session) -> list[ProbeResult]:
     port = session.settings.port or 0
-    main = asyncio.create_task(_connect_any(session.addresses, port, session.remaining()))
+    client = session.settings.client.id if session.settings.client else "generic"
+    in_order = client in EACH_ADDRESS_ITS_TIMEOUT | ONE_TIMEOUT_FOR_ALL
+    main = asyncio.create_task(_connect_any(session.addresses, port, session.remaining(), in_order))
     await asyncio.wait({main}, timeout=min(ALTERNATIVES_AFTER, session.remaining()))
     alternatives: dict[int, asyncio.Task[str | None]] = {}
     if not (main.done() and main.exception() is None):
@@ -31,7 +44,7 @@ async def probe_tcp(session: Session) -> list[ProbeResult]:
             first_address, p, host, session.context, session.remaining()))
             for p in session.alt_ports if p != port}
     try:
-        sock, address = await main
+        sock, address, others = await main
     except (OSError, TimeoutError) as exc:
         answered = await _gather_answers(alternatives)
         failure = _failure(session, port, exc, answered)
@@ -47,17 +60,68 @@ async def probe_tcp(session: Session) -> list[ProbeResult]:
     finally:
         for task in alternatives.values():
             task.cancel()
-    session.sock, session.address = sock, address
-    return [passed("tcp", say("tcp.accepted", where=_where(address, port)))]
+    if not others:
+        session.sock, session.address = sock, address
+        return [passed("tcp", say("tcp.accepted", where=_where(address, port)))]
+    result = _walked(session, client, port, address, others)
+    if result.status is Status.FAIL:
+        sock.close()  # the app's client never gets this far
+    else:
+        session.sock, session.address = sock, address
+    return [result]
 
 
 def _where(address: str, port: int) -> str:
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
-async def _connect_any(addresses: list[str], port: int, limit: float) -> tuple[socket.socket, str]:
-    """Every address at once; the first to connect wins. If none does, the first
-    address's error stands (the others say the same far more often than not)."""
+def _family(address: str) -> str:
+    return "IPv6" if ":" in address else "IPv4"
+
+
+def _walked(session: Session, client: str, port: int, address: str,
+            others: list[tuple[str, BaseException]]) -> ProbeResult:
+    """The connect as the app's client makes it, when some of the host's addresses did not
+    connect: ``others`` are those, with what each gave."""
+    where = _where(address, port)
+    details: dict[str, object] = {
+        "addresses": [f"{_where(a, port)} {_outcome(e)}" for a, e in others] + [f"{where} connected"]}
+    silent = [a for a, exc in others if isinstance(exc, TimeoutError)]
+    if not silent:  # refused or unreachable at once: every client moves on to the next
+        return passed("tcp", say("tcp.accepted", where=where), details=details)
+    order = session.addresses
+    first_silent = order.index(silent[0]) < order.index(address)
+    choice = session.settings.client
+    params: dict[str, object] = {"client": choice.param if choice else "§client.generic",
+              "silent": _where(silent[0], port),
+              "family": _family(silent[0]), "working": where, "working_family": _family(address),
+              "timeout": seconds_text(session.timeout),
+              "prefer": "§tcp.prefer_ipv4" if _family(address) == "IPv4" else ""}
+    summary = say("tcp.accepted_but_silent", **params)
+    if client in ONE_TIMEOUT_FOR_ALL and first_silent:
+        return failed("tcp", "tcp.first_address_silent", say("tcp.first_address_silent", **params),
+                      params=params, details=details)
+    if client in EACH_ADDRESS_ITS_TIMEOUT:
+        if not first_silent:  # the client connects before it would reach the silent one
+            return passed("tcp", summary, details=details)
+        return passed("tcp", summary, warning="tcp.address_silent_in_order", params=params, details=details)
+    return passed("tcp", summary, warning="tcp.address_silent", params=params, details=details)
+
+
+def _outcome(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "no answer"
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+
+
+async def _connect_any(addresses: list[str], port: int, limit: float, in_order: bool
+                       ) -> tuple[socket.socket, str, list[tuple[str, BaseException]]]:
+    """Every address at once; the first to connect is used. Before answering, the addresses
+    the client would try first (``in_order``: those before it; else all of them) are given
+    until ``limit`` to say what they do, since that decides the app's connect too. If none
+    connects, the first address's error stands."""
     tasks = [asyncio.create_task(open_socket(a, port, limit)) for a in addresses]
     winner: asyncio.Task[socket.socket] | None = None
     try:
@@ -68,7 +132,15 @@ async def _connect_any(addresses: list[str], port: int, limit: float) -> tuple[s
         if winner is None:
             tasks[0].result()  # raises the first address's error
             raise AssertionError("a failed connect always raises")
-        return winner.result(), addresses[tasks.index(winner)]
+        ahead = tasks[:tasks.index(winner)] if in_order else [t for t in tasks if t is not winner]
+        if any(not t.done() for t in ahead):
+            await asyncio.wait([t for t in ahead if not t.done()])
+        others: list[tuple[str, BaseException]] = []
+        for task in ahead:
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                others.append((addresses[tasks.index(task)], error))
+        return winner.result(), addresses[tasks.index(winner)], others
     finally:
         for task in tasks:
             if not task.done():

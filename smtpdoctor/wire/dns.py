@@ -75,7 +75,7 @@ async def resolve_with_server(host: str, server: str, port: int, limit: float) -
     addresses = [a for r in results if isinstance(r, list) for a in r]
     errors = [r for r in results if isinstance(r, BaseException)]
     if addresses:
-        return addresses
+        return getaddrinfo_order(addresses)
     if any(isinstance(e, dns.resolver.NXDOMAIN) for e in errors):
         raise LookupFailed("dns.nxdomain")
     if any(isinstance(e, dns.exception.Timeout) for e in errors):
@@ -83,6 +83,25 @@ async def resolve_with_server(host: str, server: str, port: int, limit: float) -
     if errors:
         raise LookupFailed("dns.error", str(errors[0]) or type(errors[0]).__name__)
     raise LookupFailed("dns.no_address")
+
+
+def getaddrinfo_order(addresses: list[str]) -> list[str]:
+    """``addresses`` in the order getaddrinfo would give them on this machine (RFC 6724, as
+    glibc applies it, in short): an address this machine has a route and a source address
+    for comes first, and among those IPv6 before IPv4. The clients that try addresses in
+    turn (smtplib, aiosmtplib) see this order."""
+    import socket
+
+    def routable(address: str) -> bool:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        try:
+            with socket.socket(family, socket.SOCK_DGRAM) as probe:
+                probe.connect((address, 9))  # a UDP connect picks a route; nothing is sent
+        except OSError:
+            return False
+        return True
+
+    return sorted(addresses, key=lambda a: (not routable(a), ":" not in a))
 
 
 class NoAnswer(LookupError):
