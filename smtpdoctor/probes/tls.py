@@ -26,6 +26,9 @@ EXPIRY_WARNING_DAYS = 21
 # connection, whether the port is waiting for a TLS handshake instead.
 SNIFF_AFTER = 1.0
 HANDSHAKE_DONE = say("tls.handshake_completed")
+# What an old server lacks (wire/tlscompat.py) → its reason.
+TOO_OLD_REASONS = {"protocol": "tls.server_protocol_too_old", "dh": "tls.server_dh_too_small",
+                   "renegotiation": "tls.server_no_secure_renegotiation"}
 
 
 async def probe_tls(session: Session) -> list[ProbeResult]:
@@ -71,7 +74,34 @@ async def _implicit(session: Session) -> list[ProbeResult]:
 async def _handshake_error(session: Session, cause: BaseException) -> ProbeResult:
     if isinstance(cause, ssl.SSLCertVerificationError):
         return await _certificate_failure(session, cause, implicit=True)
+    old = await _too_old(session, cause, implicit=True)
+    if old is not None:
+        return old  # it answered in TLS: no plaintext greeting to wait for
     return await _not_tls(session, "tls.handshake_failed", _ssl_words(cause))
+
+
+async def _too_old(session: Session, exc: BaseException, *, implicit: bool) -> ProbeResult | None:
+    """When OpenSSL refuses the server as too old, what it lacks, from a second handshake
+    with every floor down (wire/tlscompat.py); None for any other failure."""
+    from smtpdoctor.wire.tlscompat import lacks, relaxed_handshake, too_old
+
+    kind = too_old(exc)
+    if kind is None:
+        return None
+    s = session.settings
+    detail = _ssl_words(exc)
+    relaxed = await relaxed_handshake(session.address or "", s.port or 0, s.host or "",
+                                      implicit=implicit, limit=min(3.0, session.remaining()))
+    missing = lacks(kind, relaxed) if relaxed else None
+    if relaxed is None or missing is None:
+        if kind == "reset":
+            return None  # a hang-up the relaxed handshake does not explain: said as it was
+        summary = say("tls.failed", host=s.host, port=s.port, detail=detail)
+        return failed("tls", "tls.handshake_failed", summary, params={"detail": detail})
+    params: dict[str, object] = {"detail": detail, "version": relaxed.version, "cipher": relaxed.cipher}
+    return failed("tls", TOO_OLD_REASONS[missing], say("tls.too_old", detail=detail, version=relaxed.version),
+                  params=params, details={"relaxed_protocol": relaxed.version,
+                                          "relaxed_cipher": relaxed.cipher})
 
 
 def _ssl_words(exc: BaseException) -> str:
@@ -176,6 +206,9 @@ async def _upgrade(session: Session) -> ProbeResult:
         return failed("tls", "tls.timeout", say("tls.starttls_timeout"),
                       params={"timeout": seconds_text(session.timeout)})
     except (ssl.SSLError, SMTPException, OSError) as exc:
+        old = await _too_old(session, exc.__cause__ or exc, implicit=False)
+        if old is not None:
+            return old
         detail = _ssl_words(exc)
         return failed("tls", "tls.handshake_failed", say("tls.starttls_failed", detail=detail),
                       params={"detail": detail})
