@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import ssl
 import statistics
 import subprocess
 import sys
@@ -22,11 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import trustme
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.startup import ENVIRONMENT
-from tests.servers import PASSWORD, USER, SMTPServer
+from bench.fleet import starttls_server
+from bench.startup import ENVIRONMENT, arguments
+from tests.servers import PASSWORD, USER
 
 SCRIPT = Path(sys.executable).parent / "smtpdoctor"
 BARE = """
@@ -49,19 +47,8 @@ def once_ms(command: list[str], env: dict[str, str]) -> tuple[float, int]:
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    against = None
-    if "--against" in args:
-        at = args.index("--against")
-        against = args[at + 1]
-        del args[at:at + 2]
-    runs = int(args[0]) if args else 15
-    ca = trustme.CA()
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("localhost").configure_cert(context)
-    with tempfile.TemporaryDirectory() as folder, SMTPServer("starttls", context) as server:
-        ca_file = os.path.join(folder, "ca.pem")
-        ca.cert_pem.write_to_path(ca_file)
+    runs, against = arguments(15)
+    with tempfile.TemporaryDirectory() as folder, starttls_server(folder) as (server, ca_file):
         env_file = os.path.join(folder, ".env")
         Path(env_file).write_text(f"SMTP_HOST=localhost\nSMTP_PORT={server.port}\nSMTP_USER={USER}\n"
                                   f"SMTP_PASSWORD={PASSWORD}\n")
