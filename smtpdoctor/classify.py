@@ -30,6 +30,13 @@ def decode_reply(text: str) -> str:
 # A sender refusal can arrive in reply to RCPT TO (Postfix checks the sender
 # login there), so the text decides, not the command.
 MTA_REPLIES: tuple[tuple[str, str], ...] = (
+    # The name in EHLO/HELO refused: Postfix's reject_non_fqdn_helo_hostname and
+    # reject_invalid_helo_hostname (504 5.5.2, often at RCPT), Exim's and others' wordings.
+    ("need fully-qualified hostname", "smtp.ehlo_name_refused"),
+    ("helo command rejected", "smtp.ehlo_name_refused"),
+    ("invalid helo", "smtp.ehlo_name_refused"),
+    ("bad helo", "smtp.ehlo_name_refused"),
+    ("helo name", "smtp.ehlo_name_refused"),
     ("sender address rejected: not owned by user", "envelope.sender_not_login"),
     ("sender address rejected: not logged in", "envelope.auth_required"),
     ("sender verify failed", "envelope.sender_rejected"),

@@ -34,6 +34,17 @@ class Recorder:
     data_reply: str | None = None
     received: list[Envelope] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+    # The names clients sent in EHLO; ``ehlo_reply`` refuses EHLO with that reply instead.
+    ehlo_names: list[str] = field(default_factory=list)
+    ehlo_reply: str | None = None
+
+    async def handle_EHLO(self, server: Any, session: Session, envelope: Envelope, hostname: str,
+                          responses: list[str]) -> list[str]:
+        self.ehlo_names.append(hostname)
+        if self.ehlo_reply:
+            return [self.ehlo_reply]
+        session.host_name = hostname
+        return responses
 
     async def handle_MAIL(self, server: Any, session: Session, envelope: Envelope,
                           address: str, options: list[str]) -> str:

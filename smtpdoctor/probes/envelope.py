@@ -6,6 +6,7 @@ from __future__ import annotations
 from smtpdoctor.classify import sender_reason_by_code
 from smtpdoctor.model import ErrorCode, ProbeResult
 from smtpdoctor.probes.session import Session, failed, passed, say
+from smtpdoctor.probes.smtp import EHLO_NAME_REFUSED
 from smtpdoctor.wire.addresses import wire_address
 
 
@@ -32,9 +33,12 @@ async def probe_envelope(session: Session) -> list[ProbeResult]:
             reply = await send(sender, options=options, encoding=encoding, timeout=session.remaining())
         except SMTPResponseException as exc:
             text = session.record_reply(exc.code, exc.message)
-            reason, provider = session.classify(exc.code, text, ("envelope.", "message."),
+            reason, provider = session.classify(exc.code, text, ("envelope.", "message.", EHLO_NAME_REFUSED),
                                                 fallback(exc.code, text))
             summary = say("envelope.refused", verb=verb, address=sender, reply=text[:80])
+            if reason == EHLO_NAME_REFUSED:  # Postfix says it at RCPT (smtpd_delay_reject)
+                return [failed("envelope", reason, summary, reply=text, reply_code=exc.code,
+                               params={"recipient": sender, **session.ehlo_params()}, provider=provider)]
             return [failed("envelope", reason, summary,
                            code=ErrorCode.EENVELOPE, reply=text, reply_code=exc.code,
                            params={"recipient": sender}, provider=provider)]

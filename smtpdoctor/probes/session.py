@@ -57,6 +57,9 @@ class Session:
     body: str | None = None
     transcript: list[str] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)
+    # The EHLO name sent, and whether it is the one the app's client sends (wire/ehlo.py).
+    ehlo_name: str = ""
+    ehlo_is_clients: bool = False
     address: str | None = None
     sock: socket.socket | None = None
     client: SMTP | None = None
@@ -135,6 +138,14 @@ class Session:
         """The reason for a refusal at this step, and the provider whose reply
         text matched; ``fallback`` when no known text matches."""
         return classify_refusal(code, text, self.table, self.provider, prefixes, fallback)
+
+    def ehlo_params(self) -> dict[str, object]:
+        """What a refused EHLO name is said with: the name, whose it is, how to change it."""
+        choice = self.settings.client
+        modelled = self.ehlo_is_clients and choice is not None
+        return {"ehlo": self.ehlo_name, "client": choice.param if choice else "§client.generic",
+                "whose": "§ehlo.whose_client" if modelled else "§ehlo.whose_ours",
+                "name_fix": f"§ehlo_fix.{choice.id if modelled and choice else 'generic'}"}
 
     def tls_active(self) -> bool:
         client = self.client

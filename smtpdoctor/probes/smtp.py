@@ -5,6 +5,8 @@ from __future__ import annotations
 from smtpdoctor.model import ProbeResult
 from smtpdoctor.probes.session import Session, failed, passed, say
 
+# A server that refuses the name in EHLO (at EHLO, or at RCPT as Postfix does by default).
+EHLO_NAME_REFUSED = "smtp.ehlo_name_refused"
 SHOWN_EXTENSIONS = ("size", "8bitmime", "smtputf8", "pipeline", "pipelining", "chunking",
                     "enhancedstatuscodes", "starttls")
 
@@ -22,7 +24,9 @@ async def say_ehlo(session: Session) -> ProbeResult | None:
     except SMTPHeloError as exc:
         text = session.record_reply(exc.code, exc.message)
         reason, _ = session.classify(exc.code, text, ("smtp.",), "smtp.ehlo_rejected")
-        return failed("smtp", reason, say("smtp.ehlo_refused", reply=text), reply=text, reply_code=exc.code)
+        params = session.ehlo_params() if reason == EHLO_NAME_REFUSED else None
+        return failed("smtp", reason, say("smtp.ehlo_refused", reply=text), reply=text, reply_code=exc.code,
+                      params=params)
     session.record_reply(reply.code, reply.message)
     return None
 
@@ -48,4 +52,6 @@ async def probe_smtp(session: Session) -> list[ProbeResult]:
         "greeting": session.greeting,
         "auth_mechanisms": [m.upper() for m in client.server_auth_methods],
         "extensions": sorted(e.upper() for e in extensions),
+        # The name sent, as the app's client sends it where smtpdoctor models the client.
+        "ehlo_name": session.ehlo_name, "ehlo_name_is_the_clients": session.ehlo_is_clients,
     })]

@@ -26,6 +26,10 @@ ALTERNATIVES_AFTER = 0.3
 #   first address takes all of it and the connect fails;
 # - the others (nodemailer picks one at random, then falls back; Symfony's stream; your own
 #   code): a silent address costs some sends a timeout.
+# Asked when the mail port is silent: a host that answers on its web port is up, so what
+# drops the mail port is a filter (this network, its cloud, or the server's firewall).
+REACH_PORT = 443
+
 EACH_ADDRESS_ITS_TIMEOUT = frozenset({"smtplib", "smtplib-ssl", "flask-mail", "django"})
 ONE_TIMEOUT_FOR_ALL = frozenset({"aiosmtplib"})
 
@@ -37,17 +41,24 @@ async def probe_tcp(session: Session) -> list[ProbeResult]:
     main = asyncio.create_task(_connect_any(session.addresses, port, session.remaining(), in_order))
     await asyncio.wait({main}, timeout=min(ALTERNATIVES_AFTER, session.remaining()))
     alternatives: dict[int, asyncio.Task[str | None]] = {}
+    reach: asyncio.Task[str] | None = None
     if not (main.done() and main.exception() is None):
         first_address = session.addresses[0]
         host = session.settings.host or first_address
         alternatives = {p: asyncio.create_task(what_port_speaks(
             first_address, p, host, session.context, session.remaining()))
             for p in session.alt_ports if p != port}
+        if port != REACH_PORT:
+            reach = asyncio.create_task(_answers(first_address, REACH_PORT, session.remaining()))
     try:
         sock, address, others = await main
     except (OSError, TimeoutError) as exc:
         answered = await _gather_answers(alternatives)
         failure = _failure(session, port, exc, answered)
+        if isinstance(exc, TimeoutError):
+            failure = replace(failure, params=frozen_params(
+                {**failure.params, **_dropped_or_down(port, answered, await _answer_of(reach),
+                                         _public(session.addresses[0]))}))
         host = session.settings.host or ""
         if session.provider is None and session.remaining() > 0.2:
             # A host with a website but no mail server: is it the mail domain?
@@ -58,7 +69,7 @@ async def probe_tcp(session: Session) -> list[ProbeResult]:
                 failure = replace(failure, params=frozen_params({**failure.params, **extra}))
         return [failure]
     finally:
-        for task in alternatives.values():
+        for task in (*alternatives.values(), *((reach,) if reach else ())):
             task.cancel()
     if not others:
         session.sock, session.address = sock, address
@@ -147,6 +158,57 @@ async def _connect_any(addresses: list[str], port: int, limit: float, in_order: 
                 task.cancel()
             elif task is not winner and not task.cancelled() and task.exception() is None:
                 task.result().close()
+
+
+async def _answers(address: str, port: int, limit: float) -> str:
+    """"connected" or "refused" (both come from a running host), else "silent"."""
+    try:
+        sock = await open_socket(address, port, limit)
+    except ConnectionRefusedError:
+        return "refused"
+    except (OSError, TimeoutError):
+        return "silent"
+    sock.close()
+    return "connected"
+
+
+async def _answer_of(task: asyncio.Task[str] | None) -> str:
+    """The reach probe's answer, "silent" if it failed, "not asked" without one."""
+    if task is None:
+        return "not asked"
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        return await task
+    return "silent"
+
+
+def _dropped_or_down(port: int, answered: dict[int, str], reach: str, public: bool) -> dict[str, object]:
+    """What tells a dropped port from a dead host: another port of the same host that answered
+    (a submission port, else 443), or that none did; and the cloud this machine runs in."""
+    from smtpdoctor.wire.cloud import detect_cloud
+
+    params: dict[str, object] = {"reach": "§reach.unknown"}
+    if answered:
+        other = min(answered)
+        params |= {"reach": "§reach.other_port", "other_port": other, "how": "§reach.how.speaks"}
+    elif reach in ("connected", "refused"):
+        params |= {"reach": "§reach.other_port", "other_port": REACH_PORT, "how": f"§reach.how.{reach}"}
+    elif reach == "silent":
+        params |= {"reach": "§reach.nothing", "other_port": REACH_PORT}
+    cloud = detect_cloud() if public else None
+    if cloud is not None and port in cloud.blocked:
+        params |= {"cloud": f"§cloud.{cloud.id}", "evidence": cloud.evidence}
+    return params
+
+
+def _public(address: str) -> bool:
+    """A cloud's outbound rules are for the internet: never a relay on this machine or the
+    private network."""
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(address).is_global
+    except ValueError:
+        return False
 
 
 async def _gather_answers(alternatives: dict[int, asyncio.Task[str | None]]) -> dict[int, str]:

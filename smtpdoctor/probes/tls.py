@@ -18,7 +18,6 @@ from smtpdoctor.model import ProbeResult, seconds_text
 from smtpdoctor.probes.session import Said, Session, failed, passed, say, skipped
 from smtpdoctor.probes.smtp import say_ehlo
 from smtpdoctor.wire.certificate import CertFacts, name_of, presented_certificate
-from smtpdoctor.wire.net import local_hostname
 from smtpdoctor.wire.sniff import plaintext_mode, speaks_implicit_tls
 
 EXPIRY_WARNING_DAYS = 21
@@ -34,10 +33,14 @@ TOO_OLD_REASONS = {"protocol": "tls.server_protocol_too_old", "dh": "tls.server_
 async def probe_tls(session: Session) -> list[ProbeResult]:
     from aiosmtplib import SMTP
 
+    from smtpdoctor.wire.ehlo import ehlo_name
+
     s = session.settings
+    session.ehlo_name, session.ehlo_is_clients = await ehlo_name(
+        s.client.id if s.client else "generic", min(2.0, session.remaining()))
     session.client = SMTP(
         hostname=s.host, sock=session.sock, use_tls=s.security == "ssl", start_tls=False,
-        tls_context=session.context, timeout=session.timeout, local_hostname=local_hostname(),
+        tls_context=session.context, timeout=session.timeout, local_hostname=session.ehlo_name,
     )
     session.sock = None  # the client owns (and closes) it now
     if s.security == "ssl":
@@ -243,9 +246,17 @@ async def _implicit_tls_instead(session: Session, connect: asyncio.Task[object])
 
 
 def _greeting_timeout(session: Session) -> ProbeResult:
-    return failed("smtp", "smtp.greeting_timeout",
-                  say("smtp.greeting_timeout", timeout=seconds_text(session.timeout)),
-                  params={"timeout": seconds_text(session.timeout)})
+    from smtpdoctor.wire.mesh import MESHES, detect_mesh
+
+    said = say("smtp.greeting_timeout", timeout=seconds_text(session.timeout))
+    mesh = detect_mesh()
+    if mesh is not None:
+        # A sidecar that waits for the client's first bytes, on a protocol whose server speaks
+        # first: likely, not certain, and said so.
+        return failed("smtp", "smtp.greeting_held_by_mesh", said, params={
+            "timeout": seconds_text(session.timeout), "mesh": f"§mesh.{mesh}",
+            "ports": " and ".join(str(p) for p in MESHES[mesh]), "mesh_fix": f"§mesh_fix.{mesh}"})
+    return failed("smtp", "smtp.greeting_timeout", said, params={"timeout": seconds_text(session.timeout)})
 
 
 def _greeting_refused(session: Session, code: int, message: str) -> ProbeResult:

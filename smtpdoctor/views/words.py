@@ -145,9 +145,10 @@ def _filled_values(reason: str, params: Mapping[str, str], settings: Settings | 
     for key, value in params.items():
         if key.endswith(suffix):
             values[key[: -len(suffix)]] = value
-    for key, value in params.items():
-        if value.startswith(PHRASE_MARK):  # a phrase, filled like the template around it
-            values[key] = phrase(value[1:], lang, **values)
+    marked = {key: value[1:] for key, value in params.items() if value.startswith(PHRASE_MARK)}
+    for _ in range(2 if len(marked) > 1 else 1):  # a phrase may hold another (a reach, its how)
+        for key, name in marked.items():  # a phrase, filled like the template around it
+            values[key] = phrase(name, lang, **values)
     if not values.get("mx_provider") and values.get("suggestion") and reason.startswith("dns."):
         values["suggestion_text"] = phrase("fix.suggest_host", lang, suggestion=values["suggestion"],
                                            host_var=values.get("host_var") or "SMTP_HOST")
