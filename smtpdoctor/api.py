@@ -22,6 +22,7 @@ from smtpdoctor.runner.options import (
     parse_dns_server,
     parse_domain,
     parse_ports,
+    parse_resolves,
 )
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ class Options(TypedDict, total=False):
     timeout: float  # seconds for each network step (default 10)
     max_time: float  # one deadline for the whole run
     dns_server: str  # "IP[:PORT]"
+    family: str  # "auto", "4" (IPv4 only) or "6" (IPv6 only)
+    resolves: tuple[str, ...]  # "HOST:PORT:ADDRESS": connect there, the certificate checked for HOST
     ca_file: str  # extra CA certificates (PEM)
     client: str  # how the app connects: "aiosmtplib", "nodemailer", … (default: from the variables)
     until: str  # stop after this probe
@@ -64,7 +67,7 @@ class Options(TypedDict, total=False):
 # Options whose text the run takes parsed, and the parser of each.
 PARSERS: dict[str, Callable[[Any], Any]] = {
     "dns_server": parse_dns_server, "alt_ports": parse_ports, "domain_name": parse_domain,
-    "dkim_selectors": parse_dkim_selectors,
+    "dkim_selectors": parse_dkim_selectors, "resolves": parse_resolves,
 }
 RUN_FIELDS = frozenset(RunOptions._fields)
 SECONDS = frozenset({"timeout", "max_time", "retry_delay", "confirm_timeout"})
@@ -82,7 +85,7 @@ def run_options(given: Mapping[str, Any]) -> RunOptions:
     values = {k: v for k, v in given.items() if v is not None}
     for name, (low, high) in LIMITS.items():
         _within(values, name, low, high)
-    for name, allowed in (("until", PROBE_ORDER), ("lang", ("en", "zh"))):
+    for name, allowed in (("until", PROBE_ORDER), ("lang", ("en", "zh")), ("family", ("auto", "4", "6"))):
         if values.get(name) is not None and values[name] not in allowed:
             raise ValueError(f"{name}={values[name]!r}: use one of {', '.join(allowed)}")
     for name in ("dns_server", "alt_ports"):
@@ -93,8 +96,11 @@ def run_options(given: Mapping[str, Any]) -> RunOptions:
                 raise ValueError(f"{name}: {exc}") from exc
         elif name in values and not isinstance(values[name], tuple):
             raise TypeError(f"{name} must be a string, not {values[name]!r}")
-    if "dkim_selectors" in values:
-        values["dkim_selectors"] = parse_option("dkim_selectors", tuple(values["dkim_selectors"]))
+    for name in ("dkim_selectors", "resolves"):
+        if name in values:
+            if isinstance(values[name], str):
+                values[name] = (values[name],)
+            values[name] = parse_option(name, tuple(values[name]))
     return RunOptions(**{k: v for k, v in values.items() if k in RUN_FIELDS})
 
 
@@ -143,18 +149,26 @@ def mapping_settings(values: Mapping[str, object], client: str | None = None) ->
     return resolve_mapping(values, client)
 
 
-def with_output_file(preflight: Preflight, path: str | None) -> Preflight:
+def with_output_file(preflight: Preflight, junit_xml: str | None = None,
+                     metrics_file: str | None = None) -> Preflight:
     """A report file that cannot be written is a usage error, found before any probe runs."""
     from smtpdoctor.model import Finding, Severity, frozen_params
 
-    problem = output_path_problem(path)
-    if problem is None:
+    unwritable = tuple(Finding(Severity.ERROR, "config.output_unwritable", frozen_params(problem))
+                       for problem in output_file_problems(junit_xml, metrics_file))
+    if not unwritable:
         return preflight
     from dataclasses import replace
 
-    unwritable = Finding(Severity.ERROR, "config.output_unwritable",
-                         frozen_params({"file": path, "detail": problem}))
-    return replace(preflight, findings=(*preflight.findings, unwritable))
+    return replace(preflight, findings=(*preflight.findings, *unwritable))
+
+
+def output_file_problems(junit_xml: str | None = None,
+                         metrics_file: str | None = None) -> list[dict[str, str]]:
+    """Each report file that cannot be written: its option, its path and why not."""
+    named = (("--junit-xml", junit_xml), ("--metrics-file", metrics_file))
+    return [{"option": option, "file": path, "detail": problem} for option, path in named
+            if path and (problem := output_path_problem(path)) is not None]
 
 
 def output_path_problem(path: str | None) -> str | None:
@@ -210,15 +224,15 @@ async def arun_accounts(command: str, where: AccountsSource, options: RunOptions
                         client: str | None = None, recipients: tuple[str, ...] = (),
                         on_total: Callable[[int], None] | None = None,
                         on_done: Callable[[Checked], None] | None = None,
-                        junit_xml: str | None = None) -> Report | list[Checked]:
+                        junit_xml: str | None = None, metrics_file: str | None = None
+                        ) -> Report | list[Checked]:
     """Every account of ``where`` checked (``config``: linted, no connection) as its own app
-    would be; a Report with one finding (exit 2) when the source cannot be used."""
+    would be; a Report with one finding (exit 2) when the source or a report file cannot be used."""
     from smtpdoctor.runner.fleet import FleetProblem, run_fleet
 
-    problem = output_path_problem(junit_xml)
-    if problem:
-        unwritable = FleetProblem("config.output_unwritable", {"file": junit_xml, "detail": problem})
-        return unwritable.report(command)
+    unwritable = output_file_problems(junit_xml, metrics_file)
+    if unwritable:
+        return FleetProblem("config.output_unwritable", dict(unwritable[0])).report(command)
     try:
         return await run_fleet(command, where, options, client=None if client == "auto" else client,
                                recipients=recipients, environ=os.environ, stdin=sys.stdin,

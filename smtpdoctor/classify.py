@@ -206,7 +206,10 @@ ENHANCED_CODES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "5.7.9": (("auth.app_password_required", "gmail"),),
     "5.7.30": (("auth.basic_auth_disabled", "office365"),),
     "5.7.57": (("envelope.auth_required", "office365"),),
-    "5.7.139": (("auth.basic_auth_disabled", "outlook"), ("auth.smtp_auth_disabled", "office365")),
+    # 5.7.139 alone: basic auth off (Outlook.com), SMTP AUTH off for the tenant, or the tenant's
+    # sign-in policy (security defaults, MFA) refusing a password; its text tells which.
+    "5.7.139": (("auth.basic_auth_disabled", "outlook"), ("auth.smtp_auth_disabled", "office365"),
+                ("auth.sign_in_policy", "office365")),
     "5.2.0": (("message.send_as_denied", "office365"),),
     "5.7.26": (("message.sender_unauthenticated", "gmail"),),
     "5.7.515": (("message.sender_unauthenticated", "outlook"),),

@@ -110,11 +110,15 @@ network_options = options(
     opt("--ca-file", type=click.Path(exists=True, dir_okay=False)),
     opt("--alt-ports", default=",".join(map(str, DEFAULTS.alt_ports)), show_default=True,
         callback=parsed("alt_ports"), metavar="LIST"),
-    opt("--until", type=click.Choice(PROBE_ORDER), default=None),
-    opt("--retries", type=count("retries"), default=DEFAULTS.retries),
+    opt("--until", type=click.Choice(PROBE_ORDER), default=None), opt("--retries", type=count("retries")),
     opt("--retry-delay", type=seconds("retry_delay"), default=DEFAULTS.retry_delay, show_default=True),
-    report_options(), opt("-v", "--verbose", is_flag=True), opt("-q", "--quiet", is_flag=True),
+    opt("--family", type=click.Choice(("auto", "4", "6")), default="auto"),
+    opt("--resolve", "resolves", multiple=True, metavar="HOST:PORT:ADDR", callback=parsed("resolves")),
+    report_options(), opt("--metrics-file", type=click.Path(dir_okay=False, writable=True)),
+    opt("-v", "--verbose", is_flag=True), opt("-q", "--quiet", is_flag=True),
 )
+# What check and send-test share: the settings, the network, the report files, --accounts.
+probing_options = options(settings_options, network_options, accounts_options)
 dkim_option = opt("--dkim-selector", "dkim_selectors", multiple=True, metavar="SELECTOR",
                   callback=parsed("dkim_selectors"))
 
@@ -127,9 +131,7 @@ def cli() -> None:
 
 
 @command("check")
-@settings_options
-@network_options
-@accounts_options
+@probing_options
 @opt("--domain", "domain", is_flag=True)
 @dkim_option
 @opt("--fix", "write_fix", is_flag=True)
@@ -158,9 +160,7 @@ def domain(**params: Any) -> None:
 @opt("--confirm-timeout", type=seconds("confirm_timeout"), default=DEFAULTS.confirm_timeout,
      show_default=True)
 @opt("--keep", is_flag=True)
-@settings_options
-@network_options
-@accounts_options
+@probing_options
 def send_test(recipients: tuple[str, ...], **params: Any) -> None:
     sys.exit(commands.network("send-test", params, recipients, commands.pick_lang(params["lang"])))
 

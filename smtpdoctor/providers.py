@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -56,6 +57,23 @@ class SendingDomain:
 
 
 @dataclass(frozen=True)
+class DatedChange:
+    """A change a provider announced for a date, and the logins it ends (``password``: basic
+    authentication with the password; ``oauth2``). ``what`` is its phrase key in phrases.toml
+    (``what``.fix: the way off it); ``source`` where it was announced and ``read`` the day that
+    source was last read, since announcements move. The days left are counted at run time."""
+
+    what: str
+    date: datetime.date
+    affects: tuple[str, ...]
+    source: str
+    read: datetime.date
+
+    def days_left(self, today: datetime.date) -> int:
+        return (self.date - today).days
+
+
+@dataclass(frozen=True)
 class Provider:
     id: str
     name: str
@@ -83,6 +101,7 @@ class Provider:
     domain: SendingDomain = field(default_factory=SendingDomain)
     # Where the mailbox is served over IMAP (implicit TLS), for confirming delivery.
     imap: tuple[str, int] | None = None
+    changes: tuple[DatedChange, ...] = ()
 
     @property
     def mx(self) -> tuple[str, ...]:
@@ -225,6 +244,10 @@ def _provider_from_toml(provider_id: str, raw: Mapping[str, Any], table: Mapping
         oauth2=OAuth2Endpoint(raw["oauth2"]["token_url"], raw["oauth2"]["scope"], raw["oauth2"].get("tenant"))
         if "oauth2" in raw else None,
         imap=(raw["imap"]["host"], int(raw["imap"]["port"])) if "imap" in raw else None,
+        # Dates are written as text ("2026-12-31"): the compiled JSON table has no date type.
+        changes=tuple(DatedChange(c["what"], datetime.date.fromisoformat(c["date"]), tuple(c["affects"]),
+                                  c["source"], datetime.date.fromisoformat(c["read"]))
+                      for c in raw.get("changes", ())),
         domain=SendingDomain(
             mx=tuple(raw.get("domain", {}).get("mx", ())),
             spf_include=raw.get("domain", {}).get("spf_include"),

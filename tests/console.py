@@ -29,6 +29,16 @@ class Run:
         return json.loads(self.stdout)
 
 
+def run_in(folder: Path, *args: str, timeout: float = 60) -> Run:
+    """The console script run in ``folder``, with no mail variables in its environment."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "MAIL_", "EMAIL_"))}
+    environ |= {"LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"}
+    proc = subprocess.run([SCRIPT, *args], capture_output=True, cwd=folder, env=environ, timeout=timeout,
+                          check=False)
+    return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"),
+               0.0, 0.0)
+
+
 def run(*args: str, env: dict[str, str] | None = None, stdout: int | None = subprocess.PIPE,
         shell_redirect: str = "", timeout: float = 60) -> Run:
     """The console script in a subprocess: exit code, output, wall time, peak RSS."""

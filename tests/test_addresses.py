@@ -92,3 +92,41 @@ def test_a_refused_address_is_moved_past_at_once_and_is_no_warning(check, env_fi
     assert tcp["status"] == "pass"
     port = starttls_server.port
     assert tcp["details"]["addresses"] == [f"[::1]:{port} refused", f"127.0.0.1:{port} connected"]
+
+
+def test_family_4_leaves_the_silent_ipv6_address_out(check, env_file, starttls_server, silent_ipv6):
+    out = run(check, env_file, starttls_server.port, silent_ipv6, "aiosmtplib", "--family", "4")
+    assert out.exit_code == 0, out.doc["probes"]
+    assert out.probe("dns")["details"]["addresses"] == ["127.0.0.1"]
+
+
+def test_family_6_uses_only_the_silent_one(check, env_file, starttls_server, silent_ipv6):
+    out = run(check, env_file, starttls_server.port, silent_ipv6, "aiosmtplib", "--family", "6")
+    assert out.probe("tcp")["error"]["reason"] == "tcp.timeout"
+
+
+def test_family_6_for_a_host_with_no_ipv6_address(check, env_file, starttls_server):
+    with DNSServer({"smtp.test": ["127.0.0.1"]}) as dns:
+        out = run(check, env_file, starttls_server.port, dns, "aiosmtplib", "--family", "6")
+    assert out.exit_code == 1
+    dns_probe = out.probe("dns")
+    assert (dns_probe["error"]["code"], dns_probe["error"]["reason"]) == ("EDNS", "dns.no_address_in_family")
+    assert "smtp.test has no IPv6 address; it resolves to 127.0.0.1 only" in dns_probe["error"]["message"]
+
+
+def test_resolve_connects_there_and_checks_the_certificate_for_the_host(check, env_file, starttls_server):
+    # smtp.test resolves nowhere here; --resolve sends it to the server, whose certificate names it.
+    env = env_file(SMTP_HOST="smtp.test", SMTP_PORT=starttls_server.port, SMTP_USER=USER, SMTP_PASSWORD=PASSWORD)
+    out = check(env, "--resolve", f"smtp.test:{starttls_server.port}:127.0.0.1")
+    assert out.exit_code == 0, out.doc["probes"]
+    assert out.probe("dns")["summary"] == (f"smtp.test:{starttls_server.port} → 127.0.0.1 (--resolve; the "
+                                           "certificate is still checked for smtp.test)")
+    other = env_file(SMTP_HOST="other.test", SMTP_PORT=starttls_server.port, SMTP_USER=USER, SMTP_PASSWORD=PASSWORD)
+    out = check(other, "--resolve", f"other.test:{starttls_server.port}:127.0.0.1")
+    assert out.probe("tls")["error"]["reason"] == "tls.cert_name_mismatch"
+
+
+@pytest.mark.parametrize("bad", ["smtp.test:587", "smtp.test:x:127.0.0.1", "smtp.test:587:not-an-ip"])
+def test_a_resolve_that_cannot_be_used_is_exit_2(smtpdoctor, bad):
+    out = smtpdoctor("check", "--resolve", bad)
+    assert out.exit_code == 2 and "--resolve" in out.stderr

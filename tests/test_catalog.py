@@ -24,7 +24,7 @@ KNOWN_PLACEHOLDERS = {
     "user_var", "password_var", "sender_var", "credential_url", "help_url", "fix", "file",
     "detail", "lines", "line", "variable", "suggestion", "where", "value", "family",
     "other_family", "differences", "ssl_variable", "tls_variable", "configured", "expected",
-    "actual", "ports", "user_provider", "host_provider", "literal", "length", "recipient",
+    "actual", "user_provider", "host_provider", "literal", "length", "recipient",
     "timeout", "suggestion_text", "symptom", "days", "before_tls", "mechanisms", "service",
     "client", "option", "addresses",
     # Certificates the client does not check: what was wrong, how to make the app check.
@@ -41,6 +41,8 @@ KNOWN_PLACEHOLDERS = {
     # What a certificate that failed the check was observed to be.
     "documented", "provider_ports", "change", "offline", "check_tries", "looked", "names", "files", "extra", "library",
     "cert_said", "cert_advice", "names_said", "subject", "issuer", "cert_names", "interceptor",
+    # A dated provider change: the way off it, its date, the day its source was read.
+    "way_off", "date", "read",
 }
 
 

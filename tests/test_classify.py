@@ -87,6 +87,19 @@ SOURCED = [
     ("sendgrid", 550, "550 The from address does not match a verified Sender Identity. Mail cannot be sent "
      "until this error is resolved.", "envelope.", "envelope.sender_unverified"),
     ("ses", 535, "535 Authentication Credentials Invalid", "auth.", "auth.bad_credentials"),
+    # Microsoft 365's 5.7.139 when the tenant's sign-in policy (security defaults, MFA) refuses a
+    # password login: not basic authentication switched off (providers.toml cites them).
+    ("office365", 535, "535 5.7.139 Authentication unsuccessful, user is locked by your organization's "
+     "security defaults policy. Contact your administrator. [BN9PR03CA0716.namprd03.prod.outlook.com]",
+     "auth.", "auth.sign_in_policy"),
+    (None, 535, "535 5.7.139 Authentication unsuccessful, the request did not meet the criteria to be "
+     "authenticated successfully. Contact your administrator. [BN9PR03CA0716.namprd03.prod.outlook.com]",
+     "auth.", "auth.sign_in_policy"),
+    # QQ's spam filter refusing a message for its content, at DATA.
+    ("qq", 550, "550 Mail content denied. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000726",
+     "message.", "message.content_rejected"),
+    (None, 550, "550 Mail content denied [MJ8vvB3Z9HILDyk+wodtP4MX11azy2kRSERV7gfPvneArAnaGVv31DttVmD2vtJv1Q== "
+     "IP: 1.2.3.4]. https://service.mail.qq.com/detail/122/171.", "message.", "message.content_rejected"),
     # Postfix and Exim, whichever server sends them.
     (None, 550, "550 5.7.1 <a@b.c>: Sender address rejected: not owned by user a@b.c", "envelope.",
      "envelope.sender_not_login"),

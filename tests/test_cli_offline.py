@@ -32,6 +32,7 @@ def test_config_json_is_the_whole_documented_document(smtpdoctor, env_file):
             "password": {"set": True, "length": 16}, "sender": "123456@qq.com",
             "family": "flask-mail",
             "client": {"id": "flask-mail", "source": "family", "why": "the Flask-Mail variables"},
+            "dotenv": path,
             "sources": {
                 "host": f"MAIL_SERVER ({path})",
                 "password": f"MAIL_PASSWORD ({path})",

@@ -210,3 +210,77 @@ def test_without_the_confirm_extra_nothing_is_sent_and_it_says_what_to_install(g
     assert "pip install 'smtpdoctor[confirm]'" in said and "[config.extra_missing]" in said
     reason = "config.extra_missing"
     assert reason in said
+
+
+# --- Authentication-Results: the receiver's header, not the oldest hop's (RFC 8601) --------------
+
+# The receiving MTA adds its header on top of the ones the message arrived with: here a relay on
+# the way judged DMARC a fail, the receiver (added last, shown first) a pass.
+TWO_HOPS = ("Authentication-Results: mx.receiver.test; spf=pass smtp.mailfrom=dev@example.com; "
+            "dkim=pass header.d=example.com; dmarc=pass header.from=example.com\r\n"
+            "Authentication-Results: relay.example.net; spf=softfail smtp.mailfrom=dev@example.com; "
+            "dkim=none; dmarc=fail (p=none) header.from=example.com\r\n")
+
+
+def test_the_receivers_topmost_header_is_read_not_a_relays_below_it(good_tls, mailbox, confirm):
+    with mailbox() as imap, SMTPServer("starttls", good_tls, handler=Delivering(imap=imap, results=TWO_HOPS)) as smtp:
+        out = confirm(smtp.port, imap.port)
+    probe = out.probe("delivery")
+    assert out.exit_code == 0 and probe["status"] == "pass", probe
+    details = probe["details"]
+    assert (details["spf_verdict"], details["dkim_verdict"], details["dmarc_verdict"]) == ("pass", "pass", "pass")
+    assert details["authentication_results"].startswith("mx.receiver.test; spf=pass")
+
+
+def test_a_header_by_the_receivers_authserv_id_wins_over_one_above_it():
+    """RFC 8601 §5: the receiver's own header is the one whose authserv-id it uses; with the
+    receiving provider known (Gmail signs as mx.google.com), that one is read even when another
+    hop's header sits above it."""
+    from smtpdoctor.wire.imap import Found
+
+    headers = ("filter.other.example; dmarc=fail header.from=example.com",
+               "mx.google.com; spf=pass smtp.mailfrom=a@example.com; dmarc=pass header.from=example.com",
+               "relay.example.net; dmarc=fail header.from=example.com")
+    found = Found(results=headers)
+    assert found.receiver_results(frozenset({"gmail.com", "google.com"})) == headers[1]
+    assert found.receiver_results(frozenset()) == headers[0]  # none known: the topmost
+    assert found.receiver_results(frozenset({"example.org"})) == headers[0]
+    assert Found().receiver_results(frozenset({"google.com"})) == ""
+
+
+def test_the_receiving_providers_domains_come_from_its_mailbox():
+    from types import SimpleNamespace
+
+    from smtpdoctor.probes.delivery import receiver_domains
+    from smtpdoctor.providers import load_providers
+    from smtpdoctor.wire.imap import Mailbox
+
+    table = load_providers()
+    gmail = SimpleNamespace(table=table, mailbox=Mailbox("imap.gmail.com", 993, "me@gmail.com", source="gmail"))
+    assert {"gmail.com", "google.com"} <= receiver_domains(gmail)  # type: ignore[arg-type]
+    own = SimpleNamespace(table=table, mailbox=Mailbox("localhost", 993, USER, source="IMAP_HOST"))
+    assert receiver_domains(own) == frozenset()  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("header", "authserv", "verdicts"), [
+    # Comments (nested, with a quoted-pair) say nothing; a quoted string keeps its ";" and "=".
+    ('mx.google.com; dkim=pass header.i=@x.com header.b="ab;c=d"; spf=pass (google.com: domain of a@x.com '
+     '(nested \\) paren) designates 1.2.3.4 as permitted sender) smtp.mailfrom=a@x.com; '
+     'dmarc=pass (p=NONE sp=NONE dis=NONE) header.from=x.com',
+     "mx.google.com", {"dkim": "pass", "spf": "pass", "dmarc": "pass"}),
+    # Microsoft's headers have no authserv-id: the first resinfo is a result.
+    ("spf=pass (sender IP is 1.2.3.4) smtp.mailfrom=x.com; dkim=none (message not signed) header.d=none;"
+     "dmarc=none action=none header.from=x.com;compauth=pass reason=100",
+     None, {"spf": "pass", "dkim": "none", "dmarc": "none"}),
+    # A version after the authserv-id; "none": nothing was checked.
+    ("example.org 1; none", "example.org", {}),
+    # Two DKIM signatures: DMARC takes any that passes.
+    ('"quoted.example"; dkim=fail header.d=a.com; dkim/1=pass header.d=x.com; spf = softfail',
+     "quoted.example", {"dkim": "pass", "spf": "softfail"}),
+])
+def test_authentication_results_are_read_to_rfc_8601(header, authserv, verdicts):
+    from smtpdoctor.wire.imap import authserv_id
+    from smtpdoctor.wire.imap import verdicts as read
+
+    assert authserv_id(header) == authserv
+    assert read(header) == verdicts

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -58,10 +59,16 @@ def gate_commands() -> dict[str, str]:
         "systemd": re.search(r"^ExecStartPre=\S*smtpdoctor (.*)$", unit, re.M)[1],  # type: ignore[index]
         "docker": re.search(r"CMD smtpdoctor (.*?) \|\| exit 1", docker)[1],  # type: ignore[index]
         "pm2-start": re.search(r"^smtpdoctor (.*)$", text("start.sh"), re.M)[1],  # type: ignore[index]
-        "github": yaml.safe_load(text("github-actions.yml"))["jobs"]["mail-preflight"]["steps"][-2]["run"]
-        .removeprefix("smtpdoctor "),
+        # What the action (action.yml) runs: `check --format github` and the step's `args`.
+        "github": "check --format github " + github_check_step()["with"]["args"],
         "gitlab": yaml.safe_load(text("gitlab-ci.yml"))["mail-preflight"]["script"][-1].removeprefix("smtpdoctor "),
     }
+
+
+def github_check_step() -> dict[str, Any]:
+    """The workflow's step that uses smtpdoctor's own action (action.yml at this repository's root)."""
+    steps = yaml.safe_load(text("github-actions.yml"))["jobs"]["mail-preflight"]["steps"]
+    return next(s for s in steps if s.get("uses", "").endswith("/smtpdoctor@v1"))
 
 
 def option(args: list[str], name: str) -> str:
@@ -70,15 +77,22 @@ def option(args: list[str], name: str) -> str:
 
 # --- each file is valid for its tool ----------------------------------------------------------
 
-def test_github_workflow_runs_smtpdoctor_with_secrets():
+def test_github_workflow_runs_the_action_with_secrets_and_gates_the_deploy():
     workflow = yaml.safe_load(text("github-actions.yml"))
     steps = workflow["jobs"]["mail-preflight"]["steps"]
-    check = next(s for s in steps if "smtpdoctor check" in s.get("run", ""))
+    check = github_check_step()
+    # Secrets reach smtpdoctor through the step's env, the variables the app reads; not as inputs.
     assert check["env"]["MAIL_PASSWORD"] == "${{ secrets.MAIL_PASSWORD }}"
+    assert "secrets." not in json.dumps(check.get("with", {}))
+    inputs = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))["inputs"]
+    assert set(check["with"]) <= set(inputs)
     assert workflow["jobs"]["deploy"]["needs"] == "mail-preflight"
-    # The checkout comes before the install that reads it.
+    # The app's checkout comes before the check that reads the app's files.
     uses = [s.get("uses", s.get("run")) for s in steps]
-    assert uses.index("actions/checkout@v4") < uses.index("pip install ./tools/smtpdoctor")
+    assert uses.index("actions/checkout@v4") < steps.index(check)
+    # The report the last step keeps is the one the check writes.
+    assert "--junit-xml smtpdoctor.xml" in check["with"]["args"]
+    assert steps[-1]["if"] == "always()" and steps[-1]["with"]["path"] == "smtpdoctor.xml"
 
 
 def test_gitlab_job_publishes_the_junit_report():

@@ -96,6 +96,9 @@ RULE_TEXTS: list[tuple[str, Replacement]] = [
     (r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}", "<RFC2822-DATE>"),
     (r"(X-Smtpdoctor-Token: )[0-9a-f]+", r"\1<TOKEN>"),
     (r"(Time: +)\d{4}-\d{2}-\d{2}T[\d:]+(?:Z|[+-]\d{2}:\d{2})?", r"\1<TIME>"),
+    # The EHLO name the client would send from this machine: its hostname, an address, "localhost".
+    (r'"ehlo_name": "[^"]*"', '"ehlo_name": "<EHLO>"'),
+    (r"(C: EHLO )\S+", r"\1<EHLO>"),
     # Paths pytest makes, if any escaped the run's own replacements.
     (r"/tmp/pytest-of-[^/\s]+/pytest-\d+/[^\s\"')]*", "<TMP>"),
 ]
@@ -529,5 +532,5 @@ def test_normalise_replaces_what_differs_between_runs() -> None:
             "/tmp/pytest-of-x/pytest-7/test_a0/.env since 2024-09-16")
     assert normalise(text, {51234: "<PORT>"}, hostname="box-1") == (
         '"duration_ms": "<MS>", "days_left": "<DAYS>"\n  ✓ dns         <N> ms  localhost:<PORT>\n'
-        '  ✓ envelope    <N> ms  x\n"expires": "<DATE>" in <N> ms 用时 <N> 毫秒 C: EHLO <HOSTNAME>\n'
+        '  ✓ envelope    <N> ms  x\n"expires": "<DATE>" in <N> ms 用时 <N> 毫秒 C: EHLO <EHLO>\n'
         "<TMP> since 2024-09-16")

@@ -138,6 +138,10 @@ def _text(value: str | int | bool) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
+# Extras that hold what a project's tests and tools need, not what the app sends with.
+DEVELOPMENT_EXTRAS = frozenset({"test", "tests", "testing", "dev", "develop", "docs", "lint", "typing"})
+
+
 def detect_clients(folder: Path) -> list[Detected]:
     """Every client the folder's manifests point at, most specific first."""
     found: list[Detected] = []
@@ -199,9 +203,12 @@ def _python_requirements(folder: Path) -> Iterable[tuple[str, str]]:
             continue
         if name == "pyproject.toml":
             project = data.get("project", {})
+            if project.get("name") == "smtpdoctor":
+                continue  # smtpdoctor's own checkout: its dependencies are the tool's, no app's
             reqs = list(project.get("dependencies", []))
-            for extra in project.get("optional-dependencies", {}).values():
-                reqs += list(extra)
+            for extra, listed in project.get("optional-dependencies", {}).items():
+                if extra.lower() not in DEVELOPMENT_EXTRAS:
+                    reqs += list(listed)
             reqs += list(data.get("tool", {}).get("poetry", {}).get("dependencies", {}))
         else:
             reqs = [k for s in sections for k in data.get(s, {})]

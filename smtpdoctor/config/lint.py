@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import date
 
 from smtpdoctor.config.clients import PORT_MODES
 from smtpdoctor.config.values import Settings
@@ -57,6 +58,42 @@ def offline_gate(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
                  if f.reason in PROVIDER_CONTRADICTIONS and "offline" in f.params else f for f in findings)
 
 
+def today() -> date:
+    """Today, read when the settings are linted: a dated change's days left are counted from it
+    (tests set the clock here)."""
+    return date.today()
+
+
+def idna_problem(domain: str) -> str | None:
+    """Why a non-ASCII ``domain`` is no name under IDNA 2008 with UTS #46 (the idna package's
+    words), the form it goes on the wire in (wire/addresses.py); None when it is one."""
+    if domain.isascii():
+        return None
+    import idna
+
+    try:
+        idna.encode(domain, uts46=True)
+    except idna.IDNAError as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def dated_changes(s: Settings, provider: Provider) -> list[Finding]:
+    """The provider's announced changes that end the way these settings log in: the days left
+    until the date, or, once it has come, the change named as the likely cause of a refused login."""
+    found = []
+    for change in provider.changes:
+        if not s.logs_in or s.login not in change.affects:
+            continue
+        left = change.days_left(today())
+        reason = "config.provider_change_soon" if left > 0 else "config.provider_change_passed"
+        found.append(Finding(Severity.WARNING, reason, frozen_params({
+            # What changes and the way off it are phrases (§): said in the report's language.
+            "change": f"§{change.what}", "way_off": f"§{change.what}.fix", "days": left,
+            "date": change.date.isoformat(), "url": change.source, "read": change.read.isoformat()})))
+    return found
+
+
 def lint_settings(s: Settings, provider: Provider | None, table: ProviderTable) -> list[Finding]:
     found: list[Finding] = []
 
@@ -68,6 +105,12 @@ def lint_settings(s: Settings, provider: Provider | None, table: ProviderTable) 
         if setting == "sender" and address == s.username:
             continue  # the sender derived from the login: said once, for the login
         domain = address.rpartition("@")[2] if address and "@" in address else ""
+        problem = idna_problem(domain)
+        if problem:
+            # No server can take it on the wire, and no resolver can look it up.
+            add(Severity.ERROR, "config.address_domain_invalid", variable=s.variable(setting),
+                value=address, domain=domain, detail=problem)
+            continue
         near = table.nearest_domain(domain) if domain else None
         if near:
             add(Severity.WARNING, "config.domain_typo", variable=s.variable(setting), value=address,
@@ -105,6 +148,7 @@ def lint_settings(s: Settings, provider: Provider | None, table: ProviderTable) 
 
     if provider is None:
         return found
+    found += dated_changes(s, provider)
     if (s.username and s.sender and provider.sender_must_match_login
             and s.sender.casefold() != s.username.casefold()):
         if provider.sender_rule_confirmed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -46,19 +47,28 @@ def resolve(
     options: Options,
     cwd: Path | None = None,
     client: str | None = None,
+    *,
+    search_up: bool = True,
 ) -> Preflight:
-    """Read the dotenv file (``./.env`` when it exists and none is named), the
-    app folder's project file and manifests, resolve the settings and lint
+    """Read the dotenv file (``./.env`` when it exists and none is named, else the nearest in a
+    parent folder, as python-dotenv's find_dotenv() and Flask's CLI do, if the app's client
+    reads it), the app folder's project file and manifests, resolve the settings and lint
     them. Never raises for bad input: every problem becomes a finding."""
     from smtpdoctor.config.app import ProjectFileError, load_app_profile
 
     table = load_providers()
     folder = cwd or Path.cwd()
     dotenv = None
-    if env_file is not None or folder.joinpath(".env").is_file():
-        shown = env_file if env_file is not None else ".env"
-        path = Path(shown) if env_file is not None else folder / ".env"
-        folder = path.parent if env_file is not None else folder
+    path: Path | None = None
+    above: Path | None = None
+    if env_file is not None:
+        path, shown = Path(env_file), env_file
+        folder = path.parent
+    elif folder.joinpath(".env").is_file():
+        path, shown = folder / ".env", ".env"
+    elif search_up and (above := _dotenv_above(folder)) is not None:
+        path, shown = above, os.path.relpath(above, folder)
+    if path is not None:
         try:
             dotenv = read_dotenv(path, shown)
         except DotenvError as exc:
@@ -79,12 +89,40 @@ def resolve(
     # With no mail settings at all, a default port's lint (port 25, no TLS flag) is noise.
     findings = loaded.findings + (() if nothing else tuple(lint_settings(loaded.settings, loaded.provider,
                                                                           table)))
+    if above is not None:
+        chosen = loaded.settings.client
+        if chosen is not None and chosen.id in CLIENTS_READING_ONLY_HERE:
+            # Node's dotenv reads ./.env, Laravel its base path's: this app never sees that file.
+            alone = resolve(env_file, environ, options, cwd, client, search_up=False)
+            unread = Finding(Severity.INFO, "config.dotenv_above_not_read",
+                             frozen_params({"file": shown, "client": chosen.param}))
+            return replace(alone, findings=(*alone.findings, unread))
+        findings += (Finding(Severity.INFO, "config.dotenv_found_above", frozen_params({"file": shown})),)
     if dotenv is None and nothing:
         elsewhere = dotenv_files_below(folder)
         if elsewhere:
             findings += (Finding(Severity.INFO, "config.dotenv_elsewhere", frozen_params(
                 {"files": ", ".join(elsewhere), "file": elsewhere[0]})),)
-    return Preflight(loaded.settings, loaded.provider, findings, table, dotenv, environ, options, app)
+    settings = loaded.settings if dotenv or env_file else replace(loaded.settings, looked_in=str(folder))
+    return Preflight(settings, loaded.provider, findings, table, dotenv, environ, options, app)
+
+
+# The clients whose apps read a .env in the current folder only (Node's dotenv: the process's
+# working directory; Laravel: its base path): a parent folder's is not theirs.
+CLIENTS_READING_ONLY_HERE = frozenset({"nodemailer", "laravel"})
+
+
+def _dotenv_above(folder: Path) -> Path | None:
+    """The nearest ``.env`` in a parent folder, as python-dotenv's find_dotenv() walks up to the
+    root (folders that cannot be read are passed over)."""
+    for parent in folder.resolve().parents:
+        candidate = parent / ".env"
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:
+            continue
+    return None
 
 
 def dotenv_files_below(folder: Path, limit: int = 5) -> list[str]:

@@ -141,6 +141,7 @@ def load_settings(
                                             "password" in values, add)
     password_raw = values.get("password")
     settings = Settings(
+        dotenv_file=dotenv.shown_path if dotenv else None,
         host=place.host or None,
         port=place.port,
         security=security,

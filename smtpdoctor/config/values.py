@@ -237,6 +237,10 @@ class Settings:
     # it reads (never a password's), so a fix can be written in values the code reads right.
     app_code: AppCode | None = None
     code_env: Mapping[str, str] = field(default_factory=dict)
+    # The dotenv file read, as the user named it (``.env``, ``../.env``), or None; and where
+    # smtpdoctor looked for one when none was named.
+    dotenv_file: str | None = None
+    looked_in: str | None = None
 
     @property
     def logs_in(self) -> bool:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from smtpdoctor.model import ErrorCode, ProbeResult, frozen_details, seconds_text
 from smtpdoctor.probes.session import Session, failed, passed, say
 from smtpdoctor.wire.imap import Found, LoginRefused, Unavailable, find_message
+from smtpdoctor.wire.imap import verdicts as read_verdicts
 from smtpdoctor.wire.net import in_daemon_thread
 
 # One IMAP command's limit while polling; the whole wait is --confirm-timeout.
@@ -49,12 +50,39 @@ async def probe_delivery(session: Session) -> list[ProbeResult]:
 FAILED_VERDICTS = ("fail", "softfail", "permerror")
 
 
+def receiver_domains(session: Session) -> frozenset[str]:
+    """The organisational domains the receiving side's authserv-id may be under: the IMAP
+    host's, and, for a provider's mailbox, its mail domains' and MX hosts' (Gmail's IMAP host is
+    imap.gmail.com, its receivers sign as mx.google.com)."""
+    import ipaddress
+
+    from smtpdoctor.probes.records import organisational_domain
+
+    mailbox = session.mailbox
+    if mailbox is None:
+        return frozenset()
+    provider = session.table.get(mailbox.source) or next(
+        (p for p in session.table.providers if p.imap and p.imap[0] == mailbox.host.lower()), None)
+    names = (mailbox.host, *((*provider.domains, *provider.mx) if provider else ()))
+    domains = set()
+    for name in (n.lower().strip("[]").removeprefix("*.").rstrip(".") for n in names):
+        try:
+            ipaddress.ip_address(name)
+            continue  # an address names no domain
+        except ValueError:
+            pass
+        if "." in name and "*" not in name:  # not a bare name (localhost), not a pattern (mx.zoho.*)
+            domains.add(organisational_domain(name))
+    return frozenset(domains)
+
+
 def _arrived(found: Found, session: Session) -> ProbeResult:
-    verdicts = found.verdicts
+    header = found.receiver_results(receiver_domains(session))
+    verdicts = read_verdicts(header)
     shown = ", ".join(f"{k}={v}" for k, v in sorted(verdicts.items())) or "—"
     details: dict[str, object] = {
         "folder": found.folder, "latency_ms": round(found.seconds * 1000), "deleted": found.deleted,
-        "authentication_results": found.headers.get("authentication-results", ""),
+        "authentication_results": header,
         **{f"{k}_verdict": v for k, v in verdicts.items()},
     }
     if "received-spf" in found.headers:

@@ -14,6 +14,13 @@ MAX_ADDRESSES = 4
 
 async def probe_dns(session: Session) -> list[ProbeResult]:
     host = session.settings.host or ""
+    port = session.settings.port or 0
+    given = next((a for h, p, a in session.resolves if h == host.lower().rstrip(".") and p == port), None)
+    if given is not None:
+        # --resolve: connect there; TLS still checks the certificate against the host's name.
+        session.addresses = [given]
+        return [passed("dns", say("dns.resolve_option", host=host, address=given, port=port),
+                       details={"addresses": [given]})]
     try:
         ipaddress.ip_address(host)
     except ValueError:
@@ -43,6 +50,14 @@ async def probe_dns(session: Session) -> list[ProbeResult]:
                            params={**params, "resolver_said": f"§dns.said.{exc.reason.split('.')[1]}",
                                    **known.named("known_provider")})]
         return [failed("dns", exc.reason, summary, params=params)]
+    if session.family != "auto":
+        wanted = [a for a in addresses if (":" in a) == (session.family == "6")]
+        if not wanted:
+            family, found = f"IPv{session.family}", ", ".join(addresses)
+            return [failed("dns", "dns.no_address_in_family",
+                           say("dns.no_address_in_family", host=host, family=family, addresses=found),
+                           params={"family": family, "addresses": found})]
+        addresses = wanted
     session.addresses = addresses[:MAX_ADDRESSES]
     shown = ", ".join(session.addresses)
     return [passed("dns", say("dns.resolved", host=host, addresses=shown, **_via(via)),

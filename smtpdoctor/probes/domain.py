@@ -32,6 +32,7 @@ from smtpdoctor.probes.records import (
 )
 from smtpdoctor.probes.session import Session, failed, passed, say, skipped
 from smtpdoctor.providers import Provider
+from smtpdoctor.wire.addresses import ascii_domain
 from smtpdoctor.wire.dns import Lookup, NoAnswer
 
 DOMAIN_PROBES = ("mx", "spf", "dkim", "dmarc")
@@ -61,17 +62,32 @@ async def run_domain_probes(session: Session, domain: str,
     return [replace(r, duration_ms=elapsed) for r in results]
 
 
+def query_name(name: str) -> str:
+    """``name`` as the lookups ask for it: IDNA 2008 with UTS #46 (straße.de →
+    xn--strae-oqa.de). Encoded here, not left to dnspython, which uses IDNA 2008 only with an
+    idna release it accepts and otherwise IDNA 2003 (straße.de → strasse.de, another domain).
+    A name IDNA 2008 refuses was refused before the probes (a usage error for DOMAIN,
+    config.bad_domain for the sender's), unless dnspython judged it by IDNA 2003 (an idna older
+    than it asks for): then it is asked for as dnspython writes it."""
+    try:
+        return ascii_domain(name)
+    except UnicodeError:
+        return name
+
+
 async def _probes(session: Session, lookup: Lookup, domain: str,
                   selectors: tuple[str, ...]) -> list[ProbeResult]:
     organisation = organisational_domain(domain)
+    asked, asked_org = query_name(domain), query_name(organisation)  # shown as given, asked in ASCII
     mx, at_domain, at_org = await asyncio.gather(
-        lookup.records(domain, "MX"), lookup.records(f"_dmarc.{domain}", "TXT"),
-        lookup.records(f"_dmarc.{organisation}", "TXT") if organisation != domain else _none())
+        lookup.records(asked, "MX"), lookup.records(f"_dmarc.{asked}", "TXT"),
+        lookup.records(f"_dmarc.{asked_org}", "TXT") if organisation != domain else _none())
     by_mx = provider_by_mx(session.table, mx)
     sender = _sending_provider(session.provider, by_mx)
     spf_domain = sender.domain.spf_domain.format(domain=domain) if sender else domain
     wanted = selectors or (sender.domain.dkim_selectors if sender else ())
-    spf, keys = await asyncio.gather(read_spf(lookup, spf_domain), _dkim_keys(lookup, domain, wanted))
+    spf, keys = await asyncio.gather(read_spf(lookup, query_name(spf_domain)),
+                                     _dkim_keys(lookup, asked, wanted))
     dmarc = dmarc_records(at_domain) or dmarc_records(at_org)
     dmarc_at = domain if dmarc_records(at_domain) else organisation
     return [_mx(domain, mx, by_mx), _spf(spf_domain, spf, sender), _dkim(domain, wanted, keys, sender),

@@ -44,6 +44,8 @@ class Session:
     redactor: Redactor
     alt_ports: tuple[int, ...] = ()
     dns_server: tuple[str, int] | None = None
+    family: str = "auto"  # --family
+    resolves: tuple[tuple[str, int, str], ...] = ()  # --resolve
     recipients: tuple[str, ...] = ()
     # send-test --confirm: the mailbox to look in, how long to look, whether to leave the message.
     mailbox: Mailbox | None = None

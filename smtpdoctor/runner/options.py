@@ -24,6 +24,10 @@ class RunOptions(NamedTuple):
     # One deadline for the whole run, retries and their delays included.
     max_time: float | None = None
     dns_server: tuple[str, int] | None = None
+    # --family: the addresses the app's host can use ("4": IPv4 only, "6": IPv6 only); --resolve:
+    # (host, port, address) to connect to instead of the host's own, as curl's --resolve does.
+    family: str = "auto"
+    resolves: tuple[tuple[str, int, str], ...] = ()
     ca_file: str | None = None
     alt_ports: tuple[int, ...] = ALT_PORTS
     until: str | None = None
@@ -69,6 +73,25 @@ def parse_dns_server(text: str) -> tuple[str, int]:
     if not port.isdigit() or not 1 <= int(port) <= 65535:
         raise BadOption(f"{port!r} is not a port number")
     return host, int(port)
+
+
+def parse_resolves(texts: tuple[str, ...]) -> tuple[tuple[str, int, str], ...]:
+    """Each ``HOST:PORT:ADDR`` (curl's --resolve; the address may be IPv6, bracketed or not)."""
+    import ipaddress
+
+    parsed: list[tuple[str, int, str]] = []
+    for text in texts:
+        host, _, rest = text.strip().partition(":")
+        port, _, address = rest.partition(":")
+        address = address.strip().removeprefix("[").removesuffix("]")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise BadOption(f"{text!r}: use HOST:PORT:ADDRESS (smtp.qq.com:465:203.205.232.7)")
+        try:
+            ipaddress.ip_address(address)
+        except ValueError as exc:
+            raise BadOption(f"{text!r}: {address!r} is not an IP address") from exc
+        parsed.append((host.lower().rstrip("."), int(port), address))
+    return tuple(parsed)
 
 
 def parse_ports(text: str) -> tuple[int, ...]:

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 # Command-line names that are not the run's own (RunOptions takes the rest as they are).
 NOT_RUN_OPTIONS = frozenset({"env_file", "host", "port", "user", "sender", "security", "provider_id",
                              "client", "as_json", "quiet", "junit_xml", "output_format", "accounts",
-                             "query", "decrypt_columns", "fernet_key_env", "write_fix", "domain_name"})
+                             "query", "decrypt_columns", "fernet_key_env", "write_fix", "domain_name",
+                             "metrics_file"})
 
 
 def pick_lang(lang: str | None) -> str:
@@ -52,7 +53,7 @@ def outputs(params: Mapping[str, Any], lang: str) -> Outputs:
 
     return emit.Outputs(lang=lang, as_json=params["as_json"], quiet=params.get("quiet", False),
                         verbose=params.get("verbose", False), junit_xml=params.get("junit_xml"),
-                        output_format=params.get("output_format"))
+                        metrics_file=params.get("metrics_file"), output_format=params.get("output_format"))
 
 
 def run_options(params: Mapping[str, Any], lang: str, **fixed: Any) -> api.RunOptions:
@@ -81,7 +82,8 @@ def network(command: str, params: Mapping[str, Any], recipients: tuple[str, ...]
         return accounts(command, params, recipients, options, lang)
     from smtpdoctor.views.progress import NO_HOOKS, spinner
 
-    preflight = api.with_output_file(read_settings(params), params.get("junit_xml"))
+    preflight = api.with_output_file(read_settings(params), params.get("junit_xml"),
+                                     params.get("metrics_file"))
     with spinner(lang) if showing_progress(params) else contextlib.nullcontext(NO_HOOKS) as hooks:
         report = api.run_sync(api.arun(command, preflight, recipients, options, on_step=hooks.on_step,
                                        on_retry=hooks.on_retry, write_fix=params.get("write_fix", False),
@@ -101,7 +103,8 @@ def accounts(command: str, params: Mapping[str, Any], recipients: tuple[str, ...
     with fleet_bar() if showing_progress(params) else contextlib.nullcontext(NO_HOOKS) as hooks:
         result = api.run_sync(api.arun_accounts(
             command, where, options, client=params.get("client"), recipients=recipients,
-            on_total=hooks.on_total, on_done=hooks.on_done, junit_xml=params.get("junit_xml")))
+            on_total=hooks.on_total, on_done=hooks.on_done, junit_xml=params.get("junit_xml"),
+            metrics_file=params.get("metrics_file")))
     how = outputs(params, lang)
     return emit.fleet(command, result, how) if isinstance(result, list) else emit.report(result, how)
 

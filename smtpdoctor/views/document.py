@@ -86,6 +86,7 @@ def settings_view(report: Report, lang: str) -> dict[str, Any] | None:
         "client": {"id": s.client.id, "source": s.client.source, "why": client_why(s.client, lang)}
         if s.client else None,
         "sources": {k: origin_text(v) for k, v in sorted(s.origins.items())},
+        "dotenv": s.dotenv_file,
         "login": s.login,
         "oauth2": _oauth2_view(s.oauth2) if s.oauth2 else None,
         "code": _code_view(s.app_code) if s.app_code else None,

@@ -32,6 +32,7 @@ class Outputs:
     quiet: bool = False
     verbose: bool = False
     junit_xml: str | None = None
+    metrics_file: str | None = None  # Prometheus text format, for the node exporter's textfile collector
     output_format: str | None = None  # "text", "github", or None (github under GitHub Actions)
 
     @property
@@ -43,6 +44,7 @@ class Outputs:
 def report(result: Report, how: Outputs) -> int:
     """Print one report every way asked for; the exit code to end with."""
     lang = how.lang
+    _metrics(how, result, result.command)
 
     def junit(path: str) -> None:
         from smtpdoctor.views import ci
@@ -64,7 +66,13 @@ def report(result: Report, how: Outputs) -> int:
 
         return ci.github_annotations(result, lang)
 
-    return _emit(how, result.exit_code, junit=junit, as_json=as_json, text=text, annotations=annotations)
+    def summary() -> None:
+        from smtpdoctor.views import ci
+
+        ci.write_step_summary(result, lang)
+
+    return _emit(how, result.exit_code, junit=junit, as_json=as_json, text=text, annotations=annotations,
+                 summary=summary)
 
 
 def fleet(command: str, checked: Sequence[Checked], how: Outputs) -> int:
@@ -75,6 +83,7 @@ def fleet(command: str, checked: Sequence[Checked], how: Outputs) -> int:
     from smtpdoctor.views.terminal import print_fleet
 
     lang = how.lang
+    _metrics(how, checked, command)
     return _emit(how, worst(checked),
                  junit=lambda path: ci.write_junit_fleet(checked, command, path, lang),
                  # Hundreds of accounts: one compact line (jq reads it as well), a third of the bytes.
@@ -82,7 +91,8 @@ def fleet(command: str, checked: Sequence[Checked], how: Outputs) -> int:
                                            indent=None if len(checked) > 20 else 2),
                  text=lambda: print_fleet(checked, text_out(), lang, quiet=how.quiet),
                  annotations=lambda: [line for c in checked
-                                      for line in ci.github_annotations(c.report, lang, c.label)])
+                                      for line in ci.github_annotations(c.report, lang, c.label)],
+                 summary=lambda: ci.write_fleet_step_summary(command, checked, lang))
 
 
 def config(result: Report, how: Outputs) -> int:
@@ -95,8 +105,22 @@ def config(result: Report, how: Outputs) -> int:
                  text=lambda: print_config(result, text_out(), how.lang), annotations=list)
 
 
+def _metrics(how: Outputs, result: Report | Sequence[Checked], command: str) -> None:
+    """--metrics-file, written before stdout (a closed pipe cannot skip it), whatever the verdict."""
+    if how.metrics_file:
+        from smtpdoctor.views.metrics import write_run_metrics
+
+        try:
+            write_run_metrics(how.metrics_file, result, command)
+        except OSError as exc:  # checked before probing; the disk may still fill up
+            echo_error(f"smtpdoctor: could not write {how.metrics_file}: {exc.strerror or exc}")
+
+
 def _emit(how: Outputs, code: int, *, junit: Callable[[str], None], as_json: Callable[[], None],
-          text: Callable[[], None], annotations: Callable[[], list[str]]) -> int:
+          text: Callable[[], None], annotations: Callable[[], list[str]],
+          summary: Callable[[], None] | None = None) -> int:
+    if how.github and summary is not None:
+        summary()  # the job summary ($GITHUB_STEP_SUMMARY): first, so a closed stdout cannot skip it
     if how.junit_xml:
         try:
             junit(how.junit_xml)

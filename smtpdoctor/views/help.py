@@ -113,6 +113,9 @@ OPTIONS = {
     "--max-time": ("One deadline for the whole run, retries and their delays included (like curl's "
                    "--max-time): for boot gates and health checks."),
     "--dns-server": "Resolve with this name server and connect to what it returns.",
+    "--family": "The address family this machine can use: 4 (IPv4 only), 6 (IPv6 only), or auto.",
+    "--resolve": "Connect to ADDR for HOST:PORT instead of what DNS says (repeatable, as curl's --resolve); "
+                 "the certificate is still checked for HOST.",
     "--ca-file": "Also trust these CA certificates (PEM).",
     "--alt-ports": "Ports tried at the same time when the configured one fails ('none' to skip).",
     "--until": "Stop after this probe; later ones are skipped (like swaks --quit-after).",
@@ -121,6 +124,8 @@ OPTIONS = {
     "--retry-delay": "Seconds between retries.",
     "--format": "github: also print ::error annotations (default when GITHUB_ACTIONS=true).",
     "--junit-xml": "Also write a JUnit XML report (one test case per probe).",
+    "--metrics-file": ("Also write Prometheus metrics (text format) to this file, atomically: for the node "
+                       "exporter's textfile collector."),
     "--verbose": "Also show the SMTP transcript, credentials redacted.",
     "--quiet": "Print nothing on success; on failure only the failing step.",
     "--accounts": ("Many accounts: a .jsonl, .json or .csv file, - for JSON Lines on stdin, or a "

@@ -61,6 +61,10 @@ def _headline(report: Report, lang: str) -> Line:
         client = phrase("word.client", lang, client=client_name(s.client, lang),
                         why=client_why(s.client, lang))
         line.append(f"\n{client}", style="dim")
+    if s and (s.dotenv_file or s.looked_in):
+        read = (phrase("word.read_dotenv", lang, file=s.dotenv_file) if s.dotenv_file
+                else phrase("word.read_environment", lang, folder=s.looked_in))
+        line.append(f"\n{read}", style="dim")
     return line
 
 

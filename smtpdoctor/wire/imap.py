@@ -23,7 +23,10 @@ JUNK_NAMES = ("Junk", "Spam", "[Gmail]/Spam", "垃圾邮件", "Junk E-mail", "Ju
 # second, and the latency reported is only as fine as the poll), then once a second.
 FIRST_POLL_SECONDS = 0.25
 POLL_SECONDS = 1.0
-VERDICTS = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
+# The checks whose verdicts are reported (RFC 8601 methods), and one resinfo's "method=result"
+# (a method may carry a version: "dkim/1=pass").
+REPORTED_METHODS = ("spf", "dkim", "dmarc")
+METHOD_RESULT = re.compile(r"\s*([a-z0-9_.-]+)\s*(?:/\s*\d+\s*)?=\s*([a-z0-9_-]+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -47,13 +50,90 @@ class Found:
     folder: str | None = None
     junk: bool = False
     seconds: float = 0.0
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # each one's topmost (newest) copy
+    # Every Authentication-Results header, topmost first: each hop that checked adds its own on top.
+    results: tuple[str, ...] = ()
     deleted: bool = False
 
-    @property
-    def verdicts(self) -> dict[str, str]:
-        results = self.headers.get("authentication-results", "")
-        return {k.lower(): v.lower() for k, v in VERDICTS.findall(results)}
+    def receiver_results(self, receiver_domains: frozenset[str] = frozenset()) -> str:
+        """The receiving side's Authentication-Results (RFC 8601): the topmost header whose
+        authserv-id is under one of ``receiver_domains`` (the receiving provider's
+        organisational domains), else the topmost one. A header further down was added
+        earlier, by a relay on the way or by whoever sent the message, and says nothing
+        about what the receiver decided."""
+        for header in self.results:
+            server = authserv_id(header)
+            if server and any(server == d or server.endswith(f".{d}") for d in receiver_domains):
+                return header
+        return self.results[0] if self.results else ""
+
+
+def authserv_id(header: str) -> str | None:
+    """The authserv-id an Authentication-Results header opens with, lower case; None when it
+    has none (Microsoft's start with "spf=…", against RFC 8601)."""
+    first = _split_resinfo(_without_comments(header))[0].split()
+    if not first or "=" in first[0]:
+        return None
+    return first[0].strip('"').lower().rstrip(".") or None
+
+
+def verdicts(header: str) -> dict[str, str]:
+    """``{"spf": "pass", "dkim": "none", "dmarc": "fail"}`` from one Authentication-Results
+    header, read to RFC 8601: comments ignored, quoted strings kept whole. A method with several
+    results (one per DKIM signature) passes when any of them does, as DMARC reads DKIM."""
+    found: dict[str, str] = {}
+    parts = _split_resinfo(_without_comments(header))
+    if "=" not in parts[0]:
+        parts = parts[1:]  # the authserv-id (and its version): no result
+    for part in parts:
+        match = METHOD_RESULT.match(part)
+        if match is None:
+            continue  # "none" (nothing was checked), or a resinfo that breaks the grammar
+        method, result = match.group(1).lower(), match.group(2).lower()
+        if method in REPORTED_METHODS and (method not in found or result == "pass"):
+            found[method] = result
+    return found
+
+
+def _without_comments(text: str) -> str:
+    """``text`` with each comment (RFC 5322: parenthesised, nestable) turned into a space;
+    parentheses inside a quoted string, and quoted-pairs, are text."""
+    out: list[str] = []
+    depth, quoted, at = 0, False, 0
+    while at < len(text):
+        char = text[at]
+        at += 1
+        if char == "\\" and (quoted or depth):
+            if not depth:
+                out.append(text[at - 1:at + 1])  # a quoted-pair stays in its string
+            at += 1
+        elif depth:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if not depth:
+                out.append(" ")
+        elif char == "(" and not quoted:
+            depth = 1
+        else:
+            quoted ^= char == '"'
+            out.append(char)
+    return "".join(out)
+
+
+def _split_resinfo(text: str) -> list[str]:
+    """``text`` split at each ";" outside a quoted string: the authserv-id, then each resinfo."""
+    parts, start, quoted, escaped = [], 0, False, False
+    for at, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quoted:
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == ";" and not quoted:
+            parts.append(text[start:at])
+            start = at + 1
+    parts.append(text[start:])
+    return parts
 
 
 class LoginRefused(PermissionError):
@@ -136,7 +216,7 @@ def _look(client: Any, folder: str, message_id: str, token: str, keep: bool) -> 
         return None
     fetched = client.fetch(uids[:1], ["BODY.PEEK[HEADER]"])
     raw = next(iter(fetched.values())).get(b"BODY[HEADER]", b"")
-    found = Found(folder=folder, headers=_headers(raw))
+    found = Found(folder=folder, headers=_headers(raw), results=_all_results(raw))
     if not keep:
         client.add_flags(uids, [b"\\Deleted"])
         if client.has_capability("UIDPLUS"):
@@ -147,13 +227,28 @@ def _look(client: Any, folder: str, message_id: str, token: str, keep: bool) -> 
     return found
 
 
-def _headers(raw: bytes) -> dict[str, str]:
+def _parsed(raw: bytes) -> list[tuple[str, str]]:
+    """The header fields in order, topmost first, each unfolded onto one line."""
     from email.parser import BytesHeaderParser
     from email.policy import default
 
     parsed = BytesHeaderParser(policy=default).parsebytes(raw)
+    return [(k.lower(), " ".join(str(v).split())) for k, v in parsed.items()]
+
+
+def _headers(raw: bytes) -> dict[str, str]:
+    """The trace fields the report shows, each the topmost copy: a receiver adds its own on top
+    of those the message arrived with (RFC 5321 §4.4, RFC 8601 §5)."""
     wanted = ("authentication-results", "received-spf", "arc-authentication-results")
-    return {k.lower(): " ".join(str(v).split()) for k, v in parsed.items() if k.lower() in wanted}
+    found: dict[str, str] = {}
+    for name, value in _parsed(raw):
+        if name in wanted:
+            found.setdefault(name, value)
+    return found
+
+
+def _all_results(raw: bytes) -> tuple[str, ...]:
+    return tuple(value for name, value in _parsed(raw) if name == "authentication-results")
 
 
 def _text(exc: BaseException) -> str:
