@@ -2,11 +2,12 @@
 aiosmtplib script doing the same steps (connect, STARTTLS, EHLO, AUTH, MAIL/RCPT/RSET)
 with the same concurrency. Both run as processes, start-up included.
 
-    python bench/fleet.py [ROWS] [CONCURRENCY] [RUNS]
+    python bench/fleet.py [ROWS] [CONCURRENCY] [RUNS] [--against DIR]
 
 Prints checks per second, the ratio to the bare script, and peak RSS (medians of RUNS, 3 by
-default, the two programs taking turns after one unmeasured turn). Bytecode is cached as
-after a pip install, even where PYTHONDONTWRITEBYTECODE is set.
+default, the programs taking turns after one unmeasured turn; with ``--against DIR`` that
+checkout's smtpdoctor takes its turn too). Bytecode is cached as after a pip install, even
+where PYTHONDONTWRITEBYTECODE is set.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 import trustme
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.startup import ENVIRONMENT
+from bench.startup import ENVIRONMENT, options
 from tests.console import measured
 from tests.servers import PASSWORD, USER, SMTPServer
 
@@ -69,16 +70,17 @@ def starttls_server(folder: str) -> Iterator[tuple[SMTPServer, str]]:
         yield server, ca_file
 
 
-def timed(argv: list[str]) -> tuple[float, float, int]:
+def timed(argv: list[str], env: dict[str, str] = ENVIRONMENT) -> tuple[float, float, int]:
     """Wall seconds, peak RSS (MiB) of the process, exit code."""
-    proc, took, peak = measured(argv, stdout=subprocess.DEVNULL, env=ENVIRONMENT)
+    proc, took, peak = measured(argv, stdout=subprocess.DEVNULL, env=env)
     return took, peak, proc.returncode
 
 
 def main() -> None:
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    concurrency = int(sys.argv[2]) if len(sys.argv) > 2 else 20
-    runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    args, against = options(sys.argv[1:])
+    rows = int(args[0]) if args else 200
+    concurrency = int(args[1]) if len(args) > 1 else 20
+    runs = int(args[2]) if len(args) > 2 else 3
     logging.getLogger("mail.log").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as folder, starttls_server(folder) as (server, ca_file):
         source = os.path.join(folder, "accounts.jsonl")
@@ -90,15 +92,18 @@ def main() -> None:
                 out.write(json.dumps(account) + "\n")
         bare_file = os.path.join(folder, "bare.py")
         Path(bare_file).write_text(BARE)
-        bare, ours = [], []
+        ours_argv = [str(SCRIPT), "check", "--accounts", source, "--ca-file", ca_file, "--alt-ports", "none",
+                     "--concurrency", str(concurrency), "--per-host", str(concurrency), "--json"]
+        bare, ours, before = [], [], []
         for turn in range(runs + 1):  # the first, unmeasured, writes the bytecode of a checkout
             bare_run = timed([sys.executable, bare_file, source, ca_file, str(concurrency)])
-            ours_run = timed([str(SCRIPT), "check", "--accounts", source, "--ca-file", ca_file,
-                              "--alt-ports", "none", "--concurrency", str(concurrency),
-                              "--per-host", str(concurrency), "--json"])
+            ours_run = timed(ours_argv)
+            before_run = timed(ours_argv, {**ENVIRONMENT, "PYTHONPATH": against}) if against else None
             if turn:
                 bare.append(bare_run)
                 ours.append(ours_run)
+                if before_run:
+                    before.append(before_run)
         bare_s, bare_mb, bare_code = (statistics.median(x[i] for x in bare) for i in range(3))
         ours_s, ours_mb, ours_code = (statistics.median(x[i] for x in ours) for i in range(3))
     print(f"{rows} accounts, concurrency {concurrency}, one loopback STARTTLS server (aiosmtpd), "
@@ -109,6 +114,10 @@ def main() -> None:
           f"  exit {ours_code}")
     print(f"ratio                    {ours_s / bare_s:6.2f}× the bare script's time "
           "(goal ≤ 1.25×, peak RSS ≤ 64 MiB)")
+    if before:
+        before_s, before_mb, _ = (statistics.median(x[i] for x in before) for i in range(3))
+        print(f"smtpdoctor [before]      {before_s:6.2f} s  {rows / before_s:6.1f} checks/s  peak "
+              f"{before_mb:5.1f} MiB  ({before_s / bare_s:4.2f}× the bare script's time)")
 
 
 if __name__ == "__main__":

@@ -45,14 +45,20 @@ def once_ms(command: list[str], env: dict[str, str] | None = None) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def arguments(runs: int) -> tuple[int, str | None]:
-    """``[N] [--against DIR]`` from the command line: the runs, and the other tree if any."""
-    args = sys.argv[1:]
+def options(args: list[str]) -> tuple[list[str], str | None]:
+    """The arguments without ``--against DIR``, and that DIR (another checkout) if given."""
+    args = list(args)
     against = None
     if "--against" in args:
         at = args.index("--against")
         against = args[at + 1]
         del args[at:at + 2]
+    return args, against
+
+
+def arguments(runs: int) -> tuple[int, str | None]:
+    """``[N] [--against DIR]`` from the command line: the runs, and the other tree if any."""
+    args, against = options(sys.argv[1:])
     return (int(args[0]) if args else runs), against
 
 

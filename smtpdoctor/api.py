@@ -22,6 +22,7 @@ from smtpdoctor.runner.options import (
     parse_dns_server,
     parse_domain,
     parse_ports,
+    parse_proxy_option,
     parse_resolves,
 )
 
@@ -47,6 +48,7 @@ class Options(TypedDict, total=False):
     dns_server: str  # "IP[:PORT]"
     family: str  # "auto", "4" (IPv4 only) or "6" (IPv6 only)
     resolves: tuple[str, ...]  # "HOST:PORT:ADDRESS": connect there, the certificate checked for HOST
+    proxy: str  # "socks5://[user:password@]host:port" (socks5h, socks4, http): connect through it
     ca_file: str  # extra CA certificates (PEM)
     client: str  # how the app connects: "aiosmtplib", "nodemailer", … (default: from the variables)
     until: str  # stop after this probe
@@ -67,7 +69,7 @@ class Options(TypedDict, total=False):
 # Options whose text the run takes parsed, and the parser of each.
 PARSERS: dict[str, Callable[[Any], Any]] = {
     "dns_server": parse_dns_server, "alt_ports": parse_ports, "domain_name": parse_domain,
-    "dkim_selectors": parse_dkim_selectors, "resolves": parse_resolves,
+    "dkim_selectors": parse_dkim_selectors, "resolves": parse_resolves, "proxy": parse_proxy_option,
 }
 RUN_FIELDS = frozenset(RunOptions._fields)
 SECONDS = frozenset({"timeout", "max_time", "retry_delay", "confirm_timeout"})
@@ -88,7 +90,7 @@ def run_options(given: Mapping[str, Any]) -> RunOptions:
     for name, allowed in (("until", PROBE_ORDER), ("lang", ("en", "zh")), ("family", ("auto", "4", "6"))):
         if values.get(name) is not None and values[name] not in allowed:
             raise ValueError(f"{name}={values[name]!r}: use one of {', '.join(allowed)}")
-    for name in ("dns_server", "alt_ports"):
+    for name in ("dns_server", "alt_ports", "proxy"):
         if isinstance(values.get(name), str):
             try:
                 values[name] = parse_option(name, values[name])

@@ -250,7 +250,23 @@ def server_reply(text: str) -> tuple[int | None, str]:
 
 
 def explain(query: str, table: ProviderTable) -> list[Match]:
-    """Every reason ``query`` may mean, the most specific first, without repeats."""
+    """Every reason ``query`` may mean, the most specific first, without repeats. A whole
+    bounce (a DSN, an NDR, a multi-line reply) is read for the server replies in it, the
+    diagnostic one first (bounce.py)."""
+    from smtpdoctor.bounce import is_bounce, replies
+
+    if is_bounce(query):
+        found: list[Match] = []
+        for reply in replies(query):
+            for match in _explain_one(reply, table):  # a provider is no set member: a list
+                if all((f.reason, f.provider) != (match.reason, match.provider) for f in found):
+                    found.append(match)
+        if found:
+            return found
+    return _explain_one(query, table)
+
+
+def _explain_one(query: str, table: ProviderTable) -> list[Match]:
     code, text = server_reply(query.strip())
     folded = text.casefold()
     words = f"{query.casefold().replace('_', ' ')} {folded}"
@@ -390,7 +406,8 @@ def connect_reason(exc: BaseException) -> str:
 
 # The reason of a step that ran out of time.
 TIMEOUT_REASONS = {
-    "dns": "dns.timeout", "tcp": "tcp.timeout", "tls": "tls.timeout", "smtp": "smtp.timeout",
+    "dns": "dns.timeout", "proxy": "proxy.timeout", "tcp": "tcp.timeout", "tls": "tls.timeout",
+    "smtp": "smtp.timeout",
     "oauth": "oauth.timeout", "auth": "auth.timeout", "envelope": "envelope.timeout",
     "send": "message.timeout", "delivery": "delivery.not_arrived",
 }

@@ -50,8 +50,7 @@ def seconds(name: str) -> click.FloatRange:
 
 
 def count(name: str) -> click.IntRange:
-    low, high = api.LIMITS[name]
-    return click.IntRange(int(low), int(high))
+    return click.IntRange(int(api.LIMITS[name][0]), int(api.LIMITS[name][1]))
 
 
 def opt(*decls: str, command: str = "", **kwargs: Any) -> Callable[[F], F]:
@@ -106,7 +105,7 @@ def dns_server_option(command: str = "") -> Callable[[F], F]:
 network_options = options(
     timeout_option(),
     opt("--max-time", type=seconds("max_time"), default=None, metavar="SECONDS"),
-    dns_server_option(),
+    dns_server_option(), opt("--proxy", metavar="URL", callback=parsed("proxy")),
     opt("--ca-file", type=click.Path(exists=True, dir_okay=False)),
     opt("--alt-ports", default=",".join(map(str, DEFAULTS.alt_ports)), show_default=True,
         callback=parsed("alt_ports"), metavar="LIST"),
@@ -180,12 +179,13 @@ def providers(lang: str | None, as_json: bool) -> None:
 
 
 @command("explain")
-@click.argument("code")
+@click.argument("code", required=False)
 @languages("explain")
 @opt("--json", "as_json", command="explain", is_flag=True)
 @opt("--env-file", command="explain", type=click.Path(dir_okay=False), default=None)
-def explain(code: str, lang: str | None, as_json: bool, env_file: str | None) -> None:
-    sys.exit(commands.explain(code, commands.pick_lang(lang), as_json, env_file))
+@opt("--file", "bounce", command="explain", type=click.File("r", encoding="utf-8", errors="replace"))
+def explain(code: str | None, lang: str | None, as_json: bool, env_file: str | None, bounce: Any) -> None:
+    sys.exit(commands.explain(code, commands.pick_lang(lang), as_json, env_file, bounce))
 
 
 class Stopped(BaseException):

@@ -48,6 +48,16 @@ ZONE: dict[str, dict[str, list[str]]] = {
     "stale.test": txt("v=spf1 include:gone1.test include:gone2.test include:gone3.test ~all"),
     # No SPF at all.
     "bare.test": {"MX": ["10 mx.bare.test."]},
+    # RFC 7208: an include whose target has no SPF record (a typo) is a permerror.
+    "typo.test": txt("v=spf1 include:sendgrid.net include:_spf.gogle.com ~all"),
+    # Terms that are not terms.
+    "moo.test": txt("v=spf1 -all moo"),
+    "cidr.test": txt("v=spf1 ip4:1.2.3.4/33 -all"),
+    "twice.test": txt("v=spf1 exp=a.twice.test exp=b.twice.test -all"),
+    # A redirect beside an all mechanism is never reached (§6.1): not followed, not a loop.
+    "self.test": txt("v=spf1 include:sendgrid.net -all redirect=self.test"),
+    # Void lookups through a and mx, not only includes.
+    "voids.test": txt("v=spf1 a:nx1.voids.test a:nx2.voids.test mx:nx3.voids.test include:sendgrid.net ~all"),
 }
 ZONE["s1._domainkey.other.test"] = {"TXT": [dkim_record(1024)]}
 ZONE["s1._domainkey.good.test"] = {"TXT": [dkim_record(2048)]}
@@ -142,8 +152,11 @@ def test_a_well_set_relay_domain_passes(domain):
     assert probe(out, "dkim")["summary"] == "selector s1: rsa key, 2048 bits"
 
 
-def test_void_lookups(domain):
-    assert probe(domain("stale.test"), "spf")["error"]["reason"] == "domain.spf_void_lookups"
+def test_includes_of_domains_that_are_gone_are_a_permerror_at_the_first(domain):
+    # RFC 7208 §5.2: the first include that finds no SPF record ends the evaluation.
+    spf = probe(domain("stale.test"), "spf")
+    assert spf["error"]["reason"] == "domain.spf_include_missing"
+    assert "includes gone1.test" in spf["error"]["message"]
 
 
 def test_no_spf_gets_the_record_to_publish(domain):
@@ -327,3 +340,35 @@ def test_the_organisational_domain_is_the_public_suffix_lists(domain: str, organ
     from smtpdoctor.probes.records import organisational_domain
 
     assert organisational_domain(domain) == organisational
+
+
+@pytest.mark.parametrize(("name", "term", "why"), [
+    ("moo.test", "moo", "not an SPF mechanism or modifier"),
+    ("cidr.test", "ip4:1.2.3.4/33", "not an ip4 address or network"),
+    ("twice.test", "exp=b.twice.test", "exp= appears twice"),
+])
+def test_an_spf_term_that_is_no_term_is_a_permerror(domain, name, term, why):
+    spf = probe(domain(name), "spf")
+    assert (spf["error"]["code"], spf["error"]["reason"]) == ("EDOMAIN", "domain.spf_syntax")
+    assert f'broken at "{term}": {why}' in spf["error"]["message"]
+
+
+def test_an_include_of_a_domain_without_spf_is_a_permerror_not_a_pass(domain):
+    out = domain("typo.test", SMTP_HOST="smtp.sendgrid.net", SMTP_FROM="a@typo.test")
+    spf = probe(out, "spf")
+    assert spf["error"]["reason"] == "domain.spf_include_missing"
+    assert "includes _spf.gogle.com, which has no SPF record" in " ".join(spf["error"]["message"].split())
+    assert out.exit_code == 1
+
+
+def test_a_redirect_beside_all_is_not_followed(domain):
+    out = domain("self.test", SMTP_HOST="smtp.sendgrid.net", SMTP_FROM="a@self.test")
+    spf = probe(out, "spf")
+    assert spf["status"] == "pass", spf
+    assert spf["details"]["lookups"] == 1  # the include; the redirect is never reached
+
+
+def test_void_lookups_through_a_and_mx_count(domain):
+    spf = probe(domain("voids.test", SMTP_HOST="smtp.sendgrid.net", SMTP_FROM="a@voids.test"), "spf")
+    assert spf["error"]["reason"] == "domain.spf_void_lookups"
+    assert "makes 3 lookups that find nothing" in spf["error"]["message"]

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "smtpdoctor"
 # (a Report carries them), config.families the table of variable names they are read by.
 GROUND = frozenset({"smtpdoctor.codes", "smtpdoctor.catalog", "smtpdoctor.model", "smtpdoctor.providers",
                     "smtpdoctor.secret", "smtpdoctor.classify", "smtpdoctor.config.values",
-                    "smtpdoctor.config.families", "smtpdoctor.tables"})
+                    "smtpdoctor.config.families", "smtpdoctor.tables", "smtpdoctor.bounce"})
 # wing → the wings it must never import
 FORBIDDEN = {
     "config": ("wire", "probes", "runner", "views", "accounts", "api", "cli"),

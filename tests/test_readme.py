@@ -269,7 +269,7 @@ def test_what_the_readme_says_the_tests_need_is_what_ci_installs():
     text = " ".join(README.read_text(encoding="utf-8").split())
     for program in ("pg_ctl", "node", "npm", "php"):
         assert f"command -v {program}" in ci or f"bin/{program}" in ci
-    for package in ("postgresql", "nodejs", "npm", "php-cli", "php-symfony-mailer"):
+    for package in ("postgresql", "nodejs", "npm", "php-cli", "php-symfony-mailer", "dante-server", "tinyproxy"):
         assert f"need+=({package})" in ci and f"`{package}`" in text, package
     assert "CONFORMANCE_REQUIRE_ALL=1" in ci and "CONFORMANCE_REQUIRE_ALL=1" in text
 

@@ -12,6 +12,14 @@ def name_problem(name: str) -> str | None:
 
     if not name.strip(". "):
         return "the name is empty"
+    if not name.isascii():
+        # Judged by IDNA 2008 (UTS #46), as the name goes on the wire: not by whichever IDNA
+        # dnspython picks (IDNA 2003 on older versions, which takes "☃.com").
+        from smtpdoctor.config.lint import idna_problem
+
+        problem = idna_problem(name)
+        if problem:
+            return problem
     try:
         dns.name.from_text(name)
     except (dns.exception.DNSException, UnicodeError, ValueError) as exc:

@@ -142,6 +142,10 @@ def _spf(name: str, spf: Spf, sender: Provider | None) -> ProbeResult:
         return failed("spf", "domain.spf_multiple", say("domain.spf_multiple", domain=name, count=count),
                       params={**params, "record": record, "count": count})
     record = spf.record or ""
+    if spf.problem is not None:
+        term, why = spf.problem
+        return failed("spf", "domain.spf_syntax", say("domain.spf_record", record=record),
+                      params={**params, "term": term, "why": why})
     if spf.all_term is not None and spf.all_term.lower() in ("+all", "all"):
         return failed("spf", "domain.spf_pass_all", say("domain.spf_record", record=record),
                       params={**params, "record": record.replace(spf.all_term, "~all")})
@@ -151,6 +155,9 @@ def _spf(name: str, spf: Spf, sender: Provider | None) -> ProbeResult:
     if spf.voids > MAX_VOID_LOOKUPS:
         return failed("spf", "domain.spf_void_lookups", say("domain.spf_voids", count=spf.voids),
                       params={**params, "count": spf.voids, "record": record})
+    if spf.no_record:
+        return failed("spf", "domain.spf_include_missing", say("domain.spf_record", record=record),
+                      params={**params, "target": spf.no_record[0], "record": record})
     known = {include, *(sender.domain.spf_also if sender else ())} - {None}
     if include and not known & spf.includes:
         return failed("spf", "domain.spf_provider_missing", say("domain.spf_record", record=record),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
@@ -75,6 +76,10 @@ class Spf:
     voids: int = 0
     # Every include:/redirect= domain met, recursively.
     includes: set[str] = field(default_factory=set)
+    # What makes the record a permerror (RFC 7208 §4.6, §5.2, §6): a term that is not one
+    # ("-all moo": "moo"), and the include:/redirect= targets with no SPF record of their own.
+    problem: tuple[str, str] | None = None  # (term, why)
+    no_record: list[str] = field(default_factory=list)
 
     @property
     def record(self) -> str | None:
@@ -92,31 +97,109 @@ def spf_records(texts: list[str]) -> list[str]:
 
 
 async def read_spf(lookup: Lookup, domain: str) -> Spf:
-    """The domain's SPF record(s), with its DNS lookups and void lookups counted through every
-    include and redirect (RFC 7208 §4.6.4), the walk stopping past the limit."""
+    """The domain's SPF record(s), walked as a receiver evaluates them (RFC 7208): the syntax
+    of every term, the DNS lookups and void lookups counted through every include, redirect,
+    a, mx and exists (§4.6.4), includes and redirects that find no SPF record (§5.2, §6.1);
+    the walk stops at the first permerror or past the limit."""
     spf = Spf(records=spf_records(await lookup.records(domain, "TXT")))
     if spf.record is not None:
-        await _walk(lookup, spf.record, spf, depth=0)
+        await _walk(lookup, spf.record, domain, spf, depth=0)
     return spf
 
 
-async def _walk(lookup: Lookup, record: str, spf: Spf, depth: int) -> None:
-    for term in record.split()[1:]:
-        if spf.lookups > MAX_LOOKUPS or depth > MAX_LOOKUPS:
+async def _walk(lookup: Lookup, record: str, domain: str, spf: Spf, depth: int) -> None:
+    problem = spf_syntax_problem(record)
+    if problem:
+        spf.problem = spf.problem or problem
+        return
+    terms = record.split()[1:]
+    # A record with an all mechanism never reaches its redirect (§6.1): it is not followed.
+    has_all = any(t.lstrip("+-~?").lower() == "all" for t in terms)
+    for term in terms:
+        if spf.lookups > MAX_LOOKUPS or depth > MAX_LOOKUPS or spf.problem or spf.no_record:
             return
         bare = term.lstrip("+-~?").lower()
-        name = bare.replace("=", ":").split(":", 1)[0].split("/", 1)[0]
-        if name not in LOOKUP_TERMS:
+        name = re.split(r"[:=/]", bare, maxsplit=1)[0]
+        if name not in LOOKUP_TERMS or (name == "redirect" and has_all):
             continue
         spf.lookups += 1
-        target = bare.replace("=", ":").split(":", 1)[1] if ":" in bare or "=" in bare else ""
+        named = re.split(r"[:=]", bare, maxsplit=1)
+        target = named[1].split("/", 1)[0] if len(named) > 1 else domain
+        if "%" in target:
+            continue  # a macro names the domain per message: nothing to look up here
         if name in ("include", "redirect"):
             spf.includes.add(target)
-            found = spf_records(await lookup.records(target, "TXT"))
-            if not found:
+            texts = await lookup.records(target, "TXT")
+            found = spf_records(texts)
+            if not texts:
                 spf.voids += 1
-            elif len(found) == 1:
-                await _walk(lookup, found[0], spf, depth + 1)
+            if len(found) != 1:
+                spf.no_record.append(target)  # permerror, whatever the other terms say
+                return
+            await _walk(lookup, found[0], target, spf, depth + 1)
+        elif name in ("a", "mx", "exists"):
+            answers = await lookup.records(target, "MX" if name == "mx" else "A")
+            if not answers and name == "a":
+                answers = await lookup.records(target, "AAAA")
+            if not answers:
+                spf.voids += 1
+
+
+# RFC 7208 §12 (ABNF): the mechanisms, their arguments, and the modifiers.
+_MACRO = r"(?:%\{[slodiphcrtvSLODIPHCRTV]\d*r?[.\-+,/_=]*\}|%%|%_|%-)"
+_TOPLABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+_DOMAIN_SPEC = rf"(?:(?:[\x21-\x24\x26-\x7e]|{_MACRO})*(?:\.{_TOPLABEL}\.?|{_MACRO}))"
+_CIDR = r"(?:/(?:[0-9]|[12][0-9]|3[0-2]))?(?://(?:[0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))?"
+_MECHANISMS = {
+    "all": re.compile(r"all"),
+    "include": re.compile(rf"include:{_DOMAIN_SPEC}"),
+    "a": re.compile(rf"a(?::{_DOMAIN_SPEC})?{_CIDR}"),
+    "mx": re.compile(rf"mx(?::{_DOMAIN_SPEC})?{_CIDR}"),
+    "ptr": re.compile(rf"ptr(?::{_DOMAIN_SPEC})?"),
+    "exists": re.compile(rf"exists:{_DOMAIN_SPEC}"),
+}
+_MODIFIER = re.compile(rf"([A-Za-z][A-Za-z0-9\-_.]*)=((?:[\x21-\x24\x26-\x7e]|{_MACRO})*)")
+
+
+def spf_syntax_problem(record: str) -> tuple[str, str] | None:
+    """The first term that makes ``record`` a permerror, and why; None for a valid record."""
+    import ipaddress
+
+    if not record.isascii():
+        return record, "non-ASCII characters"
+    if any(ch in record for ch in "\r\n\t"):
+        return record, "a line break or tab inside the record (terms are separated by spaces)"
+    seen: set[str] = set()
+    for term in record.split(" ")[1:]:
+        if not term:
+            continue
+        modifier = _MODIFIER.fullmatch(term)
+        if modifier:
+            name = modifier.group(1).lower()
+            if name in ("redirect", "exp"):
+                if name in seen:
+                    return term, f"{name}= appears twice"
+                seen.add(name)
+                if not re.fullmatch(_DOMAIN_SPEC, modifier.group(2)):
+                    return term, f"{name}= needs a domain"
+            continue
+        bare = term[1:] if term[:1] in "+-~?" else term
+        kind = re.split(r"[:/]", bare, maxsplit=1)[0].lower()
+        if kind in ("ip4", "ip6"):
+            value = bare[len(kind) + 1:] if bare[len(kind):len(kind) + 1] == ":" else ""
+            try:
+                network = ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                return term, f"not an {kind} address or network"
+            if network.version != (4 if kind == "ip4" else 6) or (kind == "ip4" and value.count(".") != 3):
+                return term, f"not an {kind} address or network"
+            continue
+        pattern = _MECHANISMS.get(kind)
+        if pattern is None:
+            return term, "not an SPF mechanism or modifier"
+        if not pattern.fullmatch(bare.lower() if kind == "all" else bare):
+            return term, f"not a valid {kind} mechanism"
+    return None
 
 
 def spf_with(record: str | None, include: str) -> str:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from smtpdoctor.wire.imap import Mailbox
     from smtpdoctor.wire.oauth import TokenAnswer
+    from smtpdoctor.wire.proxy import ProxyURL
 
 
 # A reply of 10,000 lines (an EHLO flood) is kept in the transcript this far.
@@ -46,6 +47,7 @@ class Session:
     dns_server: tuple[str, int] | None = None
     family: str = "auto"  # --family
     resolves: tuple[tuple[str, int, str], ...] = ()  # --resolve
+    proxy: ProxyURL | None = None  # --proxy
     recipients: tuple[str, ...] = ()
     # send-test --confirm: the mailbox to look in, how long to look, whether to leave the message.
     mailbox: Mailbox | None = None

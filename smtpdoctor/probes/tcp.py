@@ -36,6 +36,10 @@ ONE_TIMEOUT_FOR_ALL = frozenset({"aiosmtplib"})
 
 async def probe_tcp(session: Session) -> list[ProbeResult]:
     port = session.settings.port or 0
+    if session.proxy is not None and session.sock is not None:
+        # The proxy step made the connection; what it reached is the server's port.
+        return [passed("tcp", say("tcp.via_proxy", where=_where(session.address or "", port),
+                                  proxy=session.proxy.shown))]
     client = session.settings.client.id if session.settings.client else "generic"
     in_order = client in EACH_ADDRESS_ITS_TIMEOUT | ONE_TIMEOUT_FOR_ALL
     main = asyncio.create_task(_connect_any(session.addresses, port, session.remaining(), in_order))

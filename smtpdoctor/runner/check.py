@@ -23,7 +23,7 @@ from smtpdoctor.model import (
 from smtpdoctor.runner.options import RunOptions, recipient_problem
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from smtpdoctor.config.values import Settings
     from smtpdoctor.model import ProbeResult
@@ -55,6 +55,7 @@ async def arun_command(
     findings = [_in_this_run(f, options.until) for f in preflight.findings]
     mailbox = _mailbox(preflight, recipients, findings) if "delivery" in names else None
     findings += _input_findings(preflight, recipients, options)
+    findings += _proxy_findings(options, preflight.environ)
     if context is None:
         context = _context(options, findings)
     base = Report(command, preflight.settings, preflight.provider, tuple(findings))
@@ -80,6 +81,34 @@ async def arun_command(
             on_retry(Retry(failure.name, attempts, failure.error.reason if failure.error else "",
                            options.retries, options.retry_delay))
         await asyncio.sleep(options.retry_delay)
+
+
+# The variables other tools read a proxy from; no SMTP library does (smtplib, aiosmtplib,
+# nodemailer, Symfony Mailer: a proxy is set in the app's code or not at all).
+PROXY_VARIABLES = ("ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy", "SOCKS_PROXY", "socks_proxy")
+
+
+def _proxy_findings(options: RunOptions, environ: Mapping[str, str]) -> list[Finding]:
+    """Before the network: --proxy without its library (exit 2); proxy variables the app's
+    client does not read (said, so that a direct connect is not taken for the proxy's)."""
+    import importlib.util
+
+    if options.proxy is not None:
+        from smtpdoctor.wire.proxy import needs_python_socks
+
+        if needs_python_socks(options.proxy) and importlib.util.find_spec("python_socks") is None:
+            return [Finding(Severity.ERROR, "config.extra_missing", frozen_params(
+                {"option": "--proxy", "extra": "proxy", "library": "python-socks"}))]
+        return []
+    found = [name for name in PROXY_VARIABLES if environ.get(name)]
+    if not found:
+        return []
+    return [Finding(Severity.INFO, "config.proxy_variables_ignored", frozen_params({"variable": found[0]}))]
+
+
+def _proxy_secret(options: RunOptions) -> tuple[str, ...]:
+    """The proxy's password, scrubbed like the mail password (a proxy may echo it)."""
+    return (options.proxy.password.reveal(),) if options.proxy and options.proxy.password else ()
 
 
 def _mailbox(preflight: Preflight, recipients: tuple[str, ...], findings: list[Finding]) -> Mailbox | None:
@@ -142,6 +171,8 @@ def probe_names(command: str, settings: Settings | None, options: RunOptions) ->
     """The probes a run lists, in order: the command's, the OAuth2 token request before the
     login when a refresh flow is configured, delivery after send with --confirm."""
     names: tuple[str, ...] = SEND_PROBE_ORDER if command == "send-test" else PROBE_ORDER
+    if options.proxy is not None:  # between the lookup and the connection it makes
+        names = (names[0], "proxy", *names[1:])
     if settings is not None and settings.oauth2 is not None and settings.oauth2.refresh_flow:
         at = names.index("auth")
         names = (*names[:at], "oauth", *names[at:])
@@ -204,11 +235,13 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
             table=preflight.table,
             timeout=options.timeout,
             context=context,
-            redactor=Redactor(s.username, s.password, s.oauth2.secrets() if s.oauth2 else ()),
+            redactor=Redactor(s.username, s.password, (*(s.oauth2.secrets() if s.oauth2 else ()),
+                                                        *_proxy_secret(options))),
             alt_ports=alt_ports,
             dns_server=options.dns_server,
             family=options.family,
             resolves=options.resolves,
+            proxy=options.proxy,
             recipients=recipients,
             subject=options.subject,
             body=options.body,

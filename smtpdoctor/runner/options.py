@@ -3,7 +3,10 @@ line reads its defaults and ranges from here, and the Python API validates again
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from smtpdoctor.wire.proxy import ProxyURL
 
 # Ports tried at once when the configured one fails: the submission ports and 2525.
 ALT_PORTS = (465, 587, 25, 2525)
@@ -28,6 +31,8 @@ class RunOptions(NamedTuple):
     # (host, port, address) to connect to instead of the host's own, as curl's --resolve does.
     family: str = "auto"
     resolves: tuple[tuple[str, int, str], ...] = ()
+    # --proxy: connect through this SOCKS or HTTP CONNECT proxy (wire/proxy.py).
+    proxy: ProxyURL | None = None
     ca_file: str | None = None
     alt_ports: tuple[int, ...] = ALT_PORTS
     until: str | None = None
@@ -92,6 +97,15 @@ def parse_resolves(texts: tuple[str, ...]) -> tuple[tuple[str, int, str], ...]:
             raise BadOption(f"{text!r}: {address!r} is not an IP address") from exc
         parsed.append((host.lower().rstrip("."), int(port), address))
     return tuple(parsed)
+
+
+def parse_proxy_option(text: str) -> ProxyURL:
+    from smtpdoctor.wire.proxy import parse_proxy
+
+    try:
+        return parse_proxy(text)
+    except ValueError as exc:
+        raise BadOption(str(exc)) from None
 
 
 def parse_ports(text: str) -> tuple[int, ...]:

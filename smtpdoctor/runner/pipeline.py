@@ -30,6 +30,12 @@ async def probe_oauth(session: Session) -> list[ProbeResult]:
     return await probe(session)
 
 
+async def probe_proxy(session: Session) -> list[ProbeResult]:
+    from smtpdoctor.probes.proxy import probe_proxy as probe
+
+    return await probe(session)
+
+
 async def probe_send(session: Session) -> list[ProbeResult]:
     from smtpdoctor.probes.send import probe_send as probe
 
@@ -44,6 +50,7 @@ async def probe_delivery(session: Session) -> list[ProbeResult]:
 
 PROBES: dict[str, Probe] = {
     "dns": probe_dns,
+    "proxy": probe_proxy,
     "tcp": probe_tcp,
     "tls": probe_tls,
     "smtp": probe_smtp,

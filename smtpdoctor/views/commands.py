@@ -136,22 +136,29 @@ def providers(lang: str, as_json: bool) -> int:
     return lines(lambda width: table_lines(table, lang))
 
 
-def explain(code: str, lang: str, as_json: bool, env_file: str | None) -> int:
+def explain(code: str | None, lang: str, as_json: bool, env_file: str | None, bounce: Any = None) -> int:
+    """`explain CODE`, or `explain --file PATH` (``bounce``: the open file, - for stdin)."""
+    from smtpdoctor.catalog import phrase
     from smtpdoctor.views.explain import explain_document, explain_lines
 
+    if (code is None) == (bounce is None):
+        said = phrase("explain.one_query", lang)
+        if as_json:
+            usage("explain", said, lang)
+        echo_error(f"smtpdoctor explain: {said}")
+        return int(ExitCode.CONFIG_ERROR)
+    code = code if code is not None else bounce.read()
     matches, preflight = api.explain(code, env_file)
     settings = preflight.settings if preflight else None
     provider = preflight.provider if preflight else None
     if not matches:
         if as_json:
-            json_document({"schema": 1, "query": code, "matches": []})
-        from smtpdoctor.catalog import phrase
-
+            json_document(explain_document(code, [], lang))
         echo_error(phrase("explain.nothing", lang, query=repr(code)))
         return int(ExitCode.CONFIG_ERROR)
     if as_json:
         return json_document(explain_document(code, matches, lang, settings, provider))
-    return lines(lambda width: explain_lines(matches, lang, width, settings, provider))
+    return lines(lambda width: explain_lines(matches, lang, width, settings, provider, code))
 
 
 def usage(command: str | None, message: str, lang: str) -> None:

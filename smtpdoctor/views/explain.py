@@ -52,10 +52,15 @@ def explain_text(match: Match, lang: str, settings: Settings | None = None,
 
 
 def explain_lines(matches: Sequence[Match], lang: str, width: int,
-                  settings: Settings | None = None, provider: Provider | None = None) -> list[str]:
-    """What `smtpdoctor explain` prints: per match, its code and reason, the
-    meaning, and the fix, wrapped at ``width`` with their indentation kept."""
+                  settings: Settings | None = None, provider: Provider | None = None,
+                  query: str = "") -> list[str]:
+    """What `smtpdoctor explain` prints: for a whole bounce, the replies read in it; per match,
+    its code and reason, the meaning, and the fix, wrapped at ``width`` with their indentation kept."""
+    from smtpdoctor.bounce import is_bounce, replies
+
     lines: list[str] = []
+    for reply in replies(query) if is_bounce(query) else ():
+        lines += wrap(phrase("explain.in_the_bounce", lang, reply=reply), width, "", "  ")
     # Providers whose entry says the same (NetEase 163, 126 and yeah.net on DT:SPM): one entry.
     entries: dict[tuple[str, str, str], list[Match]] = {}
     for match in matches:
@@ -77,7 +82,9 @@ def explain_lines(matches: Sequence[Match], lang: str, width: int,
 def explain_document(query: str, matches: Sequence[Match], lang: str, settings: Settings | None = None,
                      provider: Provider | None = None) -> dict[str, Any]:
     """`smtpdoctor explain --json`."""
-    return {"schema": 1, "query": query, "matches": [
+    from smtpdoctor.bounce import is_bounce, replies
+
+    return {"schema": 1, "query": query, "replies": replies(query) if is_bounce(query) else [], "matches": [
         {"reason": m.reason, "code": code_for(m.reason).value,
          "provider": m.provider.id if m.provider else None,
          **asdict(explain_text(m, lang, settings, provider))}

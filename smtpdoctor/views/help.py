@@ -113,6 +113,8 @@ OPTIONS = {
     "--max-time": ("One deadline for the whole run, retries and their delays included (like curl's "
                    "--max-time): for boot gates and health checks."),
     "--dns-server": "Resolve with this name server and connect to what it returns.",
+    "--proxy": "Connect through this proxy, as an app that sets one in its code: socks5://, socks5h:// "
+               "(the proxy resolves), socks4:// or http:// (CONNECT), with user:password@ if it asks.",
     "--family": "The address family this machine can use: 4 (IPv4 only), 6 (IPv6 only), or auto.",
     "--resolve": "Connect to ADDR for HOST:PORT instead of what DNS says (repeatable, as curl's --resolve); "
                  "the certificate is still checked for HOST.",
@@ -151,6 +153,7 @@ OPTIONS = {
     "providers --json": "Print the table as JSON.",
     "explain --lang": "Language.",
     "explain --json": "Print the explanations as JSON.",
+    "explain --file": "Read a whole bounce from this file (- for stdin): a DSN, an NDR, a multi-line reply.",
     "explain --env-file": "Name the fix in this dotenv file's variables (default: ./.env when it exists).",
     "domain --junit-xml": "Also write a JUnit XML report.",
 }
