@@ -30,6 +30,8 @@ def decode_reply(text: str) -> str:
 # A sender refusal can arrive in reply to RCPT TO (Postfix checks the sender
 # login there), so the text decides, not the command.
 MTA_REPLIES: tuple[tuple[str, str], ...] = (
+    # Microsoft 365 to a client whose TLS is older than 1.2 (421 4.7.66).
+    ("tls 1.0 and 1.1 are not supported", "tls.client_too_old"),
     # The name in EHLO/HELO refused: Postfix's reject_non_fqdn_helo_hostname and
     # reject_invalid_helo_hostname (504 5.5.2, often at RCPT), Exim's and others' wordings.
     ("need fully-qualified hostname", "smtp.ehlo_name_refused"),
@@ -357,9 +359,14 @@ def classify_refusal(code: int, text: str, table: ProviderTable, provider: Provi
         # settings named none (a custom-domain Exmail account, a bare IP…).
         return match[0], (match[1] if provider is None else None)
     generic = classify_mta_reply(text)
-    if generic and generic.startswith(prefixes) and not 400 <= code < 500:
+    if generic and generic.startswith(prefixes) and (not 400 <= code < 500 or generic in LASTING_4XX):
         return generic, None
     return fallback, None
+
+
+# Texts of 4xx replies that no retry cures: Microsoft's 421 4.7.66 comes back until the
+# client's TLS changes.
+LASTING_4XX = frozenset({"tls.client_too_old"})
 
 
 def auth_reason_by_code(code: int, text: str) -> str:

@@ -45,18 +45,15 @@ def parsed(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
     return callback
 
 
-def seconds(name: str) -> click.FloatRange:
-    return click.FloatRange(*api.LIMITS[name])
-
-
-def count(name: str) -> click.IntRange:
-    return click.IntRange(int(api.LIMITS[name][0]), int(api.LIMITS[name][1]))
-
-
 def opt(*decls: str, command: str = "", **kwargs: Any) -> Callable[[F], F]:
     """A click option whose help is the command line's text for it (views/help.py)."""
     name = next(d for d in decls if d.startswith("--"))
     text = HELP.OPTIONS.get(f"{command} {name}".strip()) or HELP.OPTIONS[name]
+    key = name[2:].replace("-", "_")
+    if key in api.LIMITS:  # a number within the run's own limits: whole for a count, else seconds
+        low, high = api.LIMITS[key]
+        whole = isinstance(getattr(DEFAULTS, key), int)
+        kwargs["type"] = click.IntRange(int(low), int(high)) if whole else click.FloatRange(low, high)
     return click.option(*decls, help=text, **kwargs)
 
 
@@ -68,13 +65,15 @@ def languages(command: str = "") -> Callable[[F], F]:
     return opt("--lang", command=command, type=click.Choice(["en", "zh"]), default=None)
 
 
+# What names the sender and its provider: all that `domain` reads of the settings.
+sender_options = options(
+    opt("--env-file", type=click.Path(dir_okay=True), default=None), opt("--host"), opt("--from", "sender"),
+    opt("--provider", "provider_id", metavar="ID"), languages(), opt("--json", "as_json", is_flag=True),
+)
 settings_options = options(
-    opt("--env-file", type=click.Path(dir_okay=True), default=None),
-    opt("--host"), opt("--port"), opt("--user"), opt("--from", "sender"),
+    sender_options, opt("--port"), opt("--user"),
     opt("--security", type=click.Choice(["auto", "ssl", "starttls", "plain"]), default=None),
-    opt("--provider", "provider_id", metavar="ID"),
     opt("--client", type=click.Choice(["auto", *CLIENT_IDS]), default="auto", show_default=True),
-    languages(), opt("--json", "as_json", is_flag=True),
 )
 account_source_options = options(
     opt("--accounts", metavar="SOURCE"), opt("--query", metavar="SQL"),
@@ -83,8 +82,8 @@ account_source_options = options(
 )
 accounts_options = options(
     account_source_options,
-    opt("--concurrency", type=count("concurrency"), default=DEFAULTS.concurrency, show_default=True),
-    opt("--per-host", type=count("per_host"), default=DEFAULTS.per_host, show_default=True),
+    opt("--concurrency", default=DEFAULTS.concurrency, show_default=True),
+    opt("--per-host", default=DEFAULTS.per_host, show_default=True),
 )
 
 
@@ -93,24 +92,16 @@ def report_options(command: str = "") -> Callable[[F], F]:
                    opt("--junit-xml", command=command, type=click.Path(dir_okay=False, writable=True)))
 
 
-def timeout_option(command: str = "") -> Callable[[F], F]:
-    return opt("--timeout", command=command, type=seconds("timeout"), default=DEFAULTS.timeout,
-               show_default=True)
-
-
-def dns_server_option(command: str = "") -> Callable[[F], F]:
-    return opt("--dns-server", command=command, metavar="IP[:PORT]", callback=parsed("dns_server"))
-
-
 network_options = options(
-    timeout_option(),
-    opt("--max-time", type=seconds("max_time"), default=None, metavar="SECONDS"),
-    dns_server_option(), opt("--proxy", metavar="URL", callback=parsed("proxy")),
+    opt("--timeout", default=DEFAULTS.timeout, show_default=True),
+    opt("--max-time", default=None, metavar="SECONDS"),
+    opt("--dns-server", metavar="IP[:PORT]", callback=parsed("dns_server")),
+    opt("--proxy", metavar="URL", callback=parsed("proxy")),
     opt("--ca-file", type=click.Path(exists=True, dir_okay=False)),
     opt("--alt-ports", default=",".join(map(str, DEFAULTS.alt_ports)), show_default=True,
         callback=parsed("alt_ports"), metavar="LIST"),
-    opt("--until", type=click.Choice(PROBE_ORDER), default=None), opt("--retries", type=count("retries")),
-    opt("--retry-delay", type=seconds("retry_delay"), default=DEFAULTS.retry_delay, show_default=True),
+    opt("--until", type=click.Choice(PROBE_ORDER), default=None), opt("--retries"),
+    opt("--retry-delay", default=DEFAULTS.retry_delay, show_default=True),
     opt("--family", type=click.Choice(("auto", "4", "6")), default="auto"),
     opt("--resolve", "resolves", multiple=True, metavar="HOST:PORT:ADDR", callback=parsed("resolves")),
     report_options(), opt("--metrics-file", type=click.Path(dir_okay=False, writable=True)),
@@ -142,11 +133,14 @@ def check(**params: Any) -> None:
 
 @command("domain")
 @click.argument("domain_name", metavar="[DOMAIN]", required=False, callback=parsed("domain_name"))
-@settings_options
-@timeout_option("domain")
-@dns_server_option("domain")
+@sender_options
+@opt("--timeout", command="domain", default=DEFAULTS.timeout, show_default=True)
+@opt("--max-time", default=None, metavar="SECONDS")
+@opt("--dns-server", command="domain", metavar="IP[:PORT]", callback=parsed("dns_server"))
 @dkim_option
 @report_options("domain")
+@opt("-v", "--verbose", command="domain", is_flag=True)
+@opt("-q", "--quiet", is_flag=True)
 def domain(**params: Any) -> None:
     sys.exit(commands.domain(params, commands.pick_lang(params["lang"])))
 
@@ -156,7 +150,7 @@ def domain(**params: Any) -> None:
 @opt("--subject", default=None)
 @opt("--body", default=None)
 @opt("--confirm", is_flag=True)
-@opt("--confirm-timeout", type=seconds("confirm_timeout"), default=DEFAULTS.confirm_timeout,
+@opt("--confirm-timeout", default=DEFAULTS.confirm_timeout,
      show_default=True)
 @opt("--keep", is_flag=True)
 @probing_options

@@ -372,3 +372,22 @@ def test_void_lookups_through_a_and_mx_count(domain):
     spf = probe(domain("voids.test", SMTP_HOST="smtp.sendgrid.net", SMTP_FROM="a@voids.test"), "spf")
     assert spf["error"]["reason"] == "domain.spf_void_lookups"
     assert "makes 3 lookups that find nothing" in spf["error"]["message"]
+
+
+@pytest.mark.parametrize("ignored", ["--port", "--security", "--user", "--client"])
+def test_domain_takes_only_its_own_options(smtpdoctor, ignored):
+    out = smtpdoctor("domain", "acme-corp.cn", ignored, "x")
+    assert out.exit_code == 2 and "No such option" in out.stderr and ignored in out.stderr
+
+
+def test_domain_says_the_domain_and_who_sends_and_honours_quiet_and_verbose(smtpdoctor, dns_server, env_file):
+    env = env_file(SMTP_FROM="nobody@example.invalid")
+    common = ["domain", "acme-corp.cn", "--env-file", env, "--dns-server", dns_server.address, "--timeout", "3"]
+    out = smtpdoctor(*common)
+    first = out.stdout.splitlines()[0]
+    assert first == "smtpdoctor domain  acme-corp.cn · sent by Tencent Exmail"
+    assert "client:" not in out.stdout and "no problems found" not in out.stdout
+    verbose = smtpdoctor(*common, "-v")
+    assert "record: v=spf1 include:spf.mail.qq.com ~all" in verbose.stdout
+    quiet = smtpdoctor(*common, "-q", "--max-time", "20")
+    assert quiet.exit_code == out.exit_code == 0 and quiet.stdout == ""

@@ -74,6 +74,50 @@ def test_a_tls_1_0_server_is_named_as_too_old_at_once(check, env_file, ca, mode,
     assert tls["duration_ms"] < 5000
 
 
+# Diffie-Hellman parameters of 1024 bits (public values, made with `openssl dhparam 1024`):
+# below OpenSSL 3's default security level, which wants 2048.
+DH_1024 = """-----BEGIN DH PARAMETERS-----
+MIGHAoGBAPPTEHErXFgX/Tuyh449DowpHgtH/FWVXAwPB9Awq0PrcsjWd4ILFdH7
+XrofinaRuFItMxXrX3tYUqx1dIxwKPMc073Jj2BDYt56RVzJ01X4yqJeEYwmt4JZ
+j3Yhx5BK49g0LN42e8vVSTNzQn/ZgEEVwPwyHwtd1Ew6o5u0aJiHAgEC
+-----END DH PARAMETERS-----
+"""
+
+
+def test_a_server_with_a_small_dh_key_is_named_so(check, env_file, tmp_path):
+    import trustme
+
+    authority = trustme.CA(key_type=trustme.KeyType.RSA)  # DHE-RSA: an RSA certificate
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    authority.issue_cert("localhost", key_type=trustme.KeyType.RSA).configure_cert(context)
+    context.maximum_version = ssl.TLSVersion.TLSv1_2  # TLS 1.3 has no custom DH groups
+    context.set_ciphers("DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0")
+    (tmp_path / "dh.pem").write_text(DH_1024)
+    context.load_dh_params(str(tmp_path / "dh.pem"))
+    authority.cert_pem.write_to_path(str(tmp_path / "rsa-ca.pem"))  # trusted: the key exchange decides
+    with OldImplicitTLS(context) as server:
+        env = env_file(SMTP_HOST="localhost", SMTP_PORT=server.port, SMTP_USER=USER, SMTP_PASSWORD=PASSWORD,
+                       SMTP_SECURE="true")
+        out = check(env, "--ca-file", str(tmp_path / "rsa-ca.pem"), timeout="10")
+    tls = out.probe("tls")
+    assert (tls["error"]["code"], tls["error"]["reason"]) == ("ETLS", "tls.server_dh_too_small")
+    assert "(DH_KEY_TOO_SMALL (SSL))" in tls["error"]["message"]
+    assert "completed a TLSv1.2 handshake (DHE-RSA-AES128-GCM-SHA256)" in " ".join(tls["error"]["message"].split())
+    assert "2048 bits or more" in tls["remedy"]
+
+
+def test_microsofts_4_7_66_at_starttls_says_the_client_is_too_old(check, account):
+    from tests.servers import ScriptedServer
+
+    reply = (b"421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client to support "
+             b"TLS 1.2. Visit https://aka.ms/smtp_auth_tls.\r\n")
+    with ScriptedServer({"STARTTLS": reply},
+                        ehlo=b"250-smtp.test\r\n250-STARTTLS\r\n250 AUTH LOGIN\r\n") as server:
+        out = check(account(server.port))
+    failed = next(p for p in out.doc["probes"] if p["status"] == "fail")
+    assert failed["error"]["reason"] == "tls.client_too_old", failed
+
+
 def test_a_modern_server_still_passes(check, env_file, good_tls):
     with SMTPServer("ssl", good_tls) as server:
         env = env_file(SMTP_HOST="localhost", SMTP_PORT=server.port, SMTP_USER=USER, SMTP_PASSWORD=PASSWORD,

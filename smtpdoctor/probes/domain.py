@@ -84,6 +84,7 @@ async def _probes(session: Session, lookup: Lookup, domain: str,
         lookup.records(f"_dmarc.{asked_org}", "TXT") if organisation != domain else _none())
     by_mx = provider_by_mx(session.table, mx)
     sender = _sending_provider(session.provider, by_mx)
+    session.sending_provider = sender  # for the report to name
     spf_domain = sender.domain.spf_domain.format(domain=domain) if sender else domain
     wanted = selectors or (sender.domain.dkim_selectors if sender else ())
     spf, keys = await asyncio.gather(read_spf(lookup, query_name(spf_domain)),

@@ -48,6 +48,8 @@ class Session:
     family: str = "auto"  # --family
     resolves: tuple[tuple[str, int, str], ...] = ()  # --resolve
     proxy: ProxyURL | None = None  # --proxy
+    # `domain`: the provider that sends for the domain (the settings', else the MX's).
+    sending_provider: Provider | None = None
     recipients: tuple[str, ...] = ()
     # send-test --confirm: the mailbox to look in, how long to look, whether to leave the message.
     mailbox: Mailbox | None = None

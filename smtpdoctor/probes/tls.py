@@ -203,7 +203,9 @@ async def _upgrade(session: Session) -> ProbeResult:
         return await _certificate_failure(session, exc, implicit=False)
     except SMTPResponseException as exc:
         text = session.record_reply(exc.code, exc.message)
-        return failed("tls", "tls.handshake_failed", say("tls.starttls_refused", reply=text),
+        # Microsoft's 421 4.7.66: the server refuses the client's old TLS (tls.client_too_old).
+        reason, _ = session.classify(exc.code, text, ("tls.",), "tls.handshake_failed")
+        return failed("tls", reason, say("tls.starttls_refused", reply=text),
                       reply=text, reply_code=exc.code, params={"detail": text})
     except (SMTPTimeoutError, TimeoutError):
         return failed("tls", "tls.timeout", say("tls.starttls_timeout"),

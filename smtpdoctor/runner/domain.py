@@ -30,4 +30,5 @@ async def arun_domain(preflight: Preflight, domain: str | None, options: RunOpti
                       dns_server=options.dns_server,
                       run_deadline=loop.time() + options.max_time if options.max_time else None)
     probes = await run_domain_probes(session, domain, options.dkim_selectors)
-    return Report("domain", preflight.settings, preflight.provider, (), tuple(probes), domain=domain)
+    provider = preflight.provider or session.sending_provider
+    return Report("domain", preflight.settings, provider, (), tuple(probes), domain=domain)

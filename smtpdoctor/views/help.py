@@ -129,6 +129,7 @@ OPTIONS = {
     "--metrics-file": ("Also write Prometheus metrics (text format) to this file, atomically: for the node "
                        "exporter's textfile collector."),
     "--verbose": "Also show the SMTP transcript, credentials redacted.",
+    "domain --verbose": "Also show what each check read: the records, the MX hosts, the DKIM key.",
     "--quiet": "Print nothing on success; on failure only the failing step.",
     "--accounts": ("Many accounts: a .jsonl, .json or .csv file, - for JSON Lines on stdin, or a "
                    "postgresql:// URL with --query. Rows never read .env or the environment."),

@@ -45,6 +45,14 @@ SEVERITY_MARK = {
 def _headline(report: Report, lang: str) -> Line:
     s = report.settings
     line = Line(f"smtpdoctor {report.command}", style="bold")
+    if report.command == "domain":
+        # The domain, and the provider whose servers send for it: not a connection's settings.
+        if report.domain:
+            line.append(f"  {report.domain}")
+        if report.provider:
+            line.append(f" · {phrase('word.sent_by', lang, provider=report.provider.display_name(lang))}",
+                        style="cyan")
+        return line
     if s and s.host:
         mode = MODE_NAMES[lang].get(s.security or "", "")
         line.append(f"  {s.host}:{s.port or '?'}")
@@ -180,17 +188,24 @@ def print_report(report: Report, out: Out, lang: str, *, quiet: bool = False,
         out.line(verdict(report, lang))
         return
     out.line(_headline(report, lang))
-    out.line(Line(phrase("word.findings", lang), style="bold underline"))
+    # `domain` reads the settings only for the sender and its provider: no settings section
+    # when there is nothing to say about them.
+    if report.findings or report.command != "domain":
+        out.line(Line(phrase("word.findings", lang), style="bold underline"))
     if report.findings:
         for line in _finding_lines(report, report.findings, lang):
             out.line(line, hang=True)
-    else:
+    elif report.command != "domain":
         out.line(Line(f"  ✓ {phrase('word.no_findings', lang)}", style="green"))
     if report.probes:
         out.line(Line(phrase("word.probes", lang), style="bold underline"))
         for probe in report.probes:
             for line in _probe_lines(report, probe, lang):
                 out.line(line, hang=True)
+            if verbose and report.command == "domain":  # what the check read
+                for key, value in probe.details.items():
+                    shown = ", ".join(value) if isinstance(value, tuple) else str(value)
+                    out.line(Line(f"      {key}: {shown}", style="dim"), hang=True)
         for line in _fix_lines(report, lang):
             out.line(line, hang=True)
     if verbose and report.transcript:
