@@ -281,6 +281,18 @@ def explain(query: str, env_file: str | None = None
     return matches, preflight
 
 
+def provider_ids() -> list[str]:
+    return [p.id for p in providers().providers]
+
+
+def reason_ids() -> list[str]:
+    """Every reason explain knows, and the error codes (EAUTH…)."""
+    from smtpdoctor.catalog import catalog
+    from smtpdoctor.model import ErrorCode
+
+    return sorted(catalog()) + [code.value for code in ErrorCode]
+
+
 def providers() -> ProviderTable:
     from smtpdoctor.providers import load_providers
 

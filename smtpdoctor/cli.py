@@ -57,6 +57,11 @@ def opt(*decls: str, command: str = "", **kwargs: Any) -> Callable[[F], F]:
     return click.option(*decls, help=text, **kwargs)
 
 
+def completing(values: Callable[[], list[str]]) -> Callable[[click.Context, Any, str], list[str]]:
+    """Shell completion from the run's own table (provider ids, reason ids)."""
+    return lambda ctx, param, incomplete: [v for v in values() if v.startswith(incomplete)]
+
+
 def command(name: str, **kwargs: Any) -> Callable[[Callable[..., Any]], click.Command]:
     return cli.command(name, help=HELP.COMMANDS[name], **kwargs)
 
@@ -68,7 +73,8 @@ def languages(command: str = "") -> Callable[[F], F]:
 # What names the sender and its provider: all that `domain` reads of the settings.
 sender_options = options(
     opt("--env-file", type=click.Path(dir_okay=True), default=None), opt("--host"), opt("--from", "sender"),
-    opt("--provider", "provider_id", metavar="ID"), languages(), opt("--json", "as_json", is_flag=True),
+    opt("--provider", "provider_id", metavar="ID", shell_complete=completing(api.provider_ids)),
+    languages(), opt("--json", "as_json", is_flag=True),
 )
 settings_options = options(
     sender_options, opt("--port"), opt("--user"),
@@ -173,7 +179,7 @@ def providers(lang: str | None, as_json: bool) -> None:
 
 
 @command("explain")
-@click.argument("code", required=False)
+@click.argument("code", required=False, shell_complete=completing(api.reason_ids))
 @languages("explain")
 @opt("--json", "as_json", command="explain", is_flag=True)
 @opt("--env-file", command="explain", type=click.Path(dir_okay=False), default=None)

@@ -241,9 +241,15 @@ def test_bash_completion_line_from_the_readme_completes_commands_and_choices():
     script = (line[0] + "\n"
               "COMP_WORDS=(smtpdoctor ch); COMP_CWORD=1; _smtpdoctor_completion smtpdoctor; echo \"${COMPREPLY[*]}\"\n"
               "COMPREPLY=(); COMP_WORDS=(smtpdoctor check --until ''); COMP_CWORD=3; _smtpdoctor_completion smtpdoctor;"
+              " echo \"${COMPREPLY[*]}\"\n"
+              # Values from the provider table and the catalogue, not only click's choices.
+              "COMPREPLY=(); COMP_WORDS=(smtpdoctor check --provider q); COMP_CWORD=3; _smtpdoctor_completion smtpdoctor;"
+              " echo \"${COMPREPLY[*]}\"\n"
+              "COMPREPLY=(); COMP_WORDS=(smtpdoctor explain auth.bad); COMP_CWORD=2; _smtpdoctor_completion smtpdoctor;"
               " echo \"${COMPREPLY[*]}\"\n")
     path = str(Path(sys.executable).parent) + ":" + os.environ["PATH"]
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PATH": path})
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["check", "dns tcp tls smtp auth envelope"]
+    assert done.stdout.splitlines() == ["check", "dns tcp tls smtp auth envelope", "qq qiye163",
+                                        "auth.bad_credentials"]
