@@ -487,3 +487,15 @@ def test_non_ascii_recipient_is_sent_with_smtputf8(good_tls, smtp_env, ca_file, 
                  "--ca-file", ca_file, "--alt-ports", "none", "--json")
     assert result.code == 0, result.doc["probes"]
     assert server.handler.received[0].rcpt_tos == ["用户@example.com"]
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "cp1252", "ascii"])
+def test_probe_columns_stay_aligned_where_the_marks_degrade(smtp_env, encoding):
+    # A pass, a failure and skips in one report: every probe name starts in the same column.
+    result = run("check", "--env-file", smtp_env(closed_port()), "--alt-ports", "none",
+                 env={"PYTHONIOENCODING": encoding})
+    lines = [line for line in result.stdout.splitlines()
+             if re.match(r"  (OK  |FAIL|-   ) (dns|tcp|tls|smtp|auth|envelope)\b", line)]
+    assert [line[2:6] for line in lines][:3] == ["OK  ", "FAIL", "-   "], result.stdout
+    assert len({line.index(name) for line, name in
+                ((line, line[7:].split()[0]) for line in lines)}) == 1

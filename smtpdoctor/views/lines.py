@@ -12,7 +12,15 @@ import re
 import sys
 from typing import TYPE_CHECKING, Protocol, TextIO, cast
 
-from smtpdoctor.views.console import NullStream, SafeStream, cells, forced_colour, make_console, width_for
+from smtpdoctor.views.console import (
+    NullStream,
+    SafeStream,
+    cells,
+    encodable,
+    forced_colour,
+    make_console,
+    width_for,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -48,6 +56,20 @@ class Out(Protocol):
         """Print ``line``; ``hang``: the lines it wraps onto start under its first word."""
 
 
+# A line's status mark (a probe's ✓ dns, a finding's ! …) where the output's encoding has no ✓
+# or ✗ (a GBK or cp1252 console): words of one width, so the probe names stay in a column.
+ASCII_MARKS = {"✓": "OK  ", "✗": "FAIL", "!": "!   ", "-": "-   ", "i": "i   "}
+_MARK = re.compile(r"^( +)([✓✗!\-i]) (?=\S)")  # indented: the verdict line has no column
+
+
+def aligned_marks(text: str, encoding: str) -> str:
+    """``text`` with its leading mark spelled in ASCII of one width, if ``encoding`` cannot
+    hold ✓ and ✗ (the stream would degrade them to OK and FAIL, two widths)."""
+    if encodable("✓✗", encoding) == "✓✗":
+        return text
+    return _MARK.sub(lambda m: m.group(1) + ASCII_MARKS[m.group(2)] + " ", text)
+
+
 class PlainOut:
     """Lines as plain text, wrapped at COLUMNS (else 100), never cut inside a word."""
 
@@ -56,7 +78,8 @@ class PlainOut:
         self.width = width_for(None)
 
     def line(self, line: Line, *, hang: bool = False) -> None:
-        for part in line.plain.split("\n"):
+        text = aligned_marks(line.plain, getattr(self.stream, "encoding", None) or "utf-8")
+        for part in text.split("\n"):
             lead = " " * (len(part) - len(part.lstrip(" ")))
             for wrapped in wrap_kept(part[len(lead):], self.width, lead, lead if hang else ""):
                 self.stream.write(wrapped + "\n")
@@ -70,6 +93,12 @@ class RichOut:
         self.console = console
 
     def line(self, line: Line, *, hang: bool = False) -> None:
+        encoding = getattr(self.console.file, "encoding", None) or "utf-8"
+        first, style = line.spans[0] if line.spans else ("", "")
+        marked = aligned_marks(first, encoding)
+        if marked != first:  # a copy: the line may be printed again elsewhere
+            line, spans = Line(style=line.style), line.spans
+            line.spans = [(marked, style), *spans[1:]]
         text = rich_text(line)
         if not hang:
             self.console.print(text)
