@@ -74,8 +74,12 @@ def test_http_connect_with_its_login(check, account, starttls_server, no_passwor
     assert wrong.probe("proxy")["error"]["reason"] == "proxy.auth_failed"
     assert none.probe("proxy")["error"]["reason"] == "proxy.auth_failed"
     assert elsewhere.probe("proxy")["error"]["reason"] == "proxy.denied"  # tinyproxy's ConnectPort
+    import base64
+
+    login = base64.b64encode(f"{Tinyproxy.USER}:{Tinyproxy.PASSWORD}".encode()).decode()
     for run in (out, wrong, none, elsewhere):
         assert Tinyproxy.PASSWORD not in run.stdout + run.stderr
+        assert login not in run.stdout + run.stderr
         no_password_leak(run.stdout + run.stderr)
 
 

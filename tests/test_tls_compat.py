@@ -67,7 +67,7 @@ def test_a_tls_1_0_server_is_named_as_too_old_at_once(check, env_file, ca, mode,
     assert (tls["error"]["code"], tls["error"]["reason"]) == ("ETLS", "tls.server_protocol_too_old"), tls["summary"]
     assert tls["details"]["relaxed_protocol"] == "TLSv1"
     message = " ".join(tls["error"]["message"].split())
-    assert f"localhost:{server.port} speaks only TLSv1, older than TLS 1.2" in message
+    assert f"localhost:{server.port} speaks nothing newer than TLSv1, which is older than TLS 1.2" in message
     assert "completed a TLSv1 handshake with it only after lowering its own minimum" in message
     assert "enable TLS 1.2 or later" in tls["remedy"]
     # A TLS alert is an answer in TLS: no wait for a plaintext greeting (the whole --timeout).

@@ -107,8 +107,12 @@ def _proxy_findings(options: RunOptions, environ: Mapping[str, str]) -> list[Fin
 
 
 def _proxy_secret(options: RunOptions) -> tuple[str, ...]:
-    """The proxy's password, scrubbed like the mail password (a proxy may echo it)."""
-    return (options.proxy.password.reveal(),) if options.proxy and options.proxy.password else ()
+    """The proxy's password, and the user:password its Basic login sends (the redactor adds
+    the base64 of each), scrubbed like the mail password: a proxy may echo them."""
+    proxy = options.proxy
+    if proxy is None or proxy.password is None:
+        return ()
+    return proxy.password.reveal(), f"{proxy.username or ''}:{proxy.password.reveal()}"
 
 
 def _mailbox(preflight: Preflight, recipients: tuple[str, ...], findings: list[Finding]) -> Mailbox | None:

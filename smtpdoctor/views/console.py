@@ -161,30 +161,45 @@ def cells(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-# A word; or one CJK character (with the punctuation that must follow it),
-# since CJK text breaks between characters, not at spaces.
-TOKEN = r"[\u2e80-\u9fff\uf900-\ufaff][，。；：、）」』】！？]*|[^\s\u2e80-\u9fff\uf900-\ufaff]+|\s+"
+# A run of spaces; a word; or one CJK character (CJK text breaks between characters, not at
+# spaces). Closing punctuation never starts a line: it stays with what it follows.
+_TOKEN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff]|[^\s\u2e80-\u9fff\uf900-\ufaff]+|\s+")
+_CLOSING = frozenset("，。；：、）」』】！？")
 
 
-def wrap(text: str, width: int, first: str, rest: str) -> list[str]:
-    """``text`` in lines of at most ``width`` columns, never cut inside a word
-    (a word longer than a line, a URL say, gets a line of its own)."""
-    import re
+def _tokens(text: str) -> list[str]:
+    tokens: list[str] = []
+    for token in _TOKEN.findall(text):
+        if token[0] in _CLOSING and tokens and not tokens[-1].isspace():
+            tokens[-1] += token
+        else:
+            tokens.append(token)
+    return tokens
 
+
+def wrap_kept(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """``text`` in lines of at most ``width`` columns, the first starting with ``first`` and
+    the lines it wraps onto with ``rest``. Spaces inside a line are kept as they are (columns
+    stay aligned); a word longer than a line (a URL) gets a line of its own, never cut."""
     lines: list[str] = []
     line, used, start = first, cells(first), len(first)
-    for token in re.findall(TOKEN, text):
+    for token in _tokens(text):
         if token.isspace():
             if len(line) > start:
-                line, used = line + " ", used + 1
+                line, used = line + token, used + len(token)
             continue
         size = cells(token)
-        if used + size > width and len(line) > start:
+        if used + size > width and len(line.rstrip()) > start:
             lines.append(line.rstrip())
             line, used, start = rest, cells(rest), len(rest)
         line, used = line + token, used + size
     lines.append(line.rstrip())
     return lines
+
+
+def wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+    """``text`` as prose: its runs of spaces made one, then wrapped as :func:`wrap_kept` does."""
+    return wrap_kept(" ".join(text.split()), width, first, rest)
 
 
 def write_lines(lines: list[str]) -> None:

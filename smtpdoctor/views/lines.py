@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Protocol, TextIO, cast
 from smtpdoctor.views.console import (
     NullStream,
     SafeStream,
-    cells,
     encodable,
     forced_colour,
     make_console,
     width_for,
+    wrap_kept,
 )
 
 if TYPE_CHECKING:
@@ -127,39 +127,3 @@ def text_out() -> Out:
     if not stream.isatty() and not forced_colour():
         return PlainOut(cast(TextIO, stream))
     return RichOut(make_console())
-
-
-# A run of spaces; a word; or one CJK character (CJK text breaks between characters, not at
-# spaces). Closing punctuation never starts a line: it stays with what it follows.
-_TOKEN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff]|[^\s\u2e80-\u9fff\uf900-\ufaff]+|\s+")
-_CLOSING = frozenset("，。；：、）」』】！？")
-
-
-def _tokens(text: str) -> list[str]:
-    tokens: list[str] = []
-    for token in _TOKEN.findall(text):
-        if token[0] in _CLOSING and tokens and not tokens[-1].isspace():
-            tokens[-1] += token
-        else:
-            tokens.append(token)
-    return tokens
-
-
-def wrap_kept(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
-    """``text`` in lines of at most ``width`` columns, the first starting with ``first`` and
-    the lines it wraps onto with ``rest``. Spaces inside a line are kept as they are (columns
-    stay aligned); a word longer than a line (a URL) gets a line of its own, never cut."""
-    lines: list[str] = []
-    line, used, start = first, cells(first), len(first)
-    for token in _tokens(text):
-        if token.isspace():
-            if len(line) > start:
-                line, used = line + token, used + len(token)
-            continue
-        size = cells(token)
-        if used + size > width and len(line.rstrip()) > start:
-            lines.append(line.rstrip())
-            line, used, start = rest, cells(rest), len(rest)
-        line, used = line + token, used + size
-    lines.append(line.rstrip())
-    return lines
