@@ -266,13 +266,16 @@ class DNSServer:
 
     def __init__(self, records: dict[str, list[str]] | None = None, *,
                  nxdomain: set[str] | None = None, silent: set[str] | None = None,
-                 zone: dict[str, dict[str, list[str]]] | None = None) -> None:
+                 zone: dict[str, dict[str, list[str]]] | None = None,
+                 silent_types: set[tuple[str, str]] | None = None) -> None:
         """``zone``: name → record type → values in zone-file text (``MX`` "10 mx.example.",
-        ``TXT`` '"v=spf1 …"'), for the sending-domain checks."""
+        ``TXT`` '"v=spf1 …"'), for the sending-domain checks; ``silent_types``: (name, type)
+        pairs never answered (a server that drops MX queries and answers TXT)."""
         self.records = {k.rstrip(".").lower(): v for k, v in (records or {}).items()}
         self.zone = {k.rstrip(".").lower(): v for k, v in (zone or {}).items()}
         self.nxdomain = {n.rstrip(".").lower() for n in (nxdomain or set())}
         self.silent = {n.rstrip(".").lower() for n in (silent or set())}
+        self.silent_types = {(n.rstrip(".").lower(), t) for n, t in (silent_types or set())}
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = int(self.sock.getsockname()[1])
@@ -300,7 +303,7 @@ class DNSServer:
             question = query.question[0]
             name = question.name.to_text().rstrip(".").lower()
             self.queries.append(f"{name} {dns.rdatatype.to_text(question.rdtype)}")
-            if name in self.silent:
+            if name in self.silent or (name, dns.rdatatype.to_text(question.rdtype)) in self.silent_types:
                 continue
             response = dns.message.make_response(query)
             if name in self.nxdomain:

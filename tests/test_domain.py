@@ -59,6 +59,17 @@ ZONE: dict[str, dict[str, list[str]]] = {
     # Void lookups through a and mx, not only includes.
     "voids.test": txt("v=spf1 a:nx1.voids.test a:nx2.voids.test mx:nx3.voids.test include:sendgrid.net ~all"),
 }
+# Resend sends with send.<domain> as envelope sender: SPF aligns with the From domain only
+# under relaxed alignment; strict.resend.test asks for strict (aspf=s).
+for _name, _aspf in (("relaxed.resend.test", ""), ("strict.resend.test", "; aspf=s")):
+    ZONE[f"send.{_name}"] = txt("v=spf1 include:amazonses.com ~all")
+    ZONE[f"_dmarc.{_name}"] = txt(f"v=DMARC1; p=reject{_aspf}")
+ZONE["amazonses.com"] = txt("v=spf1 ip4:199.255.192.0/22 ~all")
+# A subdomain's policy is sp= of the organisational domain's record (RFC 7489 §6.3).
+ZONE["_dmarc.sp.test"] = txt("v=DMARC1; p=none; sp=reject")
+ZONE["mail.sp.test"] = txt("v=spf1 include:sendgrid.net ~all")
+# The MX lookup never answers; the TXT ones do.
+ZONE["mxsilent.test"] = txt("v=spf1 include:sendgrid.net -all")
 ZONE["s1._domainkey.other.test"] = {"TXT": [dkim_record(1024)]}
 ZONE["s1._domainkey.good.test"] = {"TXT": [dkim_record(2048)]}
 ZONE["good.test"] = txt("v=spf1 include:sendgrid.net -all")
@@ -67,7 +78,7 @@ ZONE["_dmarc.good.test"] = txt("v=DMARC1; p=reject; rua=mailto:d@good.test")
 
 @pytest.fixture(scope="module")
 def dns_server():
-    with DNSServer({"localhost": ["127.0.0.1"]}, zone=ZONE) as server:
+    with DNSServer({"localhost": ["127.0.0.1"]}, zone=ZONE, silent_types={("mxsilent.test", "MX")}) as server:
         yield server
 
 
@@ -144,6 +155,33 @@ def test_dmarc_reject_without_alignment_fails_with_the_dkim_to_publish(domain):
     assert dmarc["error"]["reason"] == "domain.dmarc_unaligned"
     assert "s1._domainkey.strict.test" in dmarc["remedy"]
     assert probe(out, "dkim")["error"]["reason"] == "domain.dkim_missing"
+
+
+def test_strict_spf_alignment_fails_where_relaxed_passes(domain):
+    """Resend's envelope domain is send.<domain>: aspf=r aligns it with the From domain, aspf=s
+    does not, and with no DKIM key the mail fails DMARC (RFC 7489 §3.1.2)."""
+    relaxed = domain("relaxed.resend.test", SMTP_HOST="smtp.resend.com", SMTP_FROM="a@relaxed.resend.test")
+    assert probe(relaxed, "dmarc")["status"] == "pass", relaxed.doc["probes"]
+    strict = domain("strict.resend.test", SMTP_HOST="smtp.resend.com", SMTP_FROM="a@strict.resend.test")
+    dmarc = probe(strict, "dmarc")
+    assert dmarc["error"]["reason"] == "domain.dmarc_unaligned"
+    assert ("its SPF domain send.strict.resend.test aligns with strict.resend.test only under relaxed "
+            "alignment, and the record asks for strict (aspf=s)") in dmarc["error"]["message"]
+    assert "resend._domainkey.strict.resend.test" in dmarc["remedy"]
+
+
+def test_a_subdomain_gets_the_organisations_subdomain_policy(domain):
+    out = domain("mail.sp.test", SMTP_HOST="smtp.sendgrid.net", SMTP_FROM="a@mail.sp.test")
+    dmarc = probe(out, "dmarc")
+    assert dmarc["summary"].startswith("_dmarc.sp.test: p=reject")
+    assert dmarc["error"]["reason"] == "domain.dmarc_unaligned"
+
+
+def test_a_lookup_that_fails_fails_only_its_probe(domain):
+    out = domain("mxsilent.test", "--timeout", "1", SMTP_HOST="smtp.sendgrid.net", SMTP_FROM="a@mxsilent.test")
+    assert probe(out, "mx")["error"]["reason"] == "domain.lookup_failed"
+    assert probe(out, "spf")["status"] == "pass"
+    assert probe(out, "dmarc")["warning"]["reason"] == "domain.dmarc_missing"
 
 
 def test_a_well_set_relay_domain_passes(domain):

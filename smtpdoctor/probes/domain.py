@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable
 from dataclasses import replace
+from typing import TypeVar
 
 from smtpdoctor.model import ProbeResult
 from smtpdoctor.probes.records import (
@@ -33,7 +35,9 @@ from smtpdoctor.probes.records import (
 from smtpdoctor.probes.session import Session, failed, passed, say, skipped
 from smtpdoctor.providers import Provider
 from smtpdoctor.wire.addresses import ascii_domain
-from smtpdoctor.wire.dns import Lookup, NoAnswer
+from smtpdoctor.wire.dns import Lookup, NoAnswer, UnreadableAnswer
+
+T = TypeVar("T")
 
 DOMAIN_PROBES = ("mx", "spf", "dkim", "dmarc")
 
@@ -52,11 +56,8 @@ async def run_domain_probes(session: Session, domain: str,
     try:
         async with asyncio.timeout(session.remaining() + 0.5):
             results = await _probes(session, lookup, domain, selectors)
-    except (NoAnswer, TimeoutError) as exc:
-        detail = str(exc) or "timeout"
-        said = say("domain.lookup_failed", domain=domain, detail=detail)
-        results = [failed(name, "domain.lookup_failed", said, params={"domain": domain, "detail": detail})
-                   for name in DOMAIN_PROBES]
+    except TimeoutError:
+        results = [_unanswered(name, domain, NoAnswer("timeout")) for name in DOMAIN_PROBES]
     # The lookups ran side by side: each probe took the time of the whole.
     elapsed = (time.perf_counter() - started) * 1000
     return [replace(r, duration_ms=elapsed) for r in results]
@@ -77,26 +78,59 @@ def query_name(name: str) -> str:
 
 async def _probes(session: Session, lookup: Lookup, domain: str,
                   selectors: tuple[str, ...]) -> list[ProbeResult]:
+    """Each probe from its own lookups: a name server that fails one query (an MX lookup that
+    times out) fails that probe, and the others still say what their records are."""
     organisation = organisational_domain(domain)
     asked, asked_org = query_name(domain), query_name(organisation)  # shown as given, asked in ASCII
     mx, at_domain, at_org = await asyncio.gather(
-        lookup.records(asked, "MX"), lookup.records(f"_dmarc.{asked}", "TXT"),
-        lookup.records(f"_dmarc.{asked_org}", "TXT") if organisation != domain else _none())
-    by_mx = provider_by_mx(session.table, mx)
+        _answer(lookup.records(asked, "MX")), _answer(lookup.records(f"_dmarc.{asked}", "TXT")),
+        _answer(lookup.records(f"_dmarc.{asked_org}", "TXT")) if organisation != domain else _none())
+    by_mx = provider_by_mx(session.table, mx) if isinstance(mx, list) else None
     sender = _sending_provider(session.provider, by_mx)
     session.sending_provider = sender  # for the report to name
     spf_domain = sender.domain.spf_domain.format(domain=domain) if sender else domain
     wanted = selectors or (sender.domain.dkim_selectors if sender else ())
-    spf, keys = await asyncio.gather(read_spf(lookup, query_name(spf_domain)),
-                                     _dkim_keys(lookup, asked, wanted))
+    spf, keys = await asyncio.gather(_answer(read_spf(lookup, query_name(spf_domain))),
+                                     _answer(_dkim_keys(lookup, asked, wanted)))
+    results = [
+        _unanswered("mx", domain, mx) if isinstance(mx, NoAnswer) else _mx(domain, mx, by_mx),
+        _unanswered("spf", spf_domain, spf) if isinstance(spf, NoAnswer) else _spf(spf_domain, spf, sender),
+        _unanswered("dkim", domain, keys) if isinstance(keys, NoAnswer)
+        else _dkim(domain, wanted, keys, sender)]
+    if isinstance(at_domain, NoAnswer):
+        return [*results, _unanswered("dmarc", domain, at_domain)]
+    if isinstance(at_org, NoAnswer):
+        return [*results, _unanswered("dmarc", domain, at_org)]
     dmarc = dmarc_records(at_domain) or dmarc_records(at_org)
     dmarc_at = domain if dmarc_records(at_domain) else organisation
-    return [_mx(domain, mx, by_mx), _spf(spf_domain, spf, sender), _dkim(domain, wanted, keys, sender),
-            _dmarc(domain, dmarc_at, dmarc, spf, keys, sender)]
+    # Alignment is judged from the SPF and DKIM records only when both could be read.
+    known = (spf, keys) if isinstance(spf, Spf) and isinstance(keys, list) else None
+    return [*results, _dmarc(domain, dmarc_at, dmarc, known, sender)]
+
+
+async def _answer(work: Awaitable[T]) -> T | NoAnswer:
+    """What a lookup found, or the NoAnswer that stopped it, as a value."""
+    try:
+        return await work
+    except NoAnswer as exc:
+        return exc
 
 
 async def _none() -> list[str]:
     return []
+
+
+def _unanswered(name: str, domain: str, exc: NoAnswer) -> ProbeResult:
+    """A probe whose records could not be read: the server did not answer, or answered with
+    a message dnspython refuses (said as that, with the name and type asked)."""
+    if isinstance(exc, UnreadableAnswer):
+        params: dict[str, object] = {"domain": domain, "name": exc.name, "kind": exc.kind,
+                                     "detail": exc.detail}
+        return failed(name, "domain.answer_unreadable", say("domain.answer_unreadable", **params),
+                      params=params)
+    detail = str(exc) or "timeout"
+    said = say("domain.lookup_failed", domain=domain, detail=detail)
+    return failed(name, "domain.lookup_failed", said, params={"domain": domain, "detail": detail})
 
 
 def _named(sender: Provider | None) -> dict[str, str]:
@@ -133,6 +167,8 @@ def _mx(domain: str, mx: list[str], provider: Provider | None) -> ProbeResult:
 def _spf(name: str, spf: Spf, sender: Provider | None) -> ProbeResult:
     include = sender.domain.spf_include if sender else None
     params: dict[str, object] = {"domain": name, **_named(sender), "include": include or ""}
+    if spf.unreadable is not None:
+        return _unanswered("spf", name, spf.unreadable)
     if not spf.records:
         record = spf_with(None, include) if include else "v=spf1 include:<your provider's SPF domain> ~all"
         return failed("spf", "domain.spf_missing", say("domain.spf_missing", domain=name),
@@ -144,9 +180,10 @@ def _spf(name: str, spf: Spf, sender: Provider | None) -> ProbeResult:
                       params={**params, "record": record, "count": count})
     record = spf.record or ""
     if spf.problem is not None:
-        term, why = spf.problem
+        problem = spf.problem
         return failed("spf", "domain.spf_syntax", say("domain.spf_record", record=record),
-                      params={**params, "term": term, "why": why})
+                      params={**params, **problem.params, "term": problem.term,
+                              "why": f"§spf_why.{problem.why}"})
     if spf.all_term is not None and spf.all_term.lower() in ("+all", "all"):
         return failed("spf", "domain.spf_pass_all", say("domain.spf_record", record=record),
                       params={**params, "record": record.replace(spf.all_term, "~all")})
@@ -188,7 +225,7 @@ def _dkim(domain: str, selectors: tuple[str, ...], keys: list[DkimKey],
     return passed("dkim", summary, details=details)
 
 
-def _dmarc(domain: str, at: str, records: list[str], spf: Spf, keys: list[DkimKey],
+def _dmarc(domain: str, at: str, records: list[str], known: tuple[Spf, list[DkimKey]] | None,
            sender: Provider | None) -> ProbeResult:
     params: dict[str, object] = {"domain": domain, **_named(sender),
                                  "record": f"v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain}",
@@ -200,18 +237,45 @@ def _dmarc(domain: str, at: str, records: list[str], spf: Spf, keys: list[DkimKe
         return failed("dmarc", "domain.dmarc_multiple", say("domain.dmarc_many", name=f"_dmarc.{at}"),
                       params={**params, "name": f"_dmarc.{at}"})
     tags = dmarc_tags(records[0])
-    policy = tags.get("p", "none").lower()
+    # RFC 7489 §6.3: a subdomain found through its organisational domain's record gets sp=.
+    policy = (tags.get("sp") if at != domain else None) or tags.get("p", "none")
+    policy = policy.lower()
     summary = say("domain.dmarc", name=f"_dmarc.{at}", policy=policy, rua=tags.get("rua", "—"))
     details: dict[str, object] = {"policy": policy, "rua": tags.get("rua", ""), "record": records[0]}
-    # Alignment: a mailbox provider sends with the user's own address as envelope sender, so a
-    # passing SPF with its include aligns; DKIM aligns when the domain publishes the key.
-    include = sender.domain.spf_include if sender else None
-    spf_aligned = bool(sender and sender.kind == "mailbox" and include and include in spf.includes)
-    dkim_aligned = any(not k.revoked for k in keys)
-    if policy in ("quarantine", "reject") and sender is not None and not (spf_aligned or dkim_aligned):
-        selector = sender.domain.dkim_selectors[0] if sender.domain.dkim_selectors else "<selector>"
-        return failed("dmarc", "domain.dmarc_unaligned", summary, params={
-            **params, "policy": policy, "name": f"{selector}._domainkey.{domain}"})
+    if policy in ("quarantine", "reject") and sender is not None and known is not None:
+        spf, keys = known
+        strict = tags.get("aspf", "r").lower() == "s"
+        envelope = _envelope_domain(domain, sender)
+        # DKIM: the keys are looked up under the From domain itself, so their d= is the From
+        # domain and aligns in strict and relaxed mode alike (adkim needs no more here).
+        if not (any(not k.revoked for k in keys) or _spf_aligned(domain, envelope, spf, sender, strict)):
+            selector = sender.domain.dkim_selectors[0] if sender.domain.dkim_selectors else "<selector>"
+            relaxed_only = envelope is not None and envelope != domain and _spf_aligned(
+                domain, envelope, spf, sender, strict=False)
+            return failed("dmarc", "domain.dmarc_unaligned", summary, params={
+                **params, "policy": policy, "name": f"{selector}._domainkey.{domain}",
+                "envelope": envelope or "",
+                "why": "§dmarc_why.strict" if relaxed_only else "§dmarc_why.other"})
     if policy == "none":
         return passed("dmarc", summary, warning="domain.dmarc_monitoring", params=params, details=details)
     return passed("dmarc", summary, details=details)
+
+
+def _envelope_domain(domain: str, sender: Provider) -> str | None:
+    """The envelope sender's domain, the one SPF checks, where the provider fixes it: a
+    mailbox sends with the user's own address, Resend with send.<domain>; other relays use
+    their own bounce domain unless the account is set up otherwise (not knowable here)."""
+    if sender.domain.spf_domain != "{domain}":
+        return sender.domain.spf_domain.format(domain=domain)
+    return domain if sender.kind == "mailbox" else None
+
+
+def _spf_aligned(domain: str, envelope: str | None, spf: Spf, sender: Provider, strict: bool) -> bool:
+    """SPF aligns (RFC 7489 §3.1.2) when the envelope domain's record lets the provider send
+    and that domain is the From domain (aspf=s) or shares its organisational domain (aspf=r)."""
+    include = sender.domain.spf_include
+    if envelope is None or include is None or include not in spf.includes or spf.problem or spf.no_record:
+        return False
+    if strict:
+        return envelope == domain
+    return organisational_domain(envelope) == organisational_domain(domain)

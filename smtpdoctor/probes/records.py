@@ -12,7 +12,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from smtpdoctor.providers import Provider, ProviderTable
-from smtpdoctor.wire.dns import Lookup
+from smtpdoctor.wire.dns import Lookup, UnreadableAnswer
 
 if TYPE_CHECKING:
     from publicsuffixlist import PublicSuffixList
@@ -69,6 +69,16 @@ def free_mail_provider(table: ProviderTable, domain: str) -> Provider | None:
 
 # --- SPF ---------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class SpfProblem:
+    """What makes a record a permerror: the term, why (a phrase key under ``spf_why.``, said in
+    the report's language) and that phrase's parameters."""
+
+    term: str
+    why: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
 @dataclass
 class Spf:
     records: list[str] = field(default_factory=list)
@@ -78,8 +88,10 @@ class Spf:
     includes: set[str] = field(default_factory=set)
     # What makes the record a permerror (RFC 7208 §4.6, §5.2, §6): a term that is not one
     # ("-all moo": "moo"), and the include:/redirect= targets with no SPF record of their own.
-    problem: tuple[str, str] | None = None  # (term, why)
+    problem: SpfProblem | None = None
     no_record: list[str] = field(default_factory=list)
+    # A TXT answer on the walk that dnspython refused to read (a record with no strings).
+    unreadable: UnreadableAnswer | None = None
 
     @property
     def record(self) -> str | None:
@@ -92,8 +104,8 @@ class Spf:
 
 
 def spf_records(texts: list[str]) -> list[str]:
-    return [t.strip() for t in texts if t.strip().lower() == "v=spf1"
-            or t.strip().lower().startswith("v=spf1 ")]
+    return [t.strip(" ") for t in texts if t.strip(" ").lower() == "v=spf1"
+            or t.lower().startswith("v=spf1 ")]
 
 
 async def read_spf(lookup: Lookup, domain: str) -> Spf:
@@ -101,9 +113,15 @@ async def read_spf(lookup: Lookup, domain: str) -> Spf:
     of every term, the DNS lookups and void lookups counted through every include, redirect,
     a, mx and exists (§4.6.4), includes and redirects that find no SPF record (§5.2, §6.1);
     the walk stops at the first permerror or past the limit."""
-    spf = Spf(records=spf_records(await lookup.records(domain, "TXT")))
+    try:
+        spf = Spf(records=spf_records(await lookup.records(domain, "TXT")))
+    except UnreadableAnswer as exc:
+        return Spf(unreadable=exc)
     if spf.record is not None:
-        await _walk(lookup, spf.record, domain, spf, depth=0)
+        try:
+            await _walk(lookup, spf.record, domain, spf, depth=0)
+        except UnreadableAnswer as exc:
+            spf.unreadable = exc
     return spf
 
 
@@ -143,11 +161,16 @@ async def _walk(lookup: Lookup, record: str, domain: str, spf: Spf, depth: int) 
                 answers = await lookup.records(target, "AAAA")
             if not answers:
                 spf.voids += 1
+            elif name == "mx" and len(answers) > MAX_LOOKUPS:
+                # §4.6.4: an mx mechanism may look up at most 10 hosts; past that, permerror.
+                spf.problem = SpfProblem(term, "mx_hosts", {"count": len(answers)})
+                return
 
 
-# RFC 7208 §12 (ABNF): the mechanisms, their arguments, and the modifiers.
-_MACRO = r"(?:%\{[slodiphcrtvSLODIPHCRTV]\d*r?[.\-+,/_=]*\}|%%|%_|%-)"
-_TOPLABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+# RFC 7208 §7.1 and §12 (ABNF): macros, domain-specs, the mechanisms and the modifiers. In a
+# domain-spec a macro names s, l, o, d, i, p, h or v; c, r and t belong to exp= text only.
+_MACRO = r"(?:%\{[slodiphvSLODIPHV]\d*r?[.\-+,/_=]*\}|%%|%_|%-)"
+_TOPLABEL = r"(?:[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*|[A-Za-z0-9]+-[A-Za-z0-9\-]*[A-Za-z0-9])"
 _DOMAIN_SPEC = rf"(?:(?:[\x21-\x24\x26-\x7e]|{_MACRO})*(?:\.{_TOPLABEL}\.?|{_MACRO}))"
 _CIDR = r"(?:/(?:[0-9]|[12][0-9]|3[0-2]))?(?://(?:[0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))?"
 _MECHANISMS = {
@@ -158,17 +181,18 @@ _MECHANISMS = {
     "ptr": re.compile(rf"ptr(?::{_DOMAIN_SPEC})?"),
     "exists": re.compile(rf"exists:{_DOMAIN_SPEC}"),
 }
-_MODIFIER = re.compile(rf"([A-Za-z][A-Za-z0-9\-_.]*)=((?:[\x21-\x24\x26-\x7e]|{_MACRO})*)")
+_ANY_MACRO = r"(?:%\{[slodiphcrtvSLODIPHCRTV]\d*r?[.\-+,/_=]*\}|%%|%_|%-)"
+_MODIFIER = re.compile(rf"([A-Za-z][A-Za-z0-9\-_.]*)=((?:[\x21-\x24\x26-\x7e]|{_ANY_MACRO})*)")
+# ip4-cidr-length and ip6-cidr-length: no leading zeros, at most 32 and 128.
+_PREFIX = {"ip4": re.compile(r"0|[1-9][0-9]?"), "ip6": re.compile(r"0|[1-9][0-9]{0,2}")}
 
 
-def spf_syntax_problem(record: str) -> tuple[str, str] | None:
+def spf_syntax_problem(record: str) -> SpfProblem | None:
     """The first term that makes ``record`` a permerror, and why; None for a valid record."""
-    import ipaddress
-
     if not record.isascii():
-        return record, "non-ASCII characters"
+        return SpfProblem(record, "non_ascii")
     if any(ch in record for ch in "\r\n\t"):
-        return record, "a line break or tab inside the record (terms are separated by spaces)"
+        return SpfProblem(record, "line_break")
     seen: set[str] = set()
     for term in record.split(" ")[1:]:
         if not term:
@@ -178,28 +202,40 @@ def spf_syntax_problem(record: str) -> tuple[str, str] | None:
             name = modifier.group(1).lower()
             if name in ("redirect", "exp"):
                 if name in seen:
-                    return term, f"{name}= appears twice"
+                    return SpfProblem(term, "twice", {"modifier": name})
                 seen.add(name)
                 if not re.fullmatch(_DOMAIN_SPEC, modifier.group(2)):
-                    return term, f"{name}= needs a domain"
+                    return SpfProblem(term, "needs_domain", {"modifier": name})
             continue
         bare = term[1:] if term[:1] in "+-~?" else term
         kind = re.split(r"[:/]", bare, maxsplit=1)[0].lower()
         if kind in ("ip4", "ip6"):
-            value = bare[len(kind) + 1:] if bare[len(kind):len(kind) + 1] == ":" else ""
-            try:
-                network = ipaddress.ip_network(value, strict=False)
-            except ValueError:
-                return term, f"not an {kind} address or network"
-            if network.version != (4 if kind == "ip4" else 6) or (kind == "ip4" and value.count(".") != 3):
-                return term, f"not an {kind} address or network"
+            if not _network(kind, bare[len(kind):]):
+                return SpfProblem(term, "bad_network", {"mechanism": kind})
             continue
         pattern = _MECHANISMS.get(kind)
         if pattern is None:
-            return term, "not an SPF mechanism or modifier"
+            return SpfProblem(term, "unknown")
         if not pattern.fullmatch(bare.lower() if kind == "all" else bare):
-            return term, f"not a valid {kind} mechanism"
+            return SpfProblem(term, "bad_mechanism", {"mechanism": kind})
     return None
+
+
+def _network(kind: str, value: str) -> bool:
+    """Whether ``value`` (":1.2.3.0/24") is an ip4/ip6 mechanism's network, to §5.6's grammar."""
+    import ipaddress
+
+    if not value.startswith(":"):
+        return False
+    address, _, prefix = value[1:].partition("/")
+    widest = 32 if kind == "ip4" else 128
+    if "/" in value[1:] and not (_PREFIX[kind].fullmatch(prefix) and int(prefix) <= widest):
+        return False
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return parsed.version == (4 if kind == "ip4" else 6) and (kind == "ip6" or address.count(".") == 3)
 
 
 def spf_with(record: str | None, include: str) -> str:

@@ -108,6 +108,18 @@ class NoAnswer(LookupError):
     """The name server did not answer (timeout, SERVFAIL): not the same as "no record"."""
 
 
+class UnreadableAnswer(NoAnswer):
+    """The name server answered, but with a message dnspython refuses to read (a TXT record
+    with no strings, which RFC 1035 does not allow): ``name`` and ``kind`` asked, ``detail``
+    dnspython's words. Said as what it is, not as a silent server."""
+
+    def __init__(self, name: str, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.name = name
+        self.kind = kind
+        self.detail = detail
+
+
 class Lookup:
     """TXT and MX lookups with dnspython, through --dns-server when given, within ``timeout``."""
 
@@ -124,6 +136,7 @@ class Lookup:
     async def records(self, name: str, kind: str) -> list[str]:
         """The records' text (TXT strings joined, MX exchanges by preference); [] for none."""
         import dns.exception
+        import dns.name
         import dns.resolver
 
         self.queries += 1
@@ -131,8 +144,21 @@ class Lookup:
             answer = await self.resolver.resolve(name, kind, raise_on_no_answer=False)
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []
-        except (dns.exception.Timeout, dns.resolver.NoNameservers,
-                dns.resolver.NoResolverConfiguration) as exc:
+        except (dns.exception.SyntaxError, dns.name.NameTooLong):
+            # A name no query can carry (an empty or 64-octet label): it exists nowhere, as
+            # RFC 7208 §4.3 has it for the domain and pyspf for a mechanism's target.
+            return []
+        except dns.resolver.NoNameservers as exc:
+            refused = _refused_answer(exc)
+            if refused is not None:
+                raise UnreadableAnswer(name, kind, refused) from exc
+            raise NoAnswer(type(exc).__name__) from exc
+        except dns.exception.Timeout as exc:
+            refused = await self._unreadable(name, kind)
+            if refused is not None:
+                raise UnreadableAnswer(name, kind, refused) from exc
+            raise NoAnswer(type(exc).__name__) from exc
+        except dns.resolver.NoResolverConfiguration as exc:
             raise NoAnswer(type(exc).__name__) from exc
         if kind == "TXT":
             return [b"".join(r.strings).decode("utf-8", "replace") for r in answer]
@@ -140,3 +166,38 @@ class Lookup:
             ranked = sorted(answer, key=lambda r: r.preference)
             return [r.exchange.to_text().rstrip(".").lower() for r in ranked]
         return [r.to_text() for r in answer]
+
+    async def _unreadable(self, name: str, kind: str) -> str | None:
+        """Why the first name server's answer could not be read, when it sent one: dnspython
+        drops an answer it cannot parse and waits on, so a malformed answer (a TXT record with
+        no strings) looks like silence. One more query, read strictly, tells them apart; it
+        waits at most 0.3 s (the domain probes keep that much beyond --timeout)."""
+        import dns.asyncquery
+        import dns.exception
+        import dns.message
+
+        if not self.resolver.nameservers:
+            return None
+        query = dns.message.make_query(name, kind)
+        where = str(self.resolver.nameservers[0])
+        try:
+            await dns.asyncquery.udp(query, where, timeout=UNREADABLE_WAIT, port=self.resolver.port)
+        except (dns.exception.FormError, ValueError) as exc:
+            return str(exc)
+        except (dns.exception.DNSException, OSError):
+            return None
+        return None
+
+
+# How long the second look at a silent server waits for an answer it can name.
+UNREADABLE_WAIT = 0.3
+
+
+def _refused_answer(exc: Exception) -> str | None:
+    """dnspython's words when every server's answer was one it could not parse (FORMERR on
+    our side of the wire), else None: then the servers failed in the usual ways."""
+    import dns.exception
+
+    errors = getattr(exc, "kwargs", {}).get("errors") or []
+    parsing = [str(e[3]) for e in errors if isinstance(e[3], dns.exception.FormError | ValueError)]
+    return parsing[0] if parsing and len(parsing) == len(errors) else None
