@@ -106,3 +106,21 @@ def test_domain_with_a_name_idna_2008_refuses_is_exit_2(env_file):
     [finding] = out.doc["findings"]
     assert finding["reason"] == "config.usage" and "U+2603" in finding["message"]
     no_traceback(out)
+
+
+@pytest.mark.parametrize("smtputf8", [False, True])
+def test_a_send_from_an_internationalised_domain_needs_no_smtputf8(smtpdoctor, env_file, smtp_server, good_tls,
+                                                                   ca_file, smtputf8):
+    """Only a non-ASCII local part needs SMTPUTF8 (RFC 6531): an IDN domain goes as its A-label,
+    in the envelope and in the From header alike, whether the server offers SMTPUTF8 or not."""
+    server = smtp_server("starttls", good_tls, smtputf8=smtputf8)
+    env = env_file(SMTP_HOST="localhost", SMTP_PORT=server.port, SMTP_USER=USER, SMTP_PASSWORD=PASSWORD,
+                   SMTP_FROM="noreply@bücher.de")
+    out = smtpdoctor("send-test", USER, "--env-file", env, "--ca-file", ca_file, "--alt-ports", "none", "--json")
+    assert out.exit_code == 0, out.stdout
+    [message] = server.handler.received
+    assert message.mail_from == "noreply@xn--bcher-kva.de"
+    assert "SMTPUTF8" not in message.mail_options
+    assert b"From: noreply@xn--bcher-kva.de" in message.original_content
+    assert b"@xn--bcher-kva.de>" in message.original_content  # the Message-ID
+    assert message.original_content.isascii()

@@ -10,10 +10,11 @@ from email.utils import format_datetime, make_msgid
 
 from smtpdoctor.codes import __version__
 from smtpdoctor.config.values import Settings
+from smtpdoctor.wire.addresses import wire_address
 
 
 def new_message_id(s: Settings) -> str:
-    return make_msgid("smtpdoctor", domain=(s.sender or "").rpartition("@")[2] or None)
+    return make_msgid("smtpdoctor", domain=wire_address(s.sender or "")[0].rpartition("@")[2] or None)
 
 
 def build_message(s: Settings, recipients: tuple[str, ...], *, subject: str | None = None,
@@ -22,8 +23,10 @@ def build_message(s: Settings, recipients: tuple[str, ...], *, subject: str | No
     now = now or datetime.now(UTC).astimezone()
     machine = socket.gethostname()
     message = EmailMessage()
-    message["From"] = s.sender or ""
-    message["To"] = ", ".join(recipients)
+    # The addresses as the envelope has them: an internationalised domain as its A-label
+    # (RFC 5890), so only a non-ASCII local part needs SMTPUTF8's UTF-8 headers (RFC 6532).
+    message["From"] = wire_address(s.sender)[0] if s.sender else ""
+    message["To"] = ", ".join(wire_address(r)[0] for r in recipients)
     message["Subject"] = subject or f"smtpdoctor test from {machine}"
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id or new_message_id(s)
