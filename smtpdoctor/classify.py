@@ -63,7 +63,9 @@ MTA_REPLIES: tuple[tuple[str, str], ...] = (
     ("submissionquotaexceededexception", "message.quota_exceeded"),
     ("outboundspamexception", "message.account_blocked_spam"),
     ("maximum sending rate exceeded", "message.rate_limited"),
+    ("daily message quota exceeded", "message.rate_limited"),  # SES: 454 Throttling failure: …
     ("does not have permissions to send as this sender", "message.send_as_denied"),
+    ("permission to send as", "message.send_as_denied"),  # Microsoft's NDR reference spells it so
     ("traffic not accepted from this ip", "message.ip_blocked"),
     ("sender thread limit exceeded", "smtp.connection_limit"),
 )
@@ -304,9 +306,16 @@ def _explain_one(query: str, table: ProviderTable) -> list[Match]:
     # off, or SMTP AUTH off for the tenant), and a bare code only speaks when nothing else did.
     by_text = bool(found)
     for enhanced, pairs in ENHANCED_CODES.items():
-        if not by_text and re.search(rf"(?<![\d.]){re.escape(enhanced)}(?![\d.])", text):
-            for reason, provider_id in pairs:
-                add(reason, table.get(provider_id) if provider_id else None)
+        if not re.search(rf"(?<![\d.]){re.escape(enhanced)}(?![\d.])", text):
+            continue
+        for reason, provider_id in pairs:
+            provider = table.get(provider_id) if provider_id else None
+            if not by_text:
+                add(reason, provider)
+            elif provider is not None:
+                # The text named the cause, the code whose reply it is (Gmail's 5.7.26).
+                found[:] = [Match(m.reason, provider, m.params) if m.reason == reason and m.provider is None
+                            else m for m in found]
     if code is not None and not found:
         for reason in REPLY_CODES.get(str(code), ()):
             add(reason)
@@ -360,8 +369,18 @@ def classify_refusal(code: int, text: str, table: ProviderTable, provider: Provi
         return match[0], (match[1] if provider is None else None)
     generic = classify_mta_reply(text)
     if generic and generic.startswith(prefixes) and (not 400 <= code < 500 or generic in LASTING_4XX):
-        return generic, None
+        return generic, code_owner(generic, text)
     return fallback, None
+
+
+def code_owner(reason: str, text: str) -> str | None:
+    """The provider whose enhanced code in ``text`` means ``reason`` (Gmail's 5.7.26): the
+    receiver that refused, named even when another provider relayed the mail."""
+    for enhanced in ENHANCED_CODE.findall(text):
+        for meant, provider_id in ENHANCED_CODES.get(enhanced, ()):
+            if meant == reason and provider_id:
+                return provider_id
+    return None
 
 
 # Texts of 4xx replies that no retry cures: Microsoft's 421 4.7.66 comes back until the

@@ -68,6 +68,9 @@ class DatedChange:
     affects: tuple[str, ...]
     source: str
     read: datetime.date
+    # The failures the change brings once in force (a receiver's sender rules: the refusal
+    # its servers send), named with the change as their likely cause.
+    brings: tuple[str, ...] = ()
 
     def days_left(self, today: datetime.date) -> int:
         return (self.date - today).days
@@ -246,7 +249,8 @@ def _provider_from_toml(provider_id: str, raw: Mapping[str, Any], table: Mapping
         imap=(raw["imap"]["host"], int(raw["imap"]["port"])) if "imap" in raw else None,
         # Dates are written as text ("2026-12-31"): the compiled JSON table has no date type.
         changes=tuple(DatedChange(c["what"], datetime.date.fromisoformat(c["date"]), tuple(c["affects"]),
-                                  c["source"], datetime.date.fromisoformat(c["read"]))
+                                  c["source"], datetime.date.fromisoformat(c["read"]),
+                                  tuple(c.get("brings", ())))
                       for c in raw.get("changes", ())),
         domain=SendingDomain(
             mx=tuple(raw.get("domain", {}).get("mx", ())),

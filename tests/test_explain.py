@@ -144,6 +144,9 @@ def test_beside_a_dotenv_without_a_sender_no_fix_has_an_empty_value(smtpdoctor, 
     ("552 5.3.4 Message size exceeds fixed maximum message size", ["message.too_big"]),
     # SES's throttle is a sending rate, not a temporary authentication failure.
     ("454 Throttling failure: Maximum sending rate exceeded.", ["message.rate_limited"]),
+    ("454 Throttling failure: Daily message quota exceeded.", ["message.rate_limited"]),
+    ("550 5.7.60 SMTP; Client does not have permission to send as this sender", ["message.send_as_denied"]),
+    ("421 4.7.0 Daily user sending quota exceeded. 42sm smtp.gmail.com", ["message.rate_limited"]),
     # A bare 550 no longer offers NetEase's "SMTP service disabled".
     ("550 Requested action not taken: mailbox unavailable", ["envelope.recipient_rejected"]),
 ])

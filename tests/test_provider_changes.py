@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from smtpdoctor.catalog import LANGS, phrases
+from smtpdoctor.catalog import LANGS, catalog, phrases
 from smtpdoctor.config import lint
 from smtpdoctor.config.preflight import resolve
 from smtpdoctor.config.values import Options
@@ -116,7 +116,10 @@ def test_every_dated_change_is_whole():
         for key in (change.what, f"{change.what}.fix"):
             assert set(table[key]) == set(LANGS), key
         assert change.source.startswith("https://"), provider.id
-        assert set(change.affects) <= {"password", "oauth2"} and change.affects, provider.id
+        assert set(change.affects) <= {"password", "oauth2", "receiving"} and change.affects, provider.id
+        # A receiver's rule ends no login: what it brings is the refusal it is named with.
+        assert ("receiving" in change.affects) == bool(change.brings), provider.id
+        assert set(change.brings) <= set(catalog()), provider.id
         assert change.read <= date.today(), provider.id
 
 
@@ -131,3 +134,52 @@ def test_an_account_row_is_told_what_its_own_code_must_do(smtpdoctor, tmp_path, 
     [finding] = [f for f in doc["accounts"][0]["findings"] if f["reason"] == "config.provider_change_soon"]
     assert finding["remedy"].startswith("A row of the tenant table has no field for another login")
     assert "OAUTH2_CLIENT_ID" not in finding["remedy"] and "as read on 2026-12-01" in finding["remedy"]
+
+
+GMAIL_5_7_26 = ("550-5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail requires "
+                "all senders to authenticate with either SPF or DKIM.")
+
+
+def test_a_receivers_rule_in_force_is_named_with_the_refusal_it_brings(monkeypatch):
+    from smtpdoctor import api
+    from smtpdoctor.views.explain import explain_lines
+
+    on(monkeypatch, date(2026, 12, 1))
+    matches, _ = api.explain(GMAIL_5_7_26)
+    said = " ".join(" ".join(explain_lines(matches, "en", 100)).split())
+    assert "This is Gmail's sender rule: since 2024-02-01, every sender to personal Gmail accounts" in said
+    assert "(1,034 days ago; source: https://support.google.com/a/answer/81126, as read on 2026-12-01)" in said
+    on(monkeypatch, date(2026, 12, 2))
+    assert "1,035 days ago" in " ".join(explain_lines(api.explain(GMAIL_5_7_26)[0], "en", 100))
+    # Before its date the rule was not yet the cause: nothing is said of it.
+    on(monkeypatch, date(2024, 1, 31))
+    assert "sender rule" not in " ".join(explain_lines(api.explain(GMAIL_5_7_26)[0], "en", 100))
+
+
+def test_outlooks_rule_is_named_for_5_7_515_in_chinese(monkeypatch):
+    from smtpdoctor import api
+    from smtpdoctor.views.explain import explain_lines
+
+    on(monkeypatch, date(2026, 12, 1))
+    reply = ("550 5.7.515 Access denied, sending domain example.com does not meet the required "
+             "authentication level.")
+    said = "".join("".join(explain_lines(api.explain(reply)[0], "zh", 100)).split())
+    assert "这正是Outlook.com对大批量发件人的规则：自2025-05-05起" in said
+    assert "（已575天；来源：https://support.microsoft.com/" in said
+
+
+def test_a_send_refused_by_gmails_rule_names_it_through_any_relay(monkeypatch, smtp_server, good_tls, ca_file,
+                                                                    smtpdoctor, env_file):
+    """The settings' provider is a generic relay; the refusal is Gmail's, and so is the rule."""
+    from tests.servers import PASSWORD, USER, Recorder
+
+    on(monkeypatch, date(2026, 12, 1))
+    server = smtp_server("starttls", good_tls, handler=Recorder(data_reply=GMAIL_5_7_26.replace("550-", "550 ")))
+    env = env_file(SMTP_HOST="localhost", SMTP_PORT=server.port, SMTP_USER=USER, SMTP_PASSWORD=PASSWORD)
+    out = smtpdoctor("send-test", "friend@gmail.com", "--env-file", env, "--ca-file", ca_file,
+                     "--alt-ports", "none", "--json")
+    assert out.exit_code == 1
+    send = next(p for p in json.loads(out.stdout)["probes"] if p["name"] == "send")
+    assert send["error"]["reason"] == "message.sender_unauthenticated"
+    assert "This is Gmail's sender rule: since 2024-02-01" in send["error"]["message"]
+    assert "1,034 days ago" in send["error"]["message"]

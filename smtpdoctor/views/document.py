@@ -143,7 +143,13 @@ def probe_text(report: Report, probe: ProbeResult, lang: str) -> Text:
     params = {**probe.params, **(probe.error.params if probe.error else {})}
     if probe.fix is not None:
         params["fix"] = fix_text(probe.fix, report.settings.client if report.settings else None, lang)
-    text = render(reason, params, report.settings, provider, lang)
+    receiver = None
+    replied = probe.error.provider if probe.error is not None else None
+    if replied and (provider is None or provider.id != replied):
+        from smtpdoctor.providers import load_providers
+
+        receiver = load_providers().get(replied)
+    text = render(reason, params, report.settings, provider, lang, receiver=receiver)
     leads = []
     for f in explaining(report, reason):
         found = render(f.reason, f.params, report.settings, report.provider, lang)

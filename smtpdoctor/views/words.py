@@ -93,10 +93,12 @@ def render(
     lang: str,
     *,
     explaining: frozenset[str] | None = None,
+    receiver: Provider | None = None,
 ) -> Text:
     """The message and remedy of ``reason``. ``explaining``: for `explain`,
     the names it has values for; a text that needs others takes the reason's
-    general wording (``explain``, ``explain_remedy``) instead."""
+    general wording (``explain``, ``explain_remedy``) instead. ``receiver``: the provider
+    whose reply it is, when not the settings' (Gmail refusing what SendGrid relayed)."""
     entry = catalog()[reason][lang]
 
     def general(key: str, template: str) -> bool:
@@ -126,7 +128,27 @@ def render(
     link = values.get("credential_url") if reason.startswith("auth.") else ""
     if link and link not in remedy:
         remedy += f"（{link}）" if lang == "zh" else f" ({link})"
+    rule = rule_in_force(reason, receiver or provider, lang)
+    if rule:
+        message = join_text(message, rule)
     return Text(tidy(message, lang), tidy(remedy, lang))
+
+
+def rule_in_force(reason: str, provider: Provider | None, lang: str) -> str:
+    """The provider's dated change that brings ``reason`` and whose date has come (Gmail's
+    sender rules for a 5.7.26), said with its date and source; "" when there is none. Counted
+    from today's date (config.lint.today), never from a date written into a message."""
+    if provider is None:
+        return ""
+    from smtpdoctor.config.lint import today
+
+    now = today()
+    for change in provider.changes:
+        if reason in change.brings and change.days_left(now) <= 0:
+            said = phrase(change.what, lang, date=change.date.isoformat())
+            return phrase("change.in_force", lang, change=said, days=f"{-change.days_left(now):,}",
+                          url=change.source, read=change.read.isoformat())
+    return ""
 
 
 def _filled_values(reason: str, params: Mapping[str, str], settings: Settings | None,
