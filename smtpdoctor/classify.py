@@ -309,12 +309,12 @@ def _explain_one(query: str, table: ProviderTable) -> list[Match]:
         if not re.search(rf"(?<![\d.]){re.escape(enhanced)}(?![\d.])", text):
             continue
         for reason, provider_id in pairs:
-            provider = table.get(provider_id) if provider_id else None
+            owner = table.get(provider_id) if provider_id else None
             if not by_text:
-                add(reason, provider)
-            elif provider is not None:
+                add(reason, owner)
+            elif owner is not None:
                 # The text named the cause, the code whose reply it is (Gmail's 5.7.26).
-                found[:] = [Match(m.reason, provider, m.params) if m.reason == reason and m.provider is None
+                found[:] = [Match(m.reason, owner, m.params) if m.reason == reason and m.provider is None
                             else m for m in found]
     if code is not None and not found:
         for reason in REPLY_CODES.get(str(code), ()):
