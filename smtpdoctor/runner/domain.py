@@ -11,7 +11,7 @@ from smtpdoctor.probes.session import Session
 from smtpdoctor.runner.check import bad_domain, sender_domain
 from smtpdoctor.runner.options import RunOptions
 from smtpdoctor.secret import Redactor
-from smtpdoctor.wire.net import tls_context
+from smtpdoctor.wire.trust import tls_context
 
 
 async def arun_domain(preflight: Preflight, domain: str | None, options: RunOptions) -> Report:

@@ -13,6 +13,8 @@ import ssl
 import tempfile
 from typing import Any, NamedTuple
 
+from smtpdoctor.wire.trust import unverified_context
+
 # Issuers that mean a product on this machine or network re-signs TLS (antivirus "mail
 # shields", TLS-inspecting proxies and firewalls), matched in the issuer's O or CN.
 INTERCEPTORS = ("Kaspersky", "ESET", "Avast", "AVG", "Bitdefender", "Norton", "McAfee", "Sophos",
@@ -44,15 +46,8 @@ async def presented_certificate(address: str, host: str, port: int, implicit: bo
     return facts(der) if der else None
 
 
-def _unchecked() -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
 async def _fetch(address: str, host: str, port: int, implicit: bool) -> bytes | None:
-    context = _unchecked()
+    context = unverified_context()
     server_name = host if host and not _is_address(host) else None
     if implicit:
         reader, writer = await asyncio.open_connection(address, port, ssl=context,
