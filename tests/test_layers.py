@@ -162,3 +162,42 @@ def test_the_checker_finds_what_it_forbids(tmp_path: Path) -> None:
     assert any("views never imports runner" in b for b in breaks)
     assert any("config never imports runner" in b for b in breaks)
     assert circles(edges) == [["smtpdoctor.model", "smtpdoctor.runner.check", "smtpdoctor.views.text"]]
+
+
+# --- what a passing check imports (the speed work of issue 23 stays done) -----------------
+
+# Imported only on the paths that need them: the fix engine after a failure, the send probe's
+# code for an SMTPUTF8 refusal, the app-code parsers for a file with mail code in it, tomllib
+# for a TOML file there, difflib for a misspelt variable, _strptime never (the certificate's
+# date is read without it), dnspython for --dns-server, rich on a terminal.
+NOT_IN_A_PASSING_CHECK = (
+    "smtpdoctor.runner.fixes", "smtpdoctor.runner.domain", "smtpdoctor.probes.send",
+    "smtpdoctor.probes.domain", "smtpdoctor.wire.message", "smtpdoctor.config.appcode.python",
+    "smtpdoctor.config.appcode.treesitter", "smtpdoctor.views.ci", "tomllib", "difflib",
+    "_strptime", "dns", "rich",
+)
+
+
+def test_a_passing_check_imports_only_what_it_uses(tmp_path: Path, starttls_server, ca_file: str) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.servers import PASSWORD, USER
+
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"SMTP_HOST=localhost\nSMTP_PORT={starttls_server.port}\nSMTP_USER={USER}\n"
+                        f"SMTP_PASSWORD={PASSWORD}\n", encoding="utf-8")
+    env_file.chmod(0o600)
+    (tmp_path / "send.py").write_text("import smtplib\n", encoding="utf-8")  # code, but no mail code
+    code = ("import json, sys\nfrom smtpdoctor.cli import main\n"
+            f"sys.argv = ['smtpdoctor', 'check', '--env-file', {str(env_file)!r}, '--ca-file', {ca_file!r},"
+            " '--alt-ports', 'none']\n"
+            "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+            "print(json.dumps([code, sorted(sys.modules)]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path, check=False)
+    exit_code, loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert exit_code == 0, done.stdout
+    assert "smtpdoctor.probes.tls" in loaded and "smtpdoctor.config.appcode" in loaded  # it did run
+    assert [m for m in loaded if m.split(".")[0] in NOT_IN_A_PASSING_CHECK or m in NOT_IN_A_PASSING_CHECK] == []

@@ -162,14 +162,20 @@ def cells(text: str) -> int:
 
 
 # A run of spaces; a word; or one CJK character (CJK text breaks between characters, not at
-# spaces). Closing punctuation never starts a line: it stays with what it follows.
-_TOKEN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff]|[^\s\u2e80-\u9fff\uf900-\ufaff]+|\s+")
+# spaces). Closing punctuation never starts a line: it stays with what it follows. Compiled
+# when first needed (its CJK ranges cost ~4 ms to compile, more than many commands' whole
+# output): text below U+2E80, which has no CJK character and no closing punctuation, is
+# only words and spaces.
+_CJK_TOKEN = r"[\u2e80-\u9fff\uf900-\ufaff]|[^\s\u2e80-\u9fff\uf900-\ufaff]+|\s+"
+_WORD_OR_SPACE = re.compile(r"\S+|\s+")
 _CLOSING = frozenset("，。；：、）」』】！？")
 
 
 def _tokens(text: str) -> list[str]:
+    if not text or max(text) < "\u2e80":
+        return _WORD_OR_SPACE.findall(text)
     tokens: list[str] = []
-    for token in _TOKEN.findall(text):
+    for token in re.findall(_CJK_TOKEN, text):
         if token[0] in _CLOSING and tokens and not tokens[-1].isspace():
             tokens[-1] += token
         else:
