@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "smtpdoctor"
 
 # The ground: values and tables every wing may read. config.values holds the settings as data
 # (a Report carries them), config.families the table of variable names they are read by.
-GROUND = frozenset({"smtpdoctor.codes", "smtpdoctor.catalog", "smtpdoctor.model", "smtpdoctor.providers",
+GROUND = frozenset({"smtpdoctor.codes", "smtpdoctor.basics", "smtpdoctor.catalog", "smtpdoctor.model", "smtpdoctor.providers",
                     "smtpdoctor.secret", "smtpdoctor.classify", "smtpdoctor.config.values",
                     "smtpdoctor.config.families", "smtpdoctor.tables", "smtpdoctor.bounce"})
 # wing → the wings it must never import
@@ -201,3 +201,25 @@ def test_a_passing_check_imports_only_what_it_uses(tmp_path: Path, starttls_serv
     assert exit_code == 0, done.stdout
     assert "smtpdoctor.probes.tls" in loaded and "smtpdoctor.config.appcode" in loaded  # it did run
     assert [m for m in loaded if m.split(".")[0] in NOT_IN_A_PASSING_CHECK or m in NOT_IN_A_PASSING_CHECK] == []
+
+
+@pytest.mark.parametrize(("argv", "forbidden"), [
+    # The result classes (model: ten dataclasses), the settings values and the reading of them
+    # are a report's: a command that prints none defines none of them.
+    (["--help"], ("smtpdoctor.model", "smtpdoctor.providers", "smtpdoctor.catalog", "smtpdoctor.config")),
+    (["providers"], ("smtpdoctor.model", "smtpdoctor.config", "smtpdoctor.classify")),
+    (["explain", "EAUTH"], ("smtpdoctor.model", "smtpdoctor.config.values", "smtpdoctor.config.preflight")),
+])
+def test_a_command_without_a_report_defines_no_result_classes(argv: list[str], forbidden: tuple[str, ...],
+                                                              tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom smtpdoctor.cli import main\n"
+            f"sys.argv = ['smtpdoctor', *{argv!r}]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(','.join(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path, check=True)  # no .env there: explain reads no settings
+    loaded = done.stdout.strip().splitlines()[-1].split(",")
+    assert [m for m in loaded if m.startswith(forbidden)] == []
