@@ -17,6 +17,8 @@ import sys
 from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from rich.console import Console
 
 DEFAULT_WIDTH = 100
@@ -142,6 +144,30 @@ def emit_json(document: dict[str, Any], *, indent: int | None = 2) -> None:
         text = json.dumps(document, ensure_ascii=True, indent=indent)
     stream.write(text + "\n")
     stream.flush()
+
+
+def emit_json_listing(head: dict[str, Any], key: str, items: Callable[[], Iterable[dict[str, Any]]]) -> None:
+    """``emit_json({**head, key: list(items())}, indent=None)``, the same bytes, without holding
+    the whole document: ``key`` (the last) is written one item at a time, each made, dumped and
+    dropped in turn (a thousand accounts' documents took ~16 MiB at once). The ASCII escapes are
+    still all or nothing: any item the encoding cannot hold and the lot is made again escaped."""
+    import json
+
+    stream = sys.stdout
+    if stream is None:
+        return
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    for ensure_ascii in (False, True):
+        opening = json.dumps({**head, key: []}, ensure_ascii=ensure_ascii)
+        parts = [json.dumps(item, ensure_ascii=ensure_ascii) for item in items()]
+        if not ensure_ascii and any(encodable(text, encoding) != text for text in (opening, *parts)):
+            continue
+        stream.write(opening[:-2])  # '…, "accounts": [' without its closing ']}'
+        for at, text in enumerate(parts):
+            stream.write(", " + text if at else text)
+        stream.write("]}\n")
+        stream.flush()
+        return
 
 
 def width_for(stream: IO[str] | None) -> int:
