@@ -27,7 +27,7 @@ from pathlib import Path
 import trustme
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.startup import ENVIRONMENT, options
+from bench.startup import ENVIRONMENT, OURS, options
 from tests.console import measured
 from tests.servers import PASSWORD, USER, SMTPServer
 
@@ -97,7 +97,7 @@ def main() -> None:
         bare, ours, before = [], [], []
         for turn in range(runs + 1):  # the first, unmeasured, writes the bytecode of a checkout
             bare_run = timed([sys.executable, bare_file, source, ca_file, str(concurrency)])
-            ours_run = timed(ours_argv)
+            ours_run = timed(ours_argv, OURS)
             before_run = timed(ours_argv, {**ENVIRONMENT, "PYTHONPATH": against}) if against else None
             if turn:
                 bare.append(bare_run)

@@ -35,7 +35,10 @@ CASES = {
 
 # As installed: bytecode cached (pip compiles it at install time); a first,
 # unmeasured run writes it for an editable checkout.
-ENVIRONMENT = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENVIRONMENT = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
+# smtpdoctor as this tree has it, whatever an editable install of another checkout points to;
+# the bare programs run without PYTHONPATH.
+OURS = {**ENVIRONMENT, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
 
 
 def once_ms(command: list[str], env: dict[str, str] | None = None) -> float:
@@ -69,7 +72,8 @@ def main() -> None:
     (app / ".env").write_text("MAIL_USERNAME=1650349938@qq.com\nMAIL_PASSWORD=abcdefghijklmnop\n"
                               "MAIL_DEFAULT_SENDER=1650349938@qq.com\n", encoding="utf-8")
     commands = {n: [part.replace("{app}", str(app)) for part in c] for n, c in CASES.items()}
-    cases: dict[str, tuple[list[str], dict[str, str] | None]] = {n: (c, None) for n, c in commands.items()}
+    cases: dict[str, tuple[list[str], dict[str, str] | None]] = {
+        n: (c, OURS if n.startswith("smtpdoctor") else None) for n, c in commands.items()}
     if against:
         other = {**ENVIRONMENT, "PYTHONPATH": against}
         cases |= {f"{n} [before]": (c, other) for n, c in commands.items() if n.startswith("smtpdoctor")}

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.fleet import starttls_server
-from bench.startup import ENVIRONMENT, arguments
+from bench.startup import ENVIRONMENT, OURS, arguments
 from tests.servers import PASSWORD, USER
 
 SCRIPT = Path(sys.executable).parent / "smtpdoctor"
@@ -58,7 +58,7 @@ def main() -> None:
         cases: dict[str, tuple[list[str], dict[str, str]]] = {
             "bare smtplib script": ([sys.executable, bare_file, str(server.port), ca_file, USER, PASSWORD],
                                     ENVIRONMENT),
-            "smtpdoctor check --alt-ports none": (ours, ENVIRONMENT),
+            "smtpdoctor check --alt-ports none": (ours, OURS),
         }
         if against:
             cases["smtpdoctor check [before]"] = (ours, {**ENVIRONMENT, "PYTHONPATH": against})

@@ -27,6 +27,8 @@ from smtpdoctor.runner.options import (
 )
 
 if TYPE_CHECKING:
+    import ssl
+
     from smtpdoctor.classify import Match
     from smtpdoctor.config.preflight import Preflight
     from smtpdoctor.config.values import Options as Overrides
@@ -192,6 +194,20 @@ def output_path_problem(path: str | None) -> str | None:
 
 # --- the runs -----------------------------------------------------------------------------
 
+def tls_context_ahead(options: RunOptions) -> ssl.SSLContext | None:
+    """The run's TLS context, begun now: a thread reads the system's trust store while the
+    command reads the settings and imports the run (the context waits for it before its first
+    handshake). None when ``--ca-file`` cannot be used: the run then says so itself."""
+    import ssl
+
+    from smtpdoctor.wire.trust import tls_context
+
+    try:
+        return tls_context(options.ca_file)
+    except (ssl.SSLError, OSError):
+        return None
+
+
 def run_sync(work: Coroutine[Any, Any, T]) -> T:
     """The one event loop of a command."""
     import asyncio
@@ -202,13 +218,15 @@ def run_sync(work: Coroutine[Any, Any, T]) -> T:
 async def arun(command: str, preflight: Preflight, recipients: tuple[str, ...], options: RunOptions, *,
                on_step: Callable[[str], None] | None = None,
                on_retry: Callable[[Retry], None] | None = None,
-               write_fix: bool = False, reread: Callable[[], Preflight] | None = None) -> Report:
+               write_fix: bool = False, reread: Callable[[], Preflight] | None = None,
+               context: ssl.SSLContext | None = None) -> Report:
     """``check`` or ``send-test``. With ``write_fix``, the verified changes go into the dotenv
     file and the run is made again on the file as it now is (``reread``), whose verdict is the
-    exit code, as it will be for the app."""
+    exit code, as it will be for the app. ``context``: from :func:`tls_context_ahead`."""
     from smtpdoctor.runner.check import arun_command
 
-    report = await arun_command(command, preflight, recipients, options, on_step=on_step, on_retry=on_retry)
+    report = await arun_command(command, preflight, recipients, options, on_step=on_step, on_retry=on_retry,
+                                context=context)
     if not write_fix:
         return report
     from dataclasses import replace
@@ -226,8 +244,8 @@ async def arun_accounts(command: str, where: AccountsSource, options: RunOptions
                         client: str | None = None, recipients: tuple[str, ...] = (),
                         on_total: Callable[[int], None] | None = None,
                         on_done: Callable[[Checked], None] | None = None,
-                        junit_xml: str | None = None, metrics_file: str | None = None
-                        ) -> Report | list[Checked]:
+                        junit_xml: str | None = None, metrics_file: str | None = None,
+                        context: ssl.SSLContext | None = None) -> Report | list[Checked]:
     """Every account of ``where`` checked (``config``: linted, no connection) as its own app
     would be; a Report with one finding (exit 2) when the source or a report file cannot be used."""
     from smtpdoctor.runner.fleet import FleetProblem, run_fleet
@@ -238,7 +256,7 @@ async def arun_accounts(command: str, where: AccountsSource, options: RunOptions
     try:
         return await run_fleet(command, where, options, client=None if client == "auto" else client,
                                recipients=recipients, environ=os.environ, stdin=sys.stdin,
-                               on_done=on_done, on_total=on_total)
+                               on_done=on_done, on_total=on_total, context=context)
     except FleetProblem as exc:
         return exc.report(command)
 

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from smtpdoctor.model import ErrorCode
+from smtpdoctor.basics import ErrorCode
 from smtpdoctor.tables import load_table
 
 # The catalogues sit in the package folder, in a checkout and in the installed wheel alike.

@@ -8,8 +8,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from smtpdoctor.basics import ErrorCode
 from smtpdoctor.catalog import catalog
-from smtpdoctor.model import ErrorCode
 from smtpdoctor.providers import Provider, ProviderTable
 
 

@@ -122,6 +122,17 @@ def _wrapped_emit(original: Callable[..., None]) -> Callable[..., None]:
     return emit_json
 
 
+def _wrapped_listing(original: Callable[..., None]) -> Callable[..., None]:
+    """emit_json_listing (a fleet's document written a row at a time): the whole document is
+    recorded as emit_json would have been given it."""
+    @functools.wraps(original)
+    def emit_json_listing(head: dict[str, Any], key: str, items: Callable[[], Any]) -> None:
+        LEDGER.record("in-process", {**head, key: list(items())})
+        return original(head, key, items)
+
+    return emit_json_listing
+
+
 def _wrapped_to_dict(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     @functools.wraps(original)
     def to_dict(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -158,12 +169,14 @@ def _schema_wrappers() -> Iterator[None]:
     from smtpdoctor.views import console as views_console
     from tests import console as test_console
 
-    original = views_console.emit_json
-    wrapped = _wrapped_emit(original)
+    wrappers = {"emit_json": _wrapped_emit, "emit_json_listing": _wrapped_listing}
+    originals = {name: getattr(views_console, name) for name in wrappers}
+    wrapped = {name: wrap(originals[name]) for name, wrap in wrappers.items()}
     with pytest.MonkeyPatch.context() as mp:
         for name, module in list(sys.modules.items()):
-            if name.startswith("smtpdoctor") and getattr(module, "emit_json", None) is original:
-                mp.setattr(module, "emit_json", wrapped)
+            for function, original in originals.items():
+                if name.startswith("smtpdoctor") and getattr(module, function, None) is original:
+                    mp.setattr(module, function, wrapped[function])
         mp.setattr(Report, "to_dict", _wrapped_to_dict(Report.to_dict))
         mp.setattr(test_console, "measured", _wrapped_measured(test_console.measured))
         yield

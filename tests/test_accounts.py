@@ -589,3 +589,38 @@ def test_a_row_whose_check_crashes_is_exit_3_and_counted_apart(fleet, starttls_s
     assert failed(accounts_by_label(out.doc)["t2/main"]) == ("auth", "internal.crash")
     text = fleet(source)
     assert "1 where smtpdoctor crashed (a bug in smtpdoctor) (exit 3)" in " ".join(text.stdout.split())
+
+
+@pytest.mark.parametrize(("encoding", "odd"), [("utf-8", ""), ("utf-8", "\ud800"), ("ascii", ""), ("gbk", "")])
+def test_many_accounts_are_written_a_row_at_a_time_as_the_same_bytes(encoding, odd, monkeypatch):
+    """Over 20 accounts the document is written row by row (emit_json_listing): byte for byte what
+    emit_json(fleet_document(…), indent=None) prints, the ASCII escapes still all or nothing."""
+    import io
+    import sys
+
+    from smtpdoctor.model import Checked, Finding, ProbeResult, Report, Severity, Status, frozen_params
+    from smtpdoctor.views import console
+    from smtpdoctor.views.document import account_documents, fleet_document, fleet_head
+
+    def report(i: int) -> Report:
+        summary = frozen_params({"host": f"smtp{i}.example.com", "addresses": "→ 127.0.0.1 — 邮件"
+                                 if i == 7 else "127.0.0.1", "via": ""})
+        finding = Finding(Severity.WARNING, "config.dotenv_permissions", frozen_params({"file": f"a{i}{odd}"}))
+        return Report("check", None, None, (finding,) if i == 11 else (),
+                      (ProbeResult("dns", Status.PASS, 1.5 + i, summary_key="said.dns.resolved",
+                                   summary_params=summary),))
+
+    checked = [Checked(f"t{i}/main", {"index": i, "label": f"t{i}/main", "tenant_id": f"t{i}",
+                                      "setting_name": "main"}, report(i)) for i in range(25)]
+    printed = {}
+    for how in ("whole", "rows"):
+        buffer = io.BytesIO()
+        monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buffer, encoding=encoding, errors="strict"))
+        if how == "whole":
+            console.emit_json(fleet_document("check", checked, "en"), indent=None)
+        else:
+            console.emit_json_listing(fleet_head("check", checked), "accounts",
+                                      lambda: account_documents(checked, "en"))
+        printed[how] = buffer.getvalue()
+    assert printed["rows"] == printed["whole"]
+    assert json.loads(printed["rows"].decode(encoding))["summary"]["total"] == 25

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "smtpdoctor"
 
 # The ground: values and tables every wing may read. config.values holds the settings as data
 # (a Report carries them), config.families the table of variable names they are read by.
-GROUND = frozenset({"smtpdoctor.codes", "smtpdoctor.catalog", "smtpdoctor.model", "smtpdoctor.providers",
+GROUND = frozenset({"smtpdoctor.codes", "smtpdoctor.basics", "smtpdoctor.catalog", "smtpdoctor.model", "smtpdoctor.providers",
                     "smtpdoctor.secret", "smtpdoctor.classify", "smtpdoctor.config.values",
                     "smtpdoctor.config.families", "smtpdoctor.tables", "smtpdoctor.bounce"})
 # wing → the wings it must never import
@@ -162,3 +162,64 @@ def test_the_checker_finds_what_it_forbids(tmp_path: Path) -> None:
     assert any("views never imports runner" in b for b in breaks)
     assert any("config never imports runner" in b for b in breaks)
     assert circles(edges) == [["smtpdoctor.model", "smtpdoctor.runner.check", "smtpdoctor.views.text"]]
+
+
+# --- what a passing check imports (the speed work of issue 23 stays done) -----------------
+
+# Imported only on the paths that need them: the fix engine after a failure, the send probe's
+# code for an SMTPUTF8 refusal, the app-code parsers for a file with mail code in it, tomllib
+# for a TOML file there, difflib for a misspelt variable, _strptime never (the certificate's
+# date is read without it), dnspython for --dns-server, rich on a terminal.
+NOT_IN_A_PASSING_CHECK = (
+    "smtpdoctor.runner.fixes", "smtpdoctor.runner.domain", "smtpdoctor.probes.send",
+    "smtpdoctor.probes.domain", "smtpdoctor.wire.message", "smtpdoctor.config.appcode.python",
+    "smtpdoctor.config.appcode.treesitter", "smtpdoctor.views.ci", "tomllib", "difflib",
+    "_strptime", "dns", "rich",
+)
+
+
+def test_a_passing_check_imports_only_what_it_uses(tmp_path: Path, starttls_server, ca_file: str) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.servers import PASSWORD, USER
+
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"SMTP_HOST=localhost\nSMTP_PORT={starttls_server.port}\nSMTP_USER={USER}\n"
+                        f"SMTP_PASSWORD={PASSWORD}\n", encoding="utf-8")
+    env_file.chmod(0o600)
+    (tmp_path / "send.py").write_text("import smtplib\n", encoding="utf-8")  # code, but no mail code
+    code = ("import json, sys\nfrom smtpdoctor.cli import main\n"
+            f"sys.argv = ['smtpdoctor', 'check', '--env-file', {str(env_file)!r}, '--ca-file', {ca_file!r},"
+            " '--alt-ports', 'none']\n"
+            "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+            "print(json.dumps([code, sorted(sys.modules)]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path, check=False)
+    exit_code, loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert exit_code == 0, done.stdout
+    assert "smtpdoctor.probes.tls" in loaded and "smtpdoctor.config.appcode" in loaded  # it did run
+    assert [m for m in loaded if m.split(".")[0] in NOT_IN_A_PASSING_CHECK or m in NOT_IN_A_PASSING_CHECK] == []
+
+
+@pytest.mark.parametrize(("argv", "forbidden"), [
+    # The result classes (model: ten dataclasses), the settings values and the reading of them
+    # are a report's: a command that prints none defines none of them.
+    (["--help"], ("smtpdoctor.model", "smtpdoctor.providers", "smtpdoctor.catalog", "smtpdoctor.config")),
+    (["providers"], ("smtpdoctor.model", "smtpdoctor.config", "smtpdoctor.classify")),
+    (["explain", "EAUTH"], ("smtpdoctor.model", "smtpdoctor.config.values", "smtpdoctor.config.preflight")),
+])
+def test_a_command_without_a_report_defines_no_result_classes(argv: list[str], forbidden: tuple[str, ...],
+                                                              tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom smtpdoctor.cli import main\n"
+            f"sys.argv = ['smtpdoctor', *{argv!r}]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(','.join(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path, check=True)  # no .env there: explain reads no settings
+    loaded = done.stdout.strip().splitlines()[-1].split(",")
+    assert [m for m in loaded if m.startswith(forbidden)] == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +100,8 @@ def read_project_file(folder: Path) -> tuple[dict[str, Any], str | None]:
 
 
 def _toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only where a TOML file is there to read
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -197,6 +198,8 @@ def _python_requirements(folder: Path) -> Iterable[tuple[str, str]]:
         path = folder / name
         if not path.is_file():
             continue
+        import tomllib
+
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):

@@ -7,7 +7,6 @@ import io
 import logging
 import os
 import stat
-import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +121,8 @@ def _tracked_by_git(path: Path) -> bool:
     folder = path.resolve().parent
     if not any((p / ".git").exists() for p in (folder, *folder.parents)):
         return False
+    import subprocess  # only inside a git work tree
+
     try:
         done = subprocess.run(
             ["git", "ls-files", "--error-unmatch", path.name],

@@ -3,7 +3,6 @@ problems, near-miss variable names, quoting, whitespace and characters that do n
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 
 from smtpdoctor.config.dotenv_file import DotenvFile
@@ -32,6 +31,12 @@ def dotenv_findings(dotenv: DotenvFile, add: Add) -> None:
 
 
 
+def _close_matches(name: str, known: list[str]) -> list[str]:
+    import difflib  # only for a mail-prefixed name no family knows
+
+    return difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+
+
 def typo_findings(
     merged: Mapping[str, RawValue], dotenv: DotenvFile | None, primary: Partial | None, add: Add
 ) -> None:
@@ -43,8 +48,7 @@ def typo_findings(
         # closest spelling with the same prefix (MAIL_USER is not EMAIL_USER).
         prefix = name.split("_", 1)[0] + "_"
         same_prefix = [k for k in known if k.startswith(prefix)] or known
-        match = [k for k in same_prefix if k.startswith(name)][:1] or difflib.get_close_matches(
-            name, same_prefix, n=1, cutoff=0.75)
+        match = [k for k in same_prefix if k.startswith(name)][:1] or _close_matches(name, same_prefix)
         if not match or match[0] in merged:
             continue
         from_file = raw.origin.source is Source.DOTENV

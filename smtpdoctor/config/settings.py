@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.utils import parseaddr
 from urllib.parse import quote, unquote, urlsplit
 
 from smtpdoctor.config.clients import (
@@ -319,7 +318,12 @@ def _security(options: Options, place: _Place, client: ClientChoice, words: TlsW
 def _sender(values: Mapping[str, RawValue], place: _Place, add: Add) -> str | None:
     """The envelope sender: the sender variable's address, else the login when it is one."""
     sender_raw = values["sender"].value.strip() if "sender" in values else None
-    sender = parseaddr(sender_raw)[1] if sender_raw else None
+    if sender_raw:
+        from email.utils import parseaddr  # email.* (~8 ms) only for a sender to parse
+
+        sender: str | None = parseaddr(sender_raw)[1]
+    else:
+        sender = None
     if sender_raw and (not sender or "@" not in sender or not domain_shape(sender.rpartition("@")[2])):
         # parseaddr("My App") gives "My": only something with an @ is an address.
         add(Severity.ERROR, "config.bad_sender", variable=values["sender"].name)

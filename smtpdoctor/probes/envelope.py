@@ -13,13 +13,13 @@ from smtpdoctor.wire.addresses import wire_address
 async def probe_envelope(session: Session) -> list[ProbeResult]:
     from aiosmtplib import SMTPResponseException
 
-    from smtpdoctor.probes.send import smtputf8_refusal
-
     client = session.client
     configured = session.settings.sender or ""
     assert client is not None
     sender, utf8 = wire_address(configured)
     if utf8 and not client.supports_extension("smtputf8"):
+        from smtpdoctor.probes.send import smtputf8_refusal  # the send probe's code only here
+
         return [smtputf8_refusal("envelope", session, [configured])]
     encoding = "utf-8" if utf8 else "ascii"
     steps = (("MAIL FROM", client.mail, sender_reason_by_code),

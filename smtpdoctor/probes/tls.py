@@ -17,7 +17,7 @@ from smtpdoctor.classify import certificate_reason
 from smtpdoctor.model import ProbeResult, seconds_text
 from smtpdoctor.probes.session import Said, Session, failed, passed, say, skipped
 from smtpdoctor.probes.smtp import say_ehlo
-from smtpdoctor.wire.certificate import CertFacts, name_of, presented_certificate
+from smtpdoctor.wire.certificate import CertFacts, cert_time_to_seconds, name_of, presented_certificate
 from smtpdoctor.wire.sniff import plaintext_mode, speaks_implicit_tls
 
 EXPIRY_WARNING_DAYS = 21
@@ -340,7 +340,7 @@ def _tls_passed(session: Session, via: str = "§via.ssl") -> ProbeResult:
     details: dict[str, object] = {"protocol": sslobj.version(), "cipher": cipher,
                                   "subject": subject, "issuer": issuer}
     if "notAfter" in cert:
-        expires = ssl.cert_time_to_seconds(cert["notAfter"])
+        expires = cert_time_to_seconds(cert["notAfter"])
         days = int((expires - time.time()) // 86400)
         details |= {"expires": time.strftime("%Y-%m-%d", time.gmtime(expires)), "days_left": days}
         summary = say("tls.passed_expires", **facts, days=days)

@@ -161,7 +161,7 @@ def _input_findings(preflight: Preflight, recipients: tuple[str, ...], options: 
 
 
 def _context(options: RunOptions, findings: list[Finding]) -> ssl.SSLContext | None:
-    from smtpdoctor.wire.net import tls_context
+    from smtpdoctor.wire.trust import tls_context
 
     try:
         return tls_context(options.ca_file)

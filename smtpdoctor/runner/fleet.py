@@ -18,7 +18,7 @@ from smtpdoctor.config.values import ClientChoice
 from smtpdoctor.model import Checked, Finding, Report, Severity, frozen_params
 from smtpdoctor.runner.check import Shared, arun_command, probe_names
 from smtpdoctor.runner.options import RunOptions
-from smtpdoctor.wire.net import tls_context
+from smtpdoctor.wire.trust import tls_context
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,11 @@ class FleetProblem(ValueError):
 async def run_fleet(command: str, where: AccountsSource, options: RunOptions, *, client: str | None,
                     recipients: tuple[str, ...], environ: Mapping[str, str], stdin: IO[str] | None,
                     on_done: Callable[[Checked], None] | None = None,
-                    on_total: Callable[[int], None] | None = None) -> list[Checked]:
+                    on_total: Callable[[int], None] | None = None,
+                    context: ssl.SSLContext | None = None) -> list[Checked]:
     """Every row of ``where`` checked (``config``: linted) as its own app would be. Rows never
-    read .env or the environment. Raises FleetProblem when the source cannot be used."""
+    read .env or the environment. Raises FleetProblem when the source cannot be used.
+    ``context``: the TLS context begun ahead (made here when None)."""
     shown = where.source
     try:
         if where.is_postgres:
@@ -72,7 +74,7 @@ async def run_fleet(command: str, where: AccountsSource, options: RunOptions, *,
         empty = "no_rows" if where.is_postgres else "empty"
         raise FleetProblem("config.accounts_unreadable", {"source": shown, "detail": f"§accounts.{empty}"})
     try:
-        context = tls_context(options.ca_file)
+        context = context or tls_context(options.ca_file)
     except (ssl.SSLError, OSError) as exc:
         raise FleetProblem("config.bad_ca_file", {"file": options.ca_file, "detail": str(exc)}) from exc
     if on_total is not None:

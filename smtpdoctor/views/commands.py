@@ -82,12 +82,13 @@ def network(command: str, params: Mapping[str, Any], recipients: tuple[str, ...]
         return accounts(command, params, recipients, options, lang)
     from smtpdoctor.views.progress import NO_HOOKS, spinner
 
+    context = api.tls_context_ahead(options)  # its trust store read while the settings are
     preflight = api.with_output_file(read_settings(params), params.get("junit_xml"),
                                      params.get("metrics_file"))
     with spinner(lang) if showing_progress(params) else contextlib.nullcontext(NO_HOOKS) as hooks:
         report = api.run_sync(api.arun(command, preflight, recipients, options, on_step=hooks.on_step,
                                        on_retry=hooks.on_retry, write_fix=params.get("write_fix", False),
-                                       reread=lambda: read_settings(params)))
+                                       reread=lambda: read_settings(params), context=context))
     return emit.report(report, outputs(params, lang))
 
 
@@ -98,13 +99,14 @@ def accounts(command: str, params: Mapping[str, Any], recipients: tuple[str, ...
     from smtpdoctor.views import emit
     from smtpdoctor.views.progress import NO_HOOKS, fleet_bar
 
+    context = api.tls_context_ahead(options)  # its trust store read while the rows are
     where = api.accounts_source(params["accounts"], params.get("query"),
                                 params.get("decrypt_columns") or (), params.get("fernet_key_env"))
     with fleet_bar() if showing_progress(params) else contextlib.nullcontext(NO_HOOKS) as hooks:
         result = api.run_sync(api.arun_accounts(
             command, where, options, client=params.get("client"), recipients=recipients,
             on_total=hooks.on_total, on_done=hooks.on_done, junit_xml=params.get("junit_xml"),
-            metrics_file=params.get("metrics_file")))
+            metrics_file=params.get("metrics_file"), context=context))
     how = outputs(params, lang)
     return emit.fleet(command, result, how) if isinstance(result, list) else emit.report(result, how)
 

@@ -17,6 +17,8 @@ import sys
 from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from rich.console import Console
 
 DEFAULT_WIDTH = 100
@@ -144,6 +146,30 @@ def emit_json(document: dict[str, Any], *, indent: int | None = 2) -> None:
     stream.flush()
 
 
+def emit_json_listing(head: dict[str, Any], key: str, items: Callable[[], Iterable[dict[str, Any]]]) -> None:
+    """``emit_json({**head, key: list(items())}, indent=None)``, the same bytes, without holding
+    the whole document: ``key`` (the last) is written one item at a time, each made, dumped and
+    dropped in turn (a thousand accounts' documents took ~16 MiB at once). The ASCII escapes are
+    still all or nothing: any item the encoding cannot hold and the lot is made again escaped."""
+    import json
+
+    stream = sys.stdout
+    if stream is None:
+        return
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    for ensure_ascii in (False, True):
+        opening = json.dumps({**head, key: []}, ensure_ascii=ensure_ascii)
+        parts = [json.dumps(item, ensure_ascii=ensure_ascii) for item in items()]
+        if not ensure_ascii and any(encodable(text, encoding) != text for text in (opening, *parts)):
+            continue
+        stream.write(opening[:-2])  # '…, "accounts": [' without its closing ']}'
+        for at, text in enumerate(parts):
+            stream.write(", " + text if at else text)
+        stream.write("]}\n")
+        stream.flush()
+        return
+
+
 def width_for(stream: IO[str] | None) -> int:
     """The width to wrap at: the terminal's, else COLUMNS, else a sane default."""
     if is_terminal(stream):
@@ -162,14 +188,20 @@ def cells(text: str) -> int:
 
 
 # A run of spaces; a word; or one CJK character (CJK text breaks between characters, not at
-# spaces). Closing punctuation never starts a line: it stays with what it follows.
-_TOKEN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff]|[^\s\u2e80-\u9fff\uf900-\ufaff]+|\s+")
+# spaces). Closing punctuation never starts a line: it stays with what it follows. Compiled
+# when first needed (its CJK ranges cost ~4 ms to compile, more than many commands' whole
+# output): text below U+2E80, which has no CJK character and no closing punctuation, is
+# only words and spaces.
+_CJK_TOKEN = r"[\u2e80-\u9fff\uf900-\ufaff]|[^\s\u2e80-\u9fff\uf900-\ufaff]+|\s+"
+_WORD_OR_SPACE = re.compile(r"\S+|\s+")
 _CLOSING = frozenset("，。；：、）」』】！？")
 
 
 def _tokens(text: str) -> list[str]:
+    if not text or max(text) < "\u2e80":
+        return _WORD_OR_SPACE.findall(text)
     tokens: list[str] = []
-    for token in _TOKEN.findall(text):
+    for token in re.findall(_CJK_TOKEN, text):
         if token[0] in _CLOSING and tokens and not tokens[-1].isspace():
             tokens[-1] += token
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from smtpdoctor.config.values import AppCode, OAuth2
@@ -241,12 +241,17 @@ def usage_document(command: str | None, message: str, lang: str) -> dict[str, An
 
 def fleet_document(command: str, checked: Sequence[Checked], lang: str) -> dict[str, Any]:
     """One JSON document: ``accounts`` (a check document per row, with ``account``) and ``summary``."""
+    return {**fleet_head(command, checked), "accounts": list(account_documents(checked, lang))}
+
+
+def fleet_head(command: str, checked: Sequence[Checked]) -> dict[str, Any]:
+    """The fleet document but its ``accounts`` (its last key)."""
     code = worst(checked)
-    return {
-        "schema": SCHEMA,
-        "ok": code is ExitCode.OK,
-        "exit_code": int(code),
-        "command": command,
-        "summary": fleet_counts(checked),
-        "accounts": [{"account": dict(c.account), **document(c.report, lang)} for c in checked],
-    }
+    return {"schema": SCHEMA, "ok": code is ExitCode.OK, "exit_code": int(code), "command": command,
+            "summary": fleet_counts(checked)}
+
+
+def account_documents(checked: Sequence[Checked], lang: str) -> Iterator[dict[str, Any]]:
+    """Each row's document, made when it is asked for."""
+    for c in checked:
+        yield {"account": dict(c.account), **document(c.report, lang)}

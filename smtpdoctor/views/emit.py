@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from smtpdoctor.views.console import (
     echo_error,
     emit_json,
+    emit_json_listing,
     silence_stdout,
 )
 from smtpdoctor.views.lines import text_out
@@ -79,16 +80,18 @@ def fleet(command: str, checked: Sequence[Checked], how: Outputs) -> int:
     """--accounts: the same outputs as one check, for the lot."""
     from smtpdoctor.model import worst
     from smtpdoctor.views import ci
-    from smtpdoctor.views.document import fleet_document
+    from smtpdoctor.views.document import account_documents, fleet_document, fleet_head
     from smtpdoctor.views.terminal import print_fleet
 
     lang = how.lang
     _metrics(how, checked, command)
     return _emit(how, worst(checked),
                  junit=lambda path: ci.write_junit_fleet(checked, command, path, lang),
-                 # Hundreds of accounts: one compact line (jq reads it as well), a third of the bytes.
-                 as_json=lambda: emit_json(fleet_document(command, checked, lang),
-                                           indent=None if len(checked) > 20 else 2),
+                 # Hundreds of accounts: one compact line (jq reads it as well), a third of the bytes,
+                 # written a row at a time.
+                 as_json=lambda: emit_json(fleet_document(command, checked, lang)) if len(checked) <= 20
+                 else emit_json_listing(fleet_head(command, checked), "accounts",
+                                        lambda: account_documents(checked, lang)),
                  text=lambda: print_fleet(checked, text_out(), lang, quiet=how.quiet),
                  annotations=lambda: [line for c in checked
                                       for line in ci.github_annotations(c.report, lang, c.label)],

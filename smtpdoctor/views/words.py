@@ -7,13 +7,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from smtpdoctor.basics import printable
 from smtpdoctor.catalog import PHRASE_MARK, Blank, catalog, join_text, phrase, phrases, placeholders, tidy
 from smtpdoctor.config.families import PASSWORD_KEYS
-from smtpdoctor.model import ProbeResult, printable
 
 if TYPE_CHECKING:
     from smtpdoctor.config.values import ClientChoice, CodeReading, Origin, Settings
-    from smtpdoctor.model import FixSearch
+    from smtpdoctor.model import FixSearch, ProbeResult
     from smtpdoctor.providers import Provider
 
 MODE_NAMES = {

@@ -1,10 +1,9 @@
-"""Small pieces the probes share: sockets, TLS context, reply text, redaction."""
+"""Small pieces the probes share: sockets, reply text, redaction (the TLS context: ``trust``)."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
-import ssl
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -54,15 +53,6 @@ async def open_socket(address: str, port: int, limit: float) -> socket.socket:
         sock.close()
         raise
     return sock
-
-
-def tls_context(ca_file: str | None) -> ssl.SSLContext:
-    """Verification always on: the system store (which honours SSL_CERT_FILE and
-    SSL_CERT_DIR), plus ``--ca-file``."""
-    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
-    if ca_file:
-        context.load_verify_locations(cafile=ca_file)
-    return context
 
 
 def local_hostname() -> str:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from smtpdoctor.config.appcode.files import MAX_BYTES, MAX_OPENED, candidate_files
-from smtpdoctor.config.appcode.values import Reader, ReadOutcome
+from smtpdoctor.config.appcode.values import BULK_PYTHON, Reader, ReadOutcome
 from smtpdoctor.config.families import FAMILY_BY_ID, LARAVEL_TLS_KEYS
 from smtpdoctor.config.values import AppCode, CodeNote, CodeReading
 
@@ -22,19 +22,47 @@ LANGUAGE_FAMILIES = {"python": ("flask-mail", "django"), "javascript": ("nodemai
 
 
 def readers() -> tuple[list[Reader], list[str]]:
-    """The readers this install has, and the languages it cannot read (no tree-sitter)."""
-    from smtpdoctor.config.appcode.python import READER as PYTHON
-
-    found: list[Reader] = [PYTHON]
+    """The readers this install has, and the languages it cannot read (no tree-sitter). A
+    parser's module (ast, tree-sitter) is imported when a file with its marker is read: a
+    folder with no mail code (a .env beside a script) costs a walk and no import."""
+    found: list[Reader] = [Reader("python", (".py",), PYTHON_MARKERS, _read_python)]
     missing: list[str] = []
     if importlib.util.find_spec("tree_sitter") is not None:
-        from smtpdoctor.config.appcode.treesitter import available_readers
-
-        more, missing = available_readers()
-        found += more
+        if importlib.util.find_spec("tree_sitter_javascript"):
+            found.append(Reader("javascript", (".js", ".mjs", ".cjs") + ((".ts", ".mts", ".cts")
+                         if importlib.util.find_spec("tree_sitter_typescript") else ()),
+                                (b"createTransport",), _read_javascript))
+        else:
+            missing.append("javascript")
+        if importlib.util.find_spec("tree_sitter_php"):
+            found.append(Reader("php", ("mail.php",), (b"mailers", b"MAIL_"), _read_php))
+        else:
+            missing.append("php")
     else:
         missing = ["javascript", "php"]
     return found, missing
+
+
+# The bytes a Python file must hold to be parsed: a mail variable's prefix, or settings in bulk.
+PYTHON_MARKERS = (b"MAIL_", b"EMAIL_", b"SMTP_", *(w.encode() for w in BULK_PYTHON))
+
+
+def _read_python(text: str, shown: str) -> ReadOutcome:
+    from smtpdoctor.config.appcode.python import read_python
+
+    return read_python(text, shown)
+
+
+def _read_javascript(text: str, shown: str) -> ReadOutcome:
+    from smtpdoctor.config.appcode.treesitter import read_javascript
+
+    return read_javascript(text, shown)
+
+
+def _read_php(text: str, shown: str) -> ReadOutcome:
+    from smtpdoctor.config.appcode.treesitter import read_php
+
+    return read_php(text, shown)
 
 
 # Folders that are never an app's: an env file named there (/dev/null, /proc/self/fd/…) says

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from smtpdoctor.config.appcode.values import BULK_PYTHON, Fn, Reader, ReadOutcome, guarded
+from smtpdoctor.config.appcode.values import BULK_PYTHON, Fn, ReadOutcome, guarded
 from smtpdoctor.config.families import KNOWN_KEYS
 from smtpdoctor.config.values import CodeNote, CodeRaises, CodeReading
 
@@ -374,6 +374,3 @@ def _environ_cast(value: str, cast: str | None) -> Any:
         return CASTS[cast](value)
     return value
 
-
-READER = Reader("python", (".py",), (b"MAIL_", b"EMAIL_", b"SMTP_", *(w.encode() for w in BULK_PYTHON)),
-                read_python)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from smtpdoctor.config.appcode.values import Fn, Reader, ReadOutcome, guarded
+from smtpdoctor.config.appcode.values import Fn, ReadOutcome, guarded
 from smtpdoctor.config.values import CodeNote, CodeRaises, CodeReading
 
 Node = Any  # tree_sitter.Node
@@ -42,24 +42,6 @@ ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "0":
 
 class NotUnderstood(Exception):
     pass
-
-
-def available_readers() -> tuple[list[Reader], list[str]]:
-    """The tree-sitter readers whose grammar wheels are installed, and the languages without."""
-    import importlib.util
-
-    found, missing = [], []
-    if importlib.util.find_spec("tree_sitter_javascript"):
-        found.append(Reader("javascript", (".js", ".mjs", ".cjs") + ((".ts", ".mts", ".cts")
-                     if importlib.util.find_spec("tree_sitter_typescript") else ()),
-                            (b"createTransport",), read_javascript))
-    else:
-        missing.append("javascript")
-    if importlib.util.find_spec("tree_sitter_php"):
-        found.append(Reader("php", ("mail.php",), (b"mailers", b"MAIL_"), read_php))
-    else:
-        missing.append("php")
-    return found, missing
 
 
 def _parser(language: str) -> Any:
