@@ -67,6 +67,9 @@ MTA_REPLIES: tuple[tuple[str, str], ...] = (
     ("does not have permissions to send as this sender", "message.send_as_denied"),
     ("permission to send as", "message.send_as_denied"),  # Microsoft's NDR reference spells it so
     ("traffic not accepted from this ip", "message.ip_blocked"),
+    # Microsoft's own NDR wording of 5.7.57, and 5.7.139's for a wrong password.
+    ("not authenticated to send anonymous mail", "envelope.auth_required"),
+    ("user credentials were incorrect", "auth.bad_credentials"),
     ("sender thread limit exceeded", "smtp.connection_limit"),
 )
 

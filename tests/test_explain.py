@@ -145,6 +145,11 @@ def test_beside_a_dotenv_without_a_sender_no_fix_has_an_empty_value(smtpdoctor, 
     # SES's throttle is a sending rate, not a temporary authentication failure.
     ("454 Throttling failure: Maximum sending rate exceeded.", ["message.rate_limited"]),
     ("454 Throttling failure: Daily message quota exceeded.", ["message.rate_limited"]),
+    ("530 5.7.57 Client was not authenticated to send anonymous mail during MAIL FROM",
+     ["envelope.auth_required"]),
+    ("535 5.7.139 Authentication unsuccessful, the user credentials were incorrect.", ["auth.bad_credentials"]),
+    ("535 5.7.0 Mailgun is not loving your login or password", ["auth.bad_credentials"]),
+    ("550 The mail may contain inappropriate words or content.", ["message.content_rejected"]),
     ("550 5.7.60 SMTP; Client does not have permission to send as this sender", ["message.send_as_denied"]),
     ("421 4.7.0 Daily user sending quota exceeded. 42sm smtp.gmail.com", ["message.rate_limited"]),
     # A bare 550 no longer offers NetEase's "SMTP service disabled".

@@ -73,3 +73,13 @@ def test_qq_content_denied_at_data_brings_qqs_remedy(smtpdoctor, account, smtp_s
     remedy = " ".join(send["remedy"].split())
     assert remedy.startswith("QQ Mail's spam filter refused this message for its content.")
     assert "https://service.mail.qq.com/detail/122/171" in remedy
+
+
+def test_brevos_454_invalid_password_is_a_wrong_login_not_a_retry(check, account, smtp_server, good_tls):
+    """smtp-relay.brevo.com answers a wrong SMTP key with a 4xx (ProjectSidewalk/SidewalkWebpage#3411):
+    its text says no retry cures it."""
+    server = smtp_server("starttls", good_tls, auth_reply="454 4.7.0 Invalid password", password="not-the-one-sent")
+    out = check(account(server.port), "--provider", "brevo")
+    auth = out.probe("auth")
+    assert (auth["error"]["code"], auth["error"]["reason"]) == ("EAUTH", "auth.bad_credentials")
+    assert "an API key does not work" in " ".join(auth["remedy"].split())
