@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from smtpdoctor.classify import Match
     from smtpdoctor.config.preflight import Preflight
     from smtpdoctor.config.values import Options as Overrides
-    from smtpdoctor.model import Checked, Report, Retry
+    from smtpdoctor.model import Checked, Report
+    from smtpdoctor.outcomes import Retry
     from smtpdoctor.providers import Provider, ProviderTable
     from smtpdoctor.runner.fleet import AccountsSource
 

@@ -5,7 +5,12 @@ families, and outside text made printable."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from enum import StrEnum
+from types import MappingProxyType
+
+# The one empty mapping every frozen value shares (template parameters, details).
+EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
 class ErrorCode(StrEnum):

@@ -8,14 +8,27 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from smtpdoctor.basics import MAX_OUTSIDE_TEXT, ErrorCode, printable
+from smtpdoctor.basics import EMPTY, MAX_OUTSIDE_TEXT, ErrorCode, printable
 from smtpdoctor.codes import PROBE_ORDER, SEND_PROBE_ORDER, ExitCode
 
 __all__ = ["MAX_OUTSIDE_TEXT", "PROBE_ORDER", "SEND_PROBE_ORDER", "ErrorCode", "ExitCode", "printable"]
 
 if TYPE_CHECKING:
     from smtpdoctor.config.values import Settings
+    from smtpdoctor.outcomes import FixSearch
     from smtpdoctor.providers import Provider
+
+# What only a failure's fix search or a retry makes lives in ``outcomes``: a passing check (and
+# config, explain, providers) never defines it. Still importable from here, as before.
+_OUTCOMES = frozenset({"FixSearch", "FixTrial", "Retry", "Tried"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _OUTCOMES:
+        import smtpdoctor.outcomes as outcomes
+
+        return getattr(outcomes, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Status(StrEnum):
@@ -31,7 +44,7 @@ class Severity(StrEnum):
     INFO = "info"
 
 
-_EMPTY: Mapping[str, str] = MappingProxyType({})
+_EMPTY = EMPTY
 # The reason of a probe that raised: a bug in smtpdoctor (exit code 3).
 CRASH_REASON = "internal.crash"
 Detail = str | int | float | bool | tuple[str, ...]
@@ -92,38 +105,6 @@ class ProbeError:
     # The provider whose reply text this is, when the settings did not name it:
     # its remedy applies (an Exmail account on its own domain, say).
     provider: str | None = None
-
-
-@dataclass(frozen=True)
-class FixTrial:
-    """A change that worked on the wire in this run: through ``port`` in ``mode``, or with
-    ``host``, or a sender change; ``login`` is what AUTH did there (``passed``, ``refused``,
-    or ``""`` without credentials)."""
-
-    changes: Mapping[str, str]
-    port: int = 0
-    mode: str = ""
-    host: str = ""
-    login: str = ""
-
-
-@dataclass(frozen=True)
-class Tried:
-    """A trial that did not work: where (a port, a host, or ``""``), and a "fix.*" phrase key
-    with what fills it (``§`` values name phrases)."""
-
-    where: str
-    what: str
-    params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
-
-
-@dataclass(frozen=True)
-class FixSearch:
-    """What the fix engine did for one failure: the verified changes, best first, and what
-    it tried that failed."""
-
-    verified: tuple[FixTrial, ...] = ()
-    tried: tuple[Tried, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -232,15 +213,3 @@ def fleet_counts(checked: Sequence[Checked]) -> dict[str, int]:
     return {"total": len(codes), "passed": codes.count(ExitCode.OK),
             "failed": codes.count(ExitCode.PROBE_FAILED), "config_errors": codes.count(ExitCode.CONFIG_ERROR),
             "internal_errors": codes.count(ExitCode.INTERNAL_ERROR)}
-
-
-@dataclass(frozen=True)
-class Retry:
-    """A failed attempt that will be tried again after ``delay`` seconds (--retries)."""
-
-    probe: str
-    attempt: int
-    reason: str
-    retries: int
-    delay: float
-

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "smtpdoctor"
 
 # The ground: values and tables every wing may read. config.values holds the settings as data
 # (a Report carries them), config.families the table of variable names they are read by.
-GROUND = frozenset({"smtpdoctor.codes", "smtpdoctor.basics", "smtpdoctor.catalog", "smtpdoctor.model", "smtpdoctor.providers",
+GROUND = frozenset({"smtpdoctor.codes", "smtpdoctor.basics", "smtpdoctor.outcomes", "smtpdoctor.catalog", "smtpdoctor.model", "smtpdoctor.providers",
                     "smtpdoctor.secret", "smtpdoctor.classify", "smtpdoctor.config.values",
                     "smtpdoctor.config.families", "smtpdoctor.tables", "smtpdoctor.bounce"})
 # wing → the wings it must never import
@@ -166,12 +166,13 @@ def test_the_checker_finds_what_it_forbids(tmp_path: Path) -> None:
 
 # --- what a passing check imports (the speed work of issue 23 stays done) -----------------
 
-# Imported only on the paths that need them: the fix engine after a failure, the send probe's
+# Imported only on the paths that need them: the fix engine and its values (outcomes) after a
+# failure, the send probe's
 # code for an SMTPUTF8 refusal, the app-code parsers for a file with mail code in it, tomllib
 # for a TOML file there, difflib for a misspelt variable, _strptime never (the certificate's
 # date is read without it), dnspython for --dns-server, rich on a terminal.
 NOT_IN_A_PASSING_CHECK = (
-    "smtpdoctor.runner.fixes", "smtpdoctor.runner.domain", "smtpdoctor.probes.send",
+    "smtpdoctor.runner.fixes", "smtpdoctor.runner.domain", "smtpdoctor.outcomes", "smtpdoctor.probes.send",
     "smtpdoctor.probes.domain", "smtpdoctor.wire.message", "smtpdoctor.config.appcode.python",
     "smtpdoctor.config.appcode.treesitter", "smtpdoctor.views.ci", "tomllib", "difflib",
     "_strptime", "dns", "rich",

@@ -4,7 +4,6 @@ over: unparsable lines, duplicate keys, a BOM, who may read it, git."""
 from __future__ import annotations
 
 import io
-import logging
 import os
 import stat
 from collections.abc import Callable, Mapping
@@ -46,13 +45,18 @@ class DotenvError(ValueError):
 
 def read_dotenv(path: Path, shown_path: str, *, check_git: bool = True) -> DotenvFile:
     """Read ``path`` with python-dotenv, and note what python-dotenv glosses over."""
-    from dotenv import dotenv_values
-    from dotenv.parser import parse_stream
 
     def fail(reason: str, **params: object) -> DotenvError:
         return DotenvError(Finding(Severity.ERROR, reason, frozen_params({"file": shown_path, **params})))
 
     text = _decoded(_read_bytes(path, fail), fail)
+    # python-dotenv (and the logging it brings) once there is text to parse: not for a file
+    # that cannot be read (a directory, /dev/null, a binary).
+    import logging
+
+    from dotenv import dotenv_values
+    from dotenv.parser import parse_stream
+
     # python-dotenv logs each unparsable line to stderr; they are a finding of ours.
     logging.getLogger("dotenv").addHandler(logging.NullHandler())
     logging.getLogger("dotenv").propagate = False

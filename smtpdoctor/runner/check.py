@@ -15,7 +15,6 @@ from smtpdoctor.model import (
     Finding,
     Fix,
     Report,
-    Retry,
     Severity,
     Status,
     frozen_params,
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
 
     from smtpdoctor.config.values import Settings
     from smtpdoctor.model import ProbeResult
+    from smtpdoctor.outcomes import Retry
     from smtpdoctor.probes.session import Session
     from smtpdoctor.runner.pipeline import ProgressHook
     from smtpdoctor.wire.imap import Mailbox
@@ -78,6 +78,8 @@ async def arun_command(
                 or out_of_time):
             return replace(report, attempts=attempts)
         if on_retry is not None:
+            from smtpdoctor.outcomes import Retry
+
             on_retry(Retry(failure.name, attempts, failure.error.reason if failure.error else "",
                            options.retries, options.retry_delay))
         await asyncio.sleep(options.retry_delay)

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from smtpdoctor.config.clients import changes as client_changes
 from smtpdoctor.config.preflight import Preflight
 from smtpdoctor.config.values import Settings
-from smtpdoctor.model import Fix, FixSearch, FixTrial, ProbeResult, Status, Tried
+from smtpdoctor.model import Fix, ProbeResult, Status
+from smtpdoctor.outcomes import FixSearch, FixTrial, Tried
 from smtpdoctor.probes.session import Session
 from smtpdoctor.wire.sniff import what_port_speaks
 

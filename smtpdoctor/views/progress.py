@@ -12,7 +12,8 @@ from smtpdoctor.catalog import phrase
 from smtpdoctor.views.console import make_console
 
 if TYPE_CHECKING:
-    from smtpdoctor.model import Checked, Retry
+    from smtpdoctor.model import Checked
+    from smtpdoctor.outcomes import Retry
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from smtpdoctor.config.families import PASSWORD_KEYS
 
 if TYPE_CHECKING:
     from smtpdoctor.config.values import ClientChoice, CodeReading, Origin, Settings
-    from smtpdoctor.model import FixSearch, ProbeResult
+    from smtpdoctor.model import ProbeResult
+    from smtpdoctor.outcomes import FixSearch
     from smtpdoctor.providers import Provider
 
 MODE_NAMES = {
