@@ -1,6 +1,8 @@
 """A passing `smtpdoctor check` beside what a user would otherwise run, as whole processes,
-paired in one go: a bare smtplib script (STARTTLS, login, MAIL, RCPT, RSET, QUIT) and swaks
-when it is installed, against one loopback STARTTLS + AUTH server.
+paired in one go: a bare smtplib script (STARTTLS, login, MAIL, RCPT, RSET, QUIT; the ratios'
+base trusts only the test CA, a second row also reads the system store as an app's
+create_default_context() does) and swaks when it is installed, against one loopback STARTTLS +
+AUTH server.
 
     python bench/versus.py [N] [--against DIR]
 
@@ -30,8 +32,12 @@ SCRIPT = Path(sys.executable).parent / "smtpdoctor"
 BARE = """
 import smtplib, ssl, sys
 port, ca, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+context = ssl.create_default_context(cafile=ca)
+if sys.argv[5:] == ["system"]:  # as an app verifies: the system's store, and the test CA beside it
+    context = ssl.create_default_context()
+    context.load_verify_locations(cafile=ca)
 with smtplib.SMTP("localhost", port, timeout=10) as client:
-    client.starttls(context=ssl.create_default_context(cafile=ca))
+    client.starttls(context=context)
     client.login(user, password)
     client.mail(user)
     client.rcpt(user)
@@ -58,6 +64,10 @@ def main() -> None:
         cases: dict[str, tuple[list[str], dict[str, str]]] = {
             "bare smtplib script": ([sys.executable, bare_file, str(server.port), ca_file, USER, PASSWORD],
                                     ENVIRONMENT),
+            # The same script verifying as an app does (create_default_context() reads the system
+            # store, ~50 ms) and as smtpdoctor does: the store plus --ca-file. Not the ratio's base.
+            "bare smtplib, system store + CA": ([sys.executable, bare_file, str(server.port), ca_file, USER,
+                                                 PASSWORD, "system"], ENVIRONMENT),
             "smtpdoctor check --alt-ports none": (ours, OURS),
         }
         if against:
