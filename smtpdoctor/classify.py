@@ -57,6 +57,8 @@ MTA_REPLIES: tuple[tuple[str, str], ...] = (
     # either SPF or DKIM", Gmail's "Unauthenticated email … DMARC policy".
     ("requires all senders to authenticate", "message.sender_unauthenticated"),
     ("sender is unauthenticated", "message.sender_unauthenticated"),
+    ("this mail is unauthenticated", "message.sender_unauthenticated"),  # Gmail's 5.7.26 since 2025
+    ("does not meet the required authentication level", "message.sender_unauthenticated"),  # 5.7.515
     ("unauthenticated email from", "message.sender_unauthenticated"),
     # Microsoft 365's NDR exceptions (554 5.2.0 …) and SES's throttle: a sending limit or an
     # account blocked for spam, not an authentication problem and not SendAs.
@@ -312,7 +314,8 @@ def _explain_one(query: str, table: ProviderTable) -> list[Match]:
         if not re.search(rf"(?<![\d.]){re.escape(enhanced)}(?![\d.])", text):
             continue
         for reason, provider_id in pairs:
-            owner = table.get(provider_id) if provider_id else None
+            owned = provider_id if _owns(provider_id, enhanced, text) else None
+            owner = table.get(owned) if owned else None
             if not by_text:
                 add(reason, owner)
             elif owner is not None:
@@ -379,11 +382,22 @@ def classify_refusal(code: int, text: str, table: ProviderTable, provider: Provi
 def code_owner(reason: str, text: str) -> str | None:
     """The provider whose enhanced code in ``text`` means ``reason`` (Gmail's 5.7.26): the
     receiver that refused, named even when another provider relayed the mail."""
-    for enhanced in ENHANCED_CODE.findall(text):
-        for meant, provider_id in ENHANCED_CODES.get(enhanced, ()):
-            if meant == reason and provider_id:
-                return provider_id
+    for enhanced, pairs in ENHANCED_CODES.items():
+        if re.search(rf"(?<![\d.]){re.escape(enhanced)}(?![\d.])", text):
+            for meant, provider_id in pairs:
+                if meant == reason and provider_id and _owns(provider_id, enhanced, text):
+                    return provider_id
     return None
+
+
+# Codes registered for every server (RFC 7372's X.7.26, "multiple authentication checks
+# failed") are a provider's only when its reply says whose it is.
+SHARED_CODES: dict[str, tuple[str, ...]] = {"5.7.26": ("gmail", "google", "gsmtp")}
+
+
+def _owns(provider_id: str | None, enhanced: str, text: str) -> bool:
+    words = SHARED_CODES.get(enhanced)
+    return provider_id is not None and (words is None or any(w in text.casefold() for w in words))
 
 
 # Texts of 4xx replies that no retry cures: Microsoft's 421 4.7.66 comes back until the

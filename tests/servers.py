@@ -267,15 +267,20 @@ class DNSServer:
     def __init__(self, records: dict[str, list[str]] | None = None, *,
                  nxdomain: set[str] | None = None, silent: set[str] | None = None,
                  zone: dict[str, dict[str, list[str]]] | None = None,
-                 silent_types: set[tuple[str, str]] | None = None) -> None:
+                 silent_types: set[tuple[str, str]] | None = None,
+                 slow: dict[str, float] | None = None, rcodes: dict[str, str] | None = None) -> None:
         """``zone``: name → record type → values in zone-file text (``MX`` "10 mx.example.",
         ``TXT`` '"v=spf1 …"'), for the sending-domain checks; ``silent_types``: (name, type)
-        pairs never answered (a server that drops MX queries and answers TXT)."""
+        pairs never answered (a server that drops MX queries and answers TXT); ``slow``: names
+        answered only after that many seconds (a distant name server); ``rcodes``: names answered
+        with that response code (``YXDOMAIN``)."""
         self.records = {k.rstrip(".").lower(): v for k, v in (records or {}).items()}
         self.zone = {k.rstrip(".").lower(): v for k, v in (zone or {}).items()}
         self.nxdomain = {n.rstrip(".").lower() for n in (nxdomain or set())}
         self.silent = {n.rstrip(".").lower() for n in (silent or set())}
         self.silent_types = {(n.rstrip(".").lower(), t) for n, t in (silent_types or set())}
+        self.slow = {n.rstrip(".").lower(): d for n, d in (slow or {}).items()}
+        self.rcodes = {n.rstrip(".").lower(): r for n, r in (rcodes or {}).items()}
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = int(self.sock.getsockname()[1])
@@ -308,6 +313,8 @@ class DNSServer:
             response = dns.message.make_response(query)
             if name in self.nxdomain:
                 response.set_rcode(dns.rcode.NXDOMAIN)
+            elif name in self.rcodes:
+                response.set_rcode(dns.rcode.from_text(self.rcodes[name]))
             elif question.rdtype == dns.rdatatype.A and name in self.records:
                 response.answer.append(dns.rrset.from_text_list(
                     question.name, 60, "IN", "A", self.records[name]))
@@ -315,6 +322,9 @@ class DNSServer:
                 kind = dns.rdatatype.to_text(question.rdtype)
                 response.answer.append(dns.rrset.from_text_list(question.name, 60, "IN", kind,
                                                                 self.zone[name][kind]))
+            if name in self.slow:
+                threading.Timer(self.slow[name], self.sock.sendto, (response.to_wire(), peer)).start()
+                continue
             self.sock.sendto(response.to_wire(), peer)
 
     def __enter__(self) -> DNSServer:

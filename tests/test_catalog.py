@@ -20,7 +20,7 @@ REASON_LITERAL = re.compile(
 KNOWN_PLACEHOLDERS = {
     "host", "port", "security", "username", "sender", "provider", "host_var", "port_var", "crashed",
     "silent", "working", "working_family", "prefer", "version", "cipher", "reach", "other_port",
-    "cloud", "evidence", "ehlo", "whose", "name_fix", "mesh", "ports", "mesh_fix", "proxy", "target", "term", "why", "kind",
+    "cloud", "evidence", "ehlo", "whose", "name_fix", "mesh", "ports", "mesh_fix", "proxy", "target", "term", "why", "kind", "cause",
     "user_var", "password_var", "sender_var", "credential_url", "help_url", "fix", "file",
     "detail", "lines", "line", "variable", "suggestion", "where", "value", "family",
     "other_family", "differences", "ssl_variable", "tls_variable", "configured", "expected",

@@ -68,8 +68,25 @@ ZONE["amazonses.com"] = txt("v=spf1 ip4:199.255.192.0/22 ~all")
 # A subdomain's policy is sp= of the organisational domain's record (RFC 7489 §6.3).
 ZONE["_dmarc.sp.test"] = txt("v=DMARC1; p=none; sp=reject")
 ZONE["mail.sp.test"] = txt("v=spf1 include:sendgrid.net ~all")
-# The MX lookup never answers; the TXT ones do.
-ZONE["mxsilent.test"] = txt("v=spf1 include:sendgrid.net -all")
+# The MX lookup never answers; the TXT ones do, slowly, through two levels of includes.
+ZONE["mxsilent.test"] = txt("v=spf1 include:inc1.mxsilent.test -all")
+ZONE["inc1.mxsilent.test"] = txt("v=spf1 include:sendgrid.net -all")
+SLOW = {"mxsilent.test": 0.15, "inc1.mxsilent.test": 0.15}
+# Mechanism names are case-insensitive; "include=" is an unknown modifier, not an include.
+ZONE["upper.test"] = txt("v=spf1 Include:sendgrid.net MX -all")
+ZONE["modifier.test"] = txt("v=spf1 include=gone.test include:sendgrid.net -all")
+# The record at the subdomain itself: its p=, not the sp= it gives its own subdomains.
+ZONE["_dmarc.mail.sp2.test"] = txt("v=DMARC1; p=none; sp=reject")
+# Aliyun's older include (spf_also) lets its servers send: SPF aligns.
+ZONE["ali.test"] = {"MX": ["10 mx1.mxhichina.com."], **txt("v=spf1 include:spf.mxhichina.com -all")}
+ZONE["spf.mxhichina.com"] = txt("v=spf1 ip4:198.51.100.0/24 -all")
+ZONE["_dmarc.ali.test"] = txt("v=DMARC1; p=reject")
+# Google Workspace on a custom domain whose SPF forgot Google: nothing aligns.
+ZONE["gw.test"] = {"MX": ["1 aspmx.l.google.com."], **txt("v=spf1 include:sendgrid.net -all")}
+ZONE["_dmarc.gw.test"] = txt("v=DMARC1; p=reject")
+# Tencent Exmail with no SPF include and p=reject: with no DKIM selector known, DKIM is unknown.
+ZONE["ex.test"] = {"MX": ["10 mxbiz1.qq.com."], **txt("v=spf1 -all")}
+ZONE["_dmarc.ex.test"] = txt("v=DMARC1; p=reject")
 ZONE["s1._domainkey.other.test"] = {"TXT": [dkim_record(1024)]}
 ZONE["s1._domainkey.good.test"] = {"TXT": [dkim_record(2048)]}
 ZONE["good.test"] = txt("v=spf1 include:sendgrid.net -all")
@@ -78,7 +95,8 @@ ZONE["_dmarc.good.test"] = txt("v=DMARC1; p=reject; rua=mailto:d@good.test")
 
 @pytest.fixture(scope="module")
 def dns_server():
-    with DNSServer({"localhost": ["127.0.0.1"]}, zone=ZONE, silent_types={("mxsilent.test", "MX")}) as server:
+    with DNSServer({"localhost": ["127.0.0.1"]}, zone=ZONE, silent_types={("mxsilent.test", "MX")},
+                   slow=SLOW) as server:
         yield server
 
 
@@ -173,11 +191,39 @@ def test_strict_spf_alignment_fails_where_relaxed_passes(domain):
 def test_a_subdomain_gets_the_organisations_subdomain_policy(domain):
     out = domain("mail.sp.test", SMTP_HOST="smtp.sendgrid.net", SMTP_FROM="a@mail.sp.test")
     dmarc = probe(out, "dmarc")
-    assert dmarc["summary"].startswith("_dmarc.sp.test: p=reject")
+    assert dmarc["summary"].startswith("_dmarc.sp.test: sp=reject (its subdomains' policy)")
     assert dmarc["error"]["reason"] == "domain.dmarc_unaligned"
+    # A record at the subdomain itself is that domain's own: p=none, whatever its sp= says.
+    own = domain("mail.sp2.test", SMTP_HOST="smtp.sendgrid.net", SMTP_FROM="a@mail.sp2.test")
+    assert probe(own, "dmarc")["summary"].startswith("_dmarc.mail.sp2.test: p=none")
+    assert probe(own, "dmarc")["warning"]["reason"] == "domain.dmarc_monitoring"
+
+
+def test_dmarc_alignment_counts_a_providers_older_include(domain):
+    out = domain("ali.test", "--dkim-selector", "s1")
+    assert probe(out, "spf")["status"] == "pass"
+    assert probe(out, "dkim")["error"]["reason"] == "domain.dkim_missing"
+    assert probe(out, "dmarc")["status"] == "pass", probe(out, "dmarc")
+
+
+def test_a_mailbox_domain_whose_spf_forgot_the_provider_says_so(domain):
+    dmarc = probe(domain("gw.test"), "dmarc")
+    assert dmarc["error"]["reason"] == "domain.dmarc_unaligned"
+    assert ("its mail leaves with gw.test as the envelope sender, but the SPF record of gw.test does not "
+            "let Gmail's servers send") in " ".join(dmarc["error"]["message"].split())
+
+
+def test_with_no_dkim_selector_known_dmarc_claims_no_failure(domain):
+    """Exmail publishes no selector: whether a key signs is unknown, so p=reject is not called
+    a failure on SPF alone (the dkim probe says what it could not check)."""
+    out = domain("ex.test")
+    assert probe(out, "dkim")["warning"]["reason"] == "domain.dkim_selector_unknown"
+    assert probe(out, "dmarc")["status"] == "pass"
 
 
 def test_a_lookup_that_fails_fails_only_its_probe(domain):
+    """The MX query is dropped while the TXT answers take 0.15 s a level: the MX lookup may use
+    half the time, so the SPF walk still ends with an answer."""
     out = domain("mxsilent.test", "--timeout", "1", SMTP_HOST="smtp.sendgrid.net", SMTP_FROM="a@mxsilent.test")
     assert probe(out, "mx")["error"]["reason"] == "domain.lookup_failed"
     assert probe(out, "spf")["status"] == "pass"
@@ -402,7 +448,7 @@ def test_an_include_of_a_domain_without_spf_is_a_permerror_not_a_pass(domain):
 def test_a_redirect_beside_all_is_not_followed(domain):
     out = domain("self.test", SMTP_HOST="smtp.sendgrid.net", SMTP_FROM="a@self.test")
     spf = probe(out, "spf")
-    assert spf["status"] == "pass", spf
+    assert spf["status"] == "pass", (spf["error"], spf["remedy"])
     assert spf["details"]["lookups"] == 1  # the include; the redirect is never reached
 
 
@@ -429,3 +475,48 @@ def test_domain_says_the_domain_and_who_sends_and_honours_quiet_and_verbose(smtp
     assert "record: v=spf1 include:spf.mail.qq.com ~all" in verbose.stdout
     quiet = smtpdoctor(*common, "-q", "--max-time", "20")
     assert quiet.exit_code == out.exit_code == 0 and quiet.stdout == ""
+
+
+@pytest.mark.parametrize("name", ["upper.test", "modifier.test"])
+def test_valid_records_rfc_7208_allows_pass(domain, name):
+    out = domain(name, SMTP_HOST="smtp.sendgrid.net", SMTP_FROM=f"a@{name}")
+    spf = probe(out, "spf")
+    assert spf["status"] == "pass", (spf["error"], spf["remedy"])
+
+
+@pytest.mark.parametrize(("record", "broken"), [
+    ("v=spf1 Include:_spf.google.com A MX/24 -ALL", None),
+    ("v=spf1 exists:%{iR}.%{D2}.example.com -all", None),
+    ("v=spf1 a:mail.example.com:8 -all", "a:mail.example.com:8"),
+    ("v=spf1 ip6:fe80::1%eth0 -all", "ip6:fe80::1%eth0"),
+    ("v=spf1 a:111.222.33.44 -all", "a:111.222.33.44"),
+    ("v=spf1 exp=%{r}.example.com -all", "exp=%{r}.example.com"),
+])
+def test_the_grammar_of_terms(record, broken):
+    from smtpdoctor.probes.records import spf_syntax_problem
+
+    problem = spf_syntax_problem(record)
+    assert (problem.term if problem else None) == broken
+
+
+def test_a_record_built_to_make_a_regex_backtrack_is_read_at_once():
+    """A TXT record may be 64 KB: every pattern is linear in its length (a domain-spec that
+    fails at its end once took seconds at 20 KB, holding the event loop)."""
+    import time
+
+    from smtpdoctor.probes.records import spf_syntax_problem
+
+    started = time.perf_counter()
+    for record in ("v=spf1 a:x." + "a1" * 30000 + "/1/1", "v=spf1 include:" + "a." * 30000 + "-all"):
+        assert spf_syntax_problem(record) is not None
+    assert time.perf_counter() - started < 2  # quadratic backtracking takes minutes here
+
+
+def test_a_yxdomain_answer_is_no_record_not_a_crash(smtpdoctor, env_file):
+    """YXDOMAIN (a DNAME made the name too long) means the name exists nowhere."""
+    zone = {"dname.test": txt("v=spf1 include:long.dname.test -all")}
+    with DNSServer(zone=zone, rcodes={"long.dname.test": "YXDOMAIN"}) as server:
+        out = smtpdoctor("domain", "dname.test", "--env-file", env_file(SMTP_FROM="a@dname.test"),
+                         "--dns-server", server.address, "--timeout", "2", "--json")
+    assert out.exit_code == 1 and "Traceback" not in out.stderr
+    assert probe(out, "spf")["error"]["reason"] == "domain.spf_include_missing"

@@ -148,9 +148,12 @@ def test_a_receivers_rule_in_force_is_named_with_the_refusal_it_brings(monkeypat
     matches, _ = api.explain(GMAIL_5_7_26)
     said = " ".join(" ".join(explain_lines(matches, "en", 100)).split())
     assert "This is Gmail's sender rule: since 2024-02-01, every sender to personal Gmail accounts" in said
-    assert "(1,034 days ago; source: https://support.google.com/a/answer/81126, as read on 2026-12-01)" in said
+    assert ("The rule has applied for 1,034 days (source: https://support.google.com/a/answer/81126, "
+            "as read on 2026-12-01).") in said
     on(monkeypatch, date(2026, 12, 2))
-    assert "1,035 days ago" in " ".join(explain_lines(api.explain(GMAIL_5_7_26)[0], "en", 100))
+    assert "applied for 1,035 days" in " ".join(" ".join(explain_lines(api.explain(GMAIL_5_7_26)[0], "en", 100)).split())
+    on(monkeypatch, date(2024, 2, 2))
+    assert "applied since yesterday" in " ".join(" ".join(explain_lines(api.explain(GMAIL_5_7_26)[0], "en", 100)).split())
     # Before its date the rule was not yet the cause: nothing is said of it.
     on(monkeypatch, date(2024, 1, 31))
     assert "sender rule" not in " ".join(explain_lines(api.explain(GMAIL_5_7_26)[0], "en", 100))
@@ -165,21 +168,56 @@ def test_outlooks_rule_is_named_for_5_7_515_in_chinese(monkeypatch):
              "authentication level.")
     said = "".join("".join(explain_lines(api.explain(reply)[0], "zh", 100)).split())
     assert "这正是Outlook.com对大批量发件人的规则：自2025-05-05起" in said
-    assert "（已575天；来源：https://support.microsoft.com/" in said
+    assert "。该规则已实施575天（来源：https://support.microsoft.com/" in said
 
 
+@pytest.mark.parametrize("provider", [None, "sendgrid"])
 def test_a_send_refused_by_gmails_rule_names_it_through_any_relay(monkeypatch, smtp_server, good_tls, ca_file,
-                                                                    smtpdoctor, env_file):
-    """The settings' provider is a generic relay; the refusal is Gmail's, and so is the rule."""
+                                                                    smtpdoctor, env_file, provider):
+    """The refusal is Gmail's, and so is the rule, whether the settings name no provider or
+    another one (SendGrid relaying to a Gmail recipient)."""
     from tests.servers import PASSWORD, USER, Recorder
 
     on(monkeypatch, date(2026, 12, 1))
     server = smtp_server("starttls", good_tls, handler=Recorder(data_reply=GMAIL_5_7_26.replace("550-", "550 ")))
     env = env_file(SMTP_HOST="localhost", SMTP_PORT=server.port, SMTP_USER=USER, SMTP_PASSWORD=PASSWORD)
     out = smtpdoctor("send-test", "friend@gmail.com", "--env-file", env, "--ca-file", ca_file,
-                     "--alt-ports", "none", "--json")
+                     "--alt-ports", "none", "--json", *(["--provider", provider] if provider else []))
     assert out.exit_code == 1
     send = next(p for p in json.loads(out.stdout)["probes"] if p["name"] == "send")
     assert send["error"]["reason"] == "message.sender_unauthenticated"
     assert "This is Gmail's sender rule: since 2024-02-01" in send["error"]["message"]
-    assert "1,034 days ago" in send["error"]["message"]
+    assert "The rule has applied for 1,034 days" in " ".join(send["error"]["message"].split())
+
+
+def test_outlooks_own_5_7_515_text_in_a_send_names_its_rule(monkeypatch, smtp_server, good_tls, ca_file,
+                                                              smtpdoctor, env_file):
+    from tests.servers import PASSWORD, USER, Recorder
+
+    on(monkeypatch, date(2026, 12, 1))
+    reply = "550 5.7.515 Access denied, sending domain example.com does not meet the required authentication level."
+    server = smtp_server("starttls", good_tls, handler=Recorder(data_reply=reply))
+    env = env_file(SMTP_HOST="localhost", SMTP_PORT=server.port, SMTP_USER=USER, SMTP_PASSWORD=PASSWORD)
+    out = smtpdoctor("send-test", "friend@outlook.com", "--env-file", env, "--ca-file", ca_file,
+                     "--alt-ports", "none", "--json")
+    send = next(p for p in json.loads(out.stdout)["probes"] if p["name"] == "send")
+    assert send["error"]["reason"] == "message.sender_unauthenticated"
+    assert "This is Outlook.com's rule for high-volume senders: since 2025-05-05" in send["error"]["message"]
+
+
+@pytest.mark.parametrize("reply", [
+    # RFC 7372's X.7.26 is every server's: not Gmail's unless its reply says so.
+    "550 5.7.26 Multiple authentication checks failed",
+    # Another server's words, whatever provider the settings name.
+    "550 5.7.1 Sender is unauthenticated (client 10.5.7.26)",
+])
+def test_no_rule_is_named_for_a_reply_that_is_not_that_providers(monkeypatch, reply):
+    from smtpdoctor import api
+    from smtpdoctor.views.explain import explain_lines
+
+    on(monkeypatch, date(2026, 12, 1))
+    matches, _ = api.explain(reply)
+    assert [m.reason for m in matches] == ["message.sender_unauthenticated"]
+    assert all(m.provider is None for m in matches)
+    said = " ".join(explain_lines(matches, "en", 100, provider=load_providers().get("outlook")))
+    assert "rule" not in said

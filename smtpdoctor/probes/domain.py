@@ -82,9 +82,12 @@ async def _probes(session: Session, lookup: Lookup, domain: str,
     times out) fails that probe, and the others still say what their records are."""
     organisation = organisational_domain(domain)
     asked, asked_org = query_name(domain), query_name(organisation)  # shown as given, asked in ASCII
+    # These come first (the MX names the provider whose records the rest checks), and may use
+    # half the time at most: a server that drops MX queries leaves the SPF walk the other half.
+    first = lookup.left() / 2
     mx, at_domain, at_org = await asyncio.gather(
-        _answer(lookup.records(asked, "MX")), _answer(lookup.records(f"_dmarc.{asked}", "TXT")),
-        _answer(lookup.records(f"_dmarc.{asked_org}", "TXT")) if organisation != domain else _none())
+        _answer(lookup.records(asked, "MX", first)), _answer(lookup.records(f"_dmarc.{asked}", "TXT", first)),
+        _answer(lookup.records(f"_dmarc.{asked_org}", "TXT", first)) if organisation != domain else _none())
     by_mx = provider_by_mx(session.table, mx) if isinstance(mx, list) else None
     sender = _sending_provider(session.provider, by_mx)
     session.sending_provider = sender  # for the report to name
@@ -104,7 +107,9 @@ async def _probes(session: Session, lookup: Lookup, domain: str,
     dmarc = dmarc_records(at_domain) or dmarc_records(at_org)
     dmarc_at = domain if dmarc_records(at_domain) else organisation
     # Alignment is judged from the SPF and DKIM records only when both could be read.
-    known = (spf, keys) if isinstance(spf, Spf) and isinstance(keys, list) else None
+    known = None
+    if isinstance(spf, Spf) and spf.unreadable is None and isinstance(keys, list):
+        known = (spf, keys, wanted)
     return [*results, _dmarc(domain, dmarc_at, dmarc, known, sender)]
 
 
@@ -124,8 +129,12 @@ def _unanswered(name: str, domain: str, exc: NoAnswer) -> ProbeResult:
     """A probe whose records could not be read: the server did not answer, or answered with
     a message dnspython refuses (said as that, with the name and type asked)."""
     if isinstance(exc, UnreadableAnswer):
+        # dnspython's words for a TXT record with no strings; any other unreadable answer is
+        # said as that, without a cause it may not have.
+        empty = exc.kind == "TXT" and "strings must not be empty" in exc.detail
+        cause = "unreadable.empty_txt" if empty else "unreadable.other"
         params: dict[str, object] = {"domain": domain, "name": exc.name, "kind": exc.kind,
-                                     "detail": exc.detail}
+                                     "detail": exc.detail, "cause": f"§{cause}", "how": f"§{cause}.how"}
         return failed(name, "domain.answer_unreadable", say("domain.answer_unreadable", **params),
                       params=params)
     detail = str(exc) or "timeout"
@@ -225,7 +234,8 @@ def _dkim(domain: str, selectors: tuple[str, ...], keys: list[DkimKey],
     return passed("dkim", summary, details=details)
 
 
-def _dmarc(domain: str, at: str, records: list[str], known: tuple[Spf, list[DkimKey]] | None,
+def _dmarc(domain: str, at: str, records: list[str],
+           known: tuple[Spf, list[DkimKey], tuple[str, ...]] | None,
            sender: Provider | None) -> ProbeResult:
     params: dict[str, object] = {"domain": domain, **_named(sender),
                                  "record": f"v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain}",
@@ -237,25 +247,30 @@ def _dmarc(domain: str, at: str, records: list[str], known: tuple[Spf, list[Dkim
         return failed("dmarc", "domain.dmarc_multiple", say("domain.dmarc_many", name=f"_dmarc.{at}"),
                       params={**params, "name": f"_dmarc.{at}"})
     tags = dmarc_tags(records[0])
-    # RFC 7489 §6.3: a subdomain found through its organisational domain's record gets sp=.
-    policy = (tags.get("sp") if at != domain else None) or tags.get("p", "none")
-    policy = policy.lower()
-    summary = say("domain.dmarc", name=f"_dmarc.{at}", policy=policy, rua=tags.get("rua", "—"))
+    # RFC 7489 §6.3: a subdomain found through its organisational domain's record gets sp=;
+    # a policy that is none of the three counts as none (§6.6.3).
+    tag = "sp" if at != domain and "sp" in tags else "p"
+    policy = tags.get(tag, "none").lower()
+    policy = policy if policy in ("none", "quarantine", "reject") else "none"
+    summary = say("domain.dmarc_sp" if tag == "sp" else "domain.dmarc", name=f"_dmarc.{at}", policy=policy,
+                  rua=tags.get("rua", "—"))
     details: dict[str, object] = {"policy": policy, "rua": tags.get("rua", ""), "record": records[0]}
     if policy in ("quarantine", "reject") and sender is not None and known is not None:
-        spf, keys = known
+        spf, keys, selectors = known
         strict = tags.get("aspf", "r").lower() == "s"
         envelope = _envelope_domain(domain, sender)
         # DKIM: the keys are looked up under the From domain itself, so their d= is the From
-        # domain and aligns in strict and relaxed mode alike (adkim needs no more here).
-        if not (any(not k.revoked for k in keys) or _spf_aligned(domain, envelope, spf, sender, strict)):
-            selector = sender.domain.dkim_selectors[0] if sender.domain.dkim_selectors else "<selector>"
+        # domain and aligns in strict and relaxed mode alike (adkim needs no more here). With
+        # no selector to look up, whether a key signs is not known: nothing is claimed.
+        if selectors and not (any(not k.revoked for k in keys) or _spf_aligned(domain, envelope, spf, sender,
+                                                                               strict)):
             relaxed_only = envelope is not None and envelope != domain and _spf_aligned(
                 domain, envelope, spf, sender, strict=False)
+            why = ("§dmarc_why.strict" if relaxed_only else
+                   "§dmarc_why.spf_fails" if envelope == domain else "§dmarc_why.other")
             return failed("dmarc", "domain.dmarc_unaligned", summary, params={
-                **params, "policy": policy, "name": f"{selector}._domainkey.{domain}",
-                "envelope": envelope or "",
-                "why": "§dmarc_why.strict" if relaxed_only else "§dmarc_why.other"})
+                **params, "policy": policy, "name": f"{selectors[0]}._domainkey.{domain}",
+                "envelope": envelope or "", "why": why})
     if policy == "none":
         return passed("dmarc", summary, warning="domain.dmarc_monitoring", params=params, details=details)
     return passed("dmarc", summary, details=details)
@@ -273,8 +288,8 @@ def _envelope_domain(domain: str, sender: Provider) -> str | None:
 def _spf_aligned(domain: str, envelope: str | None, spf: Spf, sender: Provider, strict: bool) -> bool:
     """SPF aligns (RFC 7489 §3.1.2) when the envelope domain's record lets the provider send
     and that domain is the From domain (aspf=s) or shares its organisational domain (aspf=r)."""
-    include = sender.domain.spf_include
-    if envelope is None or include is None or include not in spf.includes or spf.problem or spf.no_record:
+    allowed = {sender.domain.spf_include, *sender.domain.spf_also} - {None}
+    if envelope is None or not allowed & spf.includes or spf.problem or spf.no_record or spf.unreadable:
         return False
     if strict:
         return envelope == domain

@@ -104,7 +104,9 @@ class Spf:
 
 
 def spf_records(texts: list[str]) -> list[str]:
-    return [t.strip(" ") for t in texts if t.strip(" ").lower() == "v=spf1"
+    """The SPF records among TXT strings: those that begin with "v=spf1" and end there or at a
+    space (§4.5), case-insensitive; trailing spaces are allowed (§12), leading ones are not."""
+    return [t.rstrip(" ") for t in texts if t.rstrip(" ").lower() == "v=spf1"
             or t.lower().startswith("v=spf1 ")]
 
 
@@ -140,6 +142,8 @@ async def _walk(lookup: Lookup, record: str, domain: str, spf: Spf, depth: int) 
         name = re.split(r"[:=/]", bare, maxsplit=1)[0]
         if name not in LOOKUP_TERMS or (name == "redirect" and has_all):
             continue
+        if bool(re.match(r"[a-z][a-z0-9\-_.]*=", bare)) != (name == "redirect"):
+            continue  # "include=x" is an unknown modifier (§6), not the include mechanism
         spf.lookups += 1
         named = re.split(r"[:=]", bare, maxsplit=1)
         target = named[1].split("/", 1)[0] if len(named) > 1 else domain
@@ -167,24 +171,37 @@ async def _walk(lookup: Lookup, record: str, domain: str, spf: Spf, depth: int) 
                 return
 
 
-# RFC 7208 §7.1 and §12 (ABNF): macros, domain-specs, the mechanisms and the modifiers. In a
-# domain-spec a macro names s, l, o, d, i, p, h or v; c, r and t belong to exp= text only.
-_MACRO = r"(?:%\{[slodiphvSLODIPHV]\d*r?[.\-+,/_=]*\}|%%|%_|%-)"
-_TOPLABEL = r"(?:[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*|[A-Za-z0-9]+-[A-Za-z0-9\-]*[A-Za-z0-9])"
-_DOMAIN_SPEC = rf"(?:(?:[\x21-\x24\x26-\x7e]|{_MACRO})*(?:\.{_TOPLABEL}\.?|{_MACRO}))"
+# RFC 7208 §7.1 and §12 (ABNF): macros, domain-specs, the mechanisms and the modifiers, all
+# case-insensitive. In a domain-spec a macro names s, l, o, d, i, p, h or v; c, r and t belong to
+# exp= text only. Every pattern is linear in the record's length (a TXT record can be 64 KB):
+# the toplabel's "has a letter" rule is checked on the last label in Python (_toplabel_ok),
+# not with a regex that backtracks over every place a letter could be.
+_MACRO = r"(?:%\{[slodiphv]\d*r?[.\-+,/_=]*\}|%%|%_|%-)"
+_LABEL = r"[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?"
+_DOMAIN_SPEC = rf"(?:(?:[\x21-\x24\x26-\x7e]|{_MACRO})*(?:\.{_LABEL}\.?|{_MACRO}))"
 _CIDR = r"(?:/(?:[0-9]|[12][0-9]|3[0-2]))?(?://(?:[0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))?"
-_MECHANISMS = {
-    "all": re.compile(r"all"),
-    "include": re.compile(rf"include:{_DOMAIN_SPEC}"),
-    "a": re.compile(rf"a(?::{_DOMAIN_SPEC})?{_CIDR}"),
-    "mx": re.compile(rf"mx(?::{_DOMAIN_SPEC})?{_CIDR}"),
-    "ptr": re.compile(rf"ptr(?::{_DOMAIN_SPEC})?"),
-    "exists": re.compile(rf"exists:{_DOMAIN_SPEC}"),
-}
-_ANY_MACRO = r"(?:%\{[slodiphcrtvSLODIPHCRTV]\d*r?[.\-+,/_=]*\}|%%|%_|%-)"
-_MODIFIER = re.compile(rf"([A-Za-z][A-Za-z0-9\-_.]*)=((?:[\x21-\x24\x26-\x7e]|{_ANY_MACRO})*)")
+_MECHANISMS = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in {
+    "all": r"all",
+    "include": rf"include:({_DOMAIN_SPEC})",
+    "a": rf"a(?::({_DOMAIN_SPEC}))?{_CIDR}",
+    "mx": rf"mx(?::({_DOMAIN_SPEC}))?{_CIDR}",
+    "ptr": rf"ptr(?::({_DOMAIN_SPEC}))?",
+    "exists": rf"exists:({_DOMAIN_SPEC})",
+}.items()}
+_ANY_MACRO = r"(?:%\{[slodiphcrtv]\d*r?[.\-+,/_=]*\}|%%|%_|%-)"
+_MODIFIER = re.compile(rf"([a-z][a-z0-9\-_.]*)=((?:[\x21-\x24\x26-\x7e]|{_ANY_MACRO})*)", re.IGNORECASE)
+_DOMAIN = re.compile(_DOMAIN_SPEC, re.IGNORECASE)
 # ip4-cidr-length and ip6-cidr-length: no leading zeros, at most 32 and 128.
 _PREFIX = {"ip4": re.compile(r"0|[1-9][0-9]?"), "ip6": re.compile(r"0|[1-9][0-9]{0,2}")}
+
+
+def _toplabel_ok(domain: str | None) -> bool:
+    """§7.1: a domain-spec that ends in a name ends in a toplabel, which holds a letter or
+    an inner hyphen (so "a:111.222.33.44" names no domain); one that ends in a macro is free."""
+    if not domain or domain.endswith("}") or domain[-2:] in ("%%", "%_", "%-"):
+        return True
+    last = domain.rstrip(".").rsplit(".", 1)[-1]
+    return not last.isdigit()
 
 
 def spf_syntax_problem(record: str) -> SpfProblem | None:
@@ -204,7 +221,8 @@ def spf_syntax_problem(record: str) -> SpfProblem | None:
                 if name in seen:
                     return SpfProblem(term, "twice", {"modifier": name})
                 seen.add(name)
-                if not re.fullmatch(_DOMAIN_SPEC, modifier.group(2)):
+                value = modifier.group(2)
+                if not (_DOMAIN.fullmatch(value) and _toplabel_ok(value)):
                     return SpfProblem(term, "needs_domain", {"modifier": name})
             continue
         bare = term[1:] if term[:1] in "+-~?" else term
@@ -216,7 +234,8 @@ def spf_syntax_problem(record: str) -> SpfProblem | None:
         pattern = _MECHANISMS.get(kind)
         if pattern is None:
             return SpfProblem(term, "unknown")
-        if not pattern.fullmatch(bare.lower() if kind == "all" else bare):
+        matched = pattern.fullmatch(bare)
+        if not matched or not _toplabel_ok(matched.group(1) if matched.groups() else None):
             return SpfProblem(term, "bad_mechanism", {"mechanism": kind})
     return None
 
@@ -231,6 +250,8 @@ def _network(kind: str, value: str) -> bool:
     widest = 32 if kind == "ip4" else 128
     if "/" in value[1:] and not (_PREFIX[kind].fullmatch(prefix) and int(prefix) <= widest):
         return False
+    if "%" in address:
+        return False  # a zone ID (fe80::1%eth0) is no ip6-network
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:

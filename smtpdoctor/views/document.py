@@ -145,7 +145,7 @@ def probe_text(report: Report, probe: ProbeResult, lang: str) -> Text:
         params["fix"] = fix_text(probe.fix, report.settings.client if report.settings else None, lang)
     receiver = None
     replied = probe.error.provider if probe.error is not None else None
-    if replied and (provider is None or provider.id != replied):
+    if replied:
         from smtpdoctor.providers import load_providers
 
         receiver = load_providers().get(replied)

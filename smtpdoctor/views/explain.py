@@ -48,7 +48,7 @@ def explain_text(match: Match, lang: str, settings: Settings | None = None,
     if settings is not None:
         given |= {"host", "port", "username", "sender"} - unset
     return render(match.reason, params, settings, match.provider or provider, lang,
-                  explaining=frozenset(given))
+                  explaining=frozenset(given), receiver=match.provider)
 
 
 def explain_lines(matches: Sequence[Match], lang: str, width: int,

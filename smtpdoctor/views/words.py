@@ -99,7 +99,8 @@ def render(
     """The message and remedy of ``reason``. ``explaining``: for `explain`,
     the names it has values for; a text that needs others takes the reason's
     general wording (``explain``, ``explain_remedy``) instead. ``receiver``: the provider
-    whose reply it is, when not the settings' (Gmail refusing what SendGrid relayed)."""
+    whose reply it is by its own code or words (Gmail refusing what SendGrid relayed): only its
+    dated rules are named, never the settings' provider's for another server's reply."""
     entry = catalog()[reason][lang]
 
     def general(key: str, template: str) -> bool:
@@ -129,7 +130,7 @@ def render(
     link = values.get("credential_url") if reason.startswith("auth.") else ""
     if link and link not in remedy:
         remedy += f"（{link}）" if lang == "zh" else f" ({link})"
-    rule = rule_in_force(reason, receiver or provider, lang)
+    rule = rule_in_force(reason, receiver, lang)
     if rule:
         message = join_text(message, rule)
     return Text(tidy(message, lang), tidy(remedy, lang))
@@ -147,8 +148,9 @@ def rule_in_force(reason: str, provider: Provider | None, lang: str) -> str:
     for change in provider.changes:
         if reason in change.brings and change.days_left(now) <= 0:
             said = phrase(change.what, lang, date=change.date.isoformat())
-            return phrase("change.in_force", lang, change=said, days=f"{-change.days_left(now):,}",
-                          url=change.source, read=change.read.isoformat())
+            days = -change.days_left(now)
+            return phrase("change.in_force" if days != 1 else "change.in_force_one", lang, change=said,
+                          days=f"{days:,}", url=change.source, read=change.read.isoformat())
     return ""
 
 

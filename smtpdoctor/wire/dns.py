@@ -124,25 +124,47 @@ class Lookup:
     """TXT and MX lookups with dnspython, through --dns-server when given, within ``timeout``."""
 
     def __init__(self, dns_server: tuple[str, int] | None, timeout: float) -> None:
-        import dns.asyncresolver
+        import time
 
-        self.resolver = dns.asyncresolver.Resolver(configure=dns_server is None)
+        import dns.asyncresolver
+        import dns.resolver
+
+        try:
+            self.resolver = dns.asyncresolver.Resolver(configure=dns_server is None)
+        except dns.resolver.NoResolverConfiguration as exc:
+            # No name server configured (no /etc/resolv.conf): said by every lookup, not a crash.
+            self.resolver = dns.asyncresolver.Resolver(configure=False)
+            self.unconfigured: str | None = type(exc).__name__
+        else:
+            self.unconfigured = None
         if dns_server is not None:
             self.resolver.nameservers = [dns_server[0]]
             self.resolver.port = dns_server[1]
+        # One deadline for every lookup: each waits at most for what is left of ``timeout``.
+        self.deadline = time.monotonic() + timeout
         self.resolver.lifetime = timeout
         self.queries = 0
 
-    async def records(self, name: str, kind: str) -> list[str]:
-        """The records' text (TXT strings joined, MX exchanges by preference); [] for none."""
+    def left(self) -> float:
+        import time
+
+        return max(0.05, self.deadline - time.monotonic())
+
+    async def records(self, name: str, kind: str, limit: float | None = None) -> list[str]:
+        """The records' text (TXT strings joined, MX exchanges by preference); [] for none.
+        ``limit``: wait at most that long, when less than what the deadline leaves."""
         import dns.exception
         import dns.name
         import dns.resolver
 
         self.queries += 1
+        if self.unconfigured:
+            raise NoAnswer(self.unconfigured)
+        lifetime = min(self.left(), limit) if limit is not None else self.left()
         try:
-            answer = await self.resolver.resolve(name, kind, raise_on_no_answer=False)
-        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            answer = await self.resolver.resolve(name, kind, raise_on_no_answer=False, lifetime=lifetime)
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer, dns.resolver.YXDOMAIN):
+            # YXDOMAIN: a DNAME made the name too long to exist.
             return []
         except (dns.exception.SyntaxError, dns.name.NameTooLong):
             # A name no query can carry (an empty or 64-octet label): it exists nowhere, as
@@ -154,11 +176,11 @@ class Lookup:
                 raise UnreadableAnswer(name, kind, refused) from exc
             raise NoAnswer(type(exc).__name__) from exc
         except dns.exception.Timeout as exc:
-            refused = await self._unreadable(name, kind)
+            # Only a TXT answer is looked at again: the record with no strings is a TXT one,
+            # and a dropped MX query must cost its limit, no more.
+            refused = await self._unreadable(name, kind) if kind == "TXT" else None
             if refused is not None:
                 raise UnreadableAnswer(name, kind, refused) from exc
-            raise NoAnswer(type(exc).__name__) from exc
-        except dns.resolver.NoResolverConfiguration as exc:
             raise NoAnswer(type(exc).__name__) from exc
         if kind == "TXT":
             return [b"".join(r.strings).decode("utf-8", "replace") for r in answer]
