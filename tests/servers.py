@@ -116,27 +116,30 @@ class SMTPServer:
         self.controller.stop()
 
 
-class TCPServer:
-    """A listener on 127.0.0.1 whose accept loop runs in a thread and hands each
-    connection to ``handle``."""
+class ThreadedServer:
+    """A socket on 127.0.0.1 that a thread serves until the with-block ends: ``serve_one``
+    waits at most 0.1 s for one connection or datagram, so the thread sees the stop."""
 
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self.listener.getsockname()[1])
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.port = int(sock.getsockname()[1])
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
-    def handle(self, conn: socket.socket) -> None:
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def serve_one(self) -> None:
         raise NotImplementedError
 
     def _serve(self) -> None:
-        self.listener.settimeout(0.1)
+        self.sock.settimeout(0.1)
         while not self._stop.is_set():
             try:
-                conn, _ = self.listener.accept()
+                self.serve_one()
             except OSError:
                 continue
-            self.handle(conn)
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -145,7 +148,23 @@ class TCPServer:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(2)
-        self.listener.close()
+        self.sock.close()
+
+
+class TCPServer(ThreadedServer):
+    """A listener on 127.0.0.1 whose accept loop runs in a thread and hands each
+    connection to ``handle``."""
+
+    def __init__(self) -> None:
+        super().__init__(socket.create_server(("127.0.0.1", 0)))
+        self.listener = self.sock
+
+    def handle(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+    def serve_one(self) -> None:
+        conn, _ = self.listener.accept()
+        self.handle(conn)
 
 
 class ScriptedServer(TCPServer):
@@ -259,7 +278,26 @@ def closed_port() -> int:
     return free_port()
 
 
-class DNSServer:
+class UDPServer(ThreadedServer):
+    """A datagram server on 127.0.0.1: ``answer`` turns each query into the reply to send
+    (None: no reply at all, or one it sends itself)."""
+
+    def __init__(self) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        super().__init__(sock)
+
+    def answer(self, wire: bytes, peer: Any) -> bytes | None:
+        raise NotImplementedError
+
+    def serve_one(self) -> None:
+        wire, peer = self.sock.recvfrom(4096)
+        reply = self.answer(wire, peer)
+        if reply is not None:
+            self.sock.sendto(reply, peer)
+
+
+class DNSServer(UDPServer):
     """A name server over UDP on 127.0.0.1, answering from ``records``
     (name → IPv4 addresses). Names in ``nxdomain`` get NXDOMAIN, names in
     ``silent`` get no answer at all; anything else gets NOERROR, no data."""
@@ -274,6 +312,7 @@ class DNSServer:
         pairs never answered (a server that drops MX queries and answers TXT); ``slow``: names
         answered only after that many seconds (a distant name server); ``rcodes``: names answered
         with that response code (``YXDOMAIN``)."""
+        super().__init__()
         self.records = {k.rstrip(".").lower(): v for k, v in (records or {}).items()}
         self.zone = {k.rstrip(".").lower(): v for k, v in (zone or {}).items()}
         self.nxdomain = {n.rstrip(".").lower() for n in (nxdomain or set())}
@@ -281,58 +320,34 @@ class DNSServer:
         self.silent_types = {(n.rstrip(".").lower(), t) for n, t in (silent_types or set())}
         self.slow = {n.rstrip(".").lower(): d for n, d in (slow or {}).items()}
         self.rcodes = {n.rstrip(".").lower(): r for n, r in (rcodes or {}).items()}
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = int(self.sock.getsockname()[1])
         self.queries: list[str] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
 
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def _serve(self) -> None:
+    def answer(self, wire: bytes, peer: Any) -> bytes | None:
         import dns.message
         import dns.rcode
         import dns.rdatatype
         import dns.rrset
 
-        self.sock.settimeout(0.1)
-        while not self._stop.is_set():
-            try:
-                wire, peer = self.sock.recvfrom(4096)
-            except OSError:
-                continue
-            query = dns.message.from_wire(wire)
-            question = query.question[0]
-            name = question.name.to_text().rstrip(".").lower()
-            self.queries.append(f"{name} {dns.rdatatype.to_text(question.rdtype)}")
-            if name in self.silent or (name, dns.rdatatype.to_text(question.rdtype)) in self.silent_types:
-                continue
-            response = dns.message.make_response(query)
-            if name in self.nxdomain:
-                response.set_rcode(dns.rcode.NXDOMAIN)
-            elif name in self.rcodes:
-                response.set_rcode(dns.rcode.from_text(self.rcodes[name]))
-            elif question.rdtype == dns.rdatatype.A and name in self.records:
-                response.answer.append(dns.rrset.from_text_list(
-                    question.name, 60, "IN", "A", self.records[name]))
-            elif name in self.zone and dns.rdatatype.to_text(question.rdtype) in self.zone[name]:
-                kind = dns.rdatatype.to_text(question.rdtype)
-                response.answer.append(dns.rrset.from_text_list(question.name, 60, "IN", kind,
-                                                                self.zone[name][kind]))
-            if name in self.slow:
-                threading.Timer(self.slow[name], self.sock.sendto, (response.to_wire(), peer)).start()
-                continue
-            self.sock.sendto(response.to_wire(), peer)
-
-    def __enter__(self) -> DNSServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
+        query = dns.message.from_wire(wire)
+        question = query.question[0]
+        name = question.name.to_text().rstrip(".").lower()
+        self.queries.append(f"{name} {dns.rdatatype.to_text(question.rdtype)}")
+        if name in self.silent or (name, dns.rdatatype.to_text(question.rdtype)) in self.silent_types:
+            return None
+        response = dns.message.make_response(query)
+        if name in self.nxdomain:
+            response.set_rcode(dns.rcode.NXDOMAIN)
+        elif name in self.rcodes:
+            response.set_rcode(dns.rcode.from_text(self.rcodes[name]))
+        elif question.rdtype == dns.rdatatype.A and name in self.records:
+            response.answer.append(dns.rrset.from_text_list(
+                question.name, 60, "IN", "A", self.records[name]))
+        elif name in self.zone and dns.rdatatype.to_text(question.rdtype) in self.zone[name]:
+            kind = dns.rdatatype.to_text(question.rdtype)
+            response.answer.append(dns.rrset.from_text_list(question.name, 60, "IN", kind,
+                                                            self.zone[name][kind]))
+        if name in self.slow:
+            threading.Timer(self.slow[name], self.sock.sendto, (response.to_wire(), peer)).start()
+            return None
+        return response.to_wire()
 

@@ -22,12 +22,13 @@ import asyncio
 import contextlib
 import functools
 import socket
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.servers import UDPServer
 
 SUITE = Path(__file__).parent / "data" / "openspf" / "rfc7208-tests.yml"
 
@@ -97,38 +98,17 @@ def records(zonedata: dict[str, list[Any]]) -> dict[str, list[tuple[str, Any]]]:
     return zone
 
 
-class SuiteDNS:
+class SuiteDNS(UDPServer):
     """A name server on 127.0.0.1 answering from one scenario's zone, with the driver's
     semantics: a name not in the zone is NXDOMAIN (a name under ``error.`` never answers),
     a TIMEOUT never answers, TXT strings go on the wire as the bytes they are (UTF-8)."""
 
     def __init__(self, zone: dict[str, list[tuple[str, Any]]]) -> None:
+        super().__init__()
         self.zone = zone
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
 
-    def __enter__(self) -> SuiteDNS:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
-
-    def _serve(self) -> None:
-        self.sock.settimeout(0.1)
-        while not self._stop.is_set():
-            try:
-                wire, peer = self.sock.recvfrom(4096)
-            except OSError:
-                continue
-            answer = self._answer(wire)
-            if answer is not None:
-                self.sock.sendto(answer, peer)
+    def answer(self, wire: bytes, peer: Any) -> bytes | None:
+        return self._answer(wire)
 
     def _answer(self, wire: bytes) -> bytes | None:
         import dns.message
