@@ -310,9 +310,7 @@ def _explain_one(query: str, table: ProviderTable) -> list[Match]:
     # (Yahoo's 5.7.9 is sender authentication, Gmail's is an app password; 5.7.139 is basic auth
     # off, or SMTP AUTH off for the tenant), and a bare code only speaks when nothing else did.
     by_text = bool(found)
-    for enhanced, pairs in ENHANCED_CODES.items():
-        if not re.search(rf"(?<![\d.]){re.escape(enhanced)}(?![\d.])", text):
-            continue
+    for enhanced, pairs in codes_in(text):
         for reason, provider_id in pairs:
             owned = provider_id if _owns(provider_id, enhanced, text) else None
             owner = table.get(owned) if owned else None
@@ -382,12 +380,18 @@ def classify_refusal(code: int, text: str, table: ProviderTable, provider: Provi
 def code_owner(reason: str, text: str) -> str | None:
     """The provider whose enhanced code in ``text`` means ``reason`` (Gmail's 5.7.26): the
     receiver that refused, named even when another provider relayed the mail."""
-    for enhanced, pairs in ENHANCED_CODES.items():
-        if re.search(rf"(?<![\d.]){re.escape(enhanced)}(?![\d.])", text):
-            for meant, provider_id in pairs:
-                if meant == reason and provider_id and _owns(provider_id, enhanced, text):
-                    return provider_id
+    for enhanced, pairs in codes_in(text):
+        for meant, provider_id in pairs:
+            if meant == reason and provider_id and _owns(provider_id, enhanced, text):
+                return provider_id
     return None
+
+
+def codes_in(text: str) -> list[tuple[str, tuple[tuple[str, str | None], ...]]]:
+    """The known enhanced codes ``text`` holds as codes (not inside an address or a longer
+    code: "10.5.7.26" holds none), each with what it means, in the table's order."""
+    return [(enhanced, pairs) for enhanced, pairs in ENHANCED_CODES.items()
+            if re.search(rf"(?<![\d.]){re.escape(enhanced)}(?![\d.])", text)]
 
 
 # Codes registered for every server (RFC 7372's X.7.26, "multiple authentication checks

@@ -148,9 +148,10 @@ def emit_json(document: dict[str, Any], *, indent: int | None = 2) -> None:
 
 def emit_json_listing(head: dict[str, Any], key: str, items: Callable[[], Iterable[dict[str, Any]]]) -> None:
     """``emit_json({**head, key: list(items())}, indent=None)``, the same bytes, without holding
-    the whole document: ``key`` (the last) is written one item at a time, each made, dumped and
-    dropped in turn (a thousand accounts' documents took ~16 MiB at once). The ASCII escapes are
-    still all or nothing: any item the encoding cannot hold and the lot is made again escaped."""
+    the documents: each item of ``key`` (the last) is made and dumped in turn, and only its text
+    is kept until the write (a thousand accounts' documents took ~16 MiB as objects). The text
+    is kept because the ASCII escapes are all or nothing: any item the encoding cannot hold and
+    the lot is dumped again, escaped."""
     import json
 
     stream = sys.stdout

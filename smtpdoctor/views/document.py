@@ -143,12 +143,7 @@ def probe_text(report: Report, probe: ProbeResult, lang: str) -> Text:
     params = {**probe.params, **(probe.error.params if probe.error else {})}
     if probe.fix is not None:
         params["fix"] = fix_text(probe.fix, report.settings.client if report.settings else None, lang)
-    receiver = None
-    replied = probe.error.provider if probe.error is not None else None
-    if replied:
-        from smtpdoctor.providers import load_providers
-
-        receiver = load_providers().get(replied)
+    receiver = replying_provider(probe.error) if probe.error else None
     text = render(reason, params, report.settings, provider, lang, receiver=receiver)
     leads = []
     for f in explaining(report, reason):
@@ -194,11 +189,16 @@ def probe_view(report: Report, probe: ProbeResult, lang: str) -> dict[str, Any]:
 
 def remedy_provider(report: Report, error: ProbeError) -> Provider | None:
     """The settings' provider, else the one whose reply text the server sent."""
-    if report.provider is None and error.provider:
-        from smtpdoctor.providers import load_providers
+    return report.provider or replying_provider(error)
 
-        return load_providers().get(error.provider)
-    return report.provider
+
+def replying_provider(error: ProbeError) -> Provider | None:
+    """The provider whose reply text or code the server sent (Gmail's 5.7.26), if any."""
+    if not error.provider:
+        return None
+    from smtpdoctor.providers import load_providers
+
+    return load_providers().get(error.provider)
 
 
 def document(report: Report, lang: str) -> dict[str, Any]:
