@@ -163,9 +163,7 @@ def with_output_file(preflight: Preflight, junit_xml: str | None = None,
                        for problem in output_file_problems(junit_xml, metrics_file))
     if not unwritable:
         return preflight
-    from dataclasses import replace
-
-    return replace(preflight, findings=(*preflight.findings, *unwritable))
+    return preflight._replace(findings=(*preflight.findings, *unwritable))
 
 
 def output_file_problems(junit_xml: str | None = None,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 from smtpdoctor.basics import ErrorCode
 from smtpdoctor.catalog import catalog
@@ -230,11 +231,10 @@ ENHANCED_CODES: dict[str, tuple[tuple[str, str | None], ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     reason: str
     provider: Provider | None = None
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = MappingProxyType({})
 
 
 def server_reply(text: str) -> tuple[int | None, str]:

@@ -5,18 +5,17 @@ from __future__ import annotations
 import datetime
 import fnmatch
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from smtpdoctor.tables import load_table
 
 SECURITY_MODES = ("ssl", "starttls", "plain")
 
 
-@dataclass(frozen=True)
-class ReplyRule:
+class ReplyRule(NamedTuple):
     """A server reply text that means ``reason`` (matched case-insensitively)."""
 
     contains: str
@@ -31,8 +30,7 @@ class ReplyRule:
         return self.contains.casefold() in text.casefold()
 
 
-@dataclass(frozen=True)
-class OAuth2Endpoint:
+class OAuth2Endpoint(NamedTuple):
     """Where a provider's OAuth2 tokens come from, and the scope an SMTP login needs.
     ``{tenant}`` in the URL is filled from the tenant variable, else ``tenant``."""
 
@@ -44,8 +42,7 @@ class OAuth2Endpoint:
         return self.token_url.replace("{tenant}", tenant or self.tenant or "common")
 
 
-@dataclass(frozen=True)
-class SendingDomain:
+class SendingDomain(NamedTuple):
     """What a provider needs of the sender's domain: the MX names that mean it receives the
     domain's mail, the SPF include of the servers that send, and its DKIM selectors."""
 
@@ -56,8 +53,7 @@ class SendingDomain:
     dkim_selectors: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class DatedChange:
+class DatedChange(NamedTuple):
     """A change a provider announced for a date, and the logins it ends (``password``: basic
     authentication with the password; ``oauth2``). ``what`` is its phrase key in phrases.toml
     (``what``.fix: the way off it); ``source`` where it was announced and ``read`` the day that
@@ -76,8 +72,7 @@ class DatedChange:
         return (self.date - today).days
 
 
-@dataclass(frozen=True)
-class Provider:
+class Provider(NamedTuple):
     id: str
     name: str
     name_zh: str
@@ -99,9 +94,9 @@ class Provider:
     password_pattern: str | None = None
     notes: str | None = None
     replies: tuple[ReplyRule, ...] = ()
-    remedies: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    remedies: Mapping[str, Mapping[str, str]] = MappingProxyType({})
     oauth2: OAuth2Endpoint | None = None
-    domain: SendingDomain = field(default_factory=SendingDomain)
+    domain: SendingDomain = SendingDomain()
     # Where the mailbox is served over IMAP (implicit TLS), for confirming delivery.
     imap: tuple[str, int] | None = None
     changes: tuple[DatedChange, ...] = ()
@@ -127,12 +122,18 @@ class Provider:
         return {key: self.name, f"{key}_zh": self.name_zh}
 
 
-@dataclass(frozen=True)
 class ProviderTable:
-    providers: tuple[Provider, ...]
-    # Answers by host and by domain, kept: a fleet asks the same few a thousand times.
-    _memo: dict[tuple[str, str], Provider | str | None] = field(
-        default_factory=dict, compare=False, repr=False, hash=False)
+    """The providers, and answers by host and by domain kept: a fleet asks the same few a
+    thousand times."""
+
+    __slots__ = ("_memo", "providers")
+
+    def __init__(self, providers: tuple[Provider, ...]) -> None:
+        self.providers = providers
+        self._memo: dict[tuple[str, str], Provider | str | None] = {}
+
+    def __repr__(self) -> str:
+        return f"ProviderTable({len(self.providers)} providers)"
 
     def get(self, provider_id: str) -> Provider | None:
         return next((p for p in self.providers if p.id == provider_id), None)

@@ -7,9 +7,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from smtpdoctor.config.clients import CLIENT_IDS
 from smtpdoctor.config.families import KNOWN_KEYS, LARAVEL_TLS_KEYS
@@ -38,8 +37,7 @@ class ProjectFileError(ValueError):
         self.detail = detail
 
 
-@dataclass(frozen=True)
-class Detected:
+class Detected(NamedTuple):
     client: str
     file: str
     library: str

@@ -7,19 +7,19 @@ import io
 import os
 import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 from smtpdoctor.model import Finding, Severity, frozen_params
 
 
-@dataclass(frozen=True)
-class DotenvFile:
+class DotenvFile(NamedTuple):
     """A dotenv file as python-dotenv reads it, plus what the app cannot see."""
 
     shown_path: str
     values: Mapping[str, str]
-    key_lines: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    key_lines: Mapping[str, tuple[int, ...]] = MappingProxyType({})
     unparsable_lines: tuple[int, ...] = ()
     has_bom: bool = False
     others_can_read: bool = False

@@ -3,11 +3,10 @@ each family's own variables (``MAIL_USE_SSL=true``, ``MAIL_ENCRYPTION=tls``…).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Family:
+class Family(NamedTuple):
     """One convention for naming mail settings (Flask-Mail, Django, …)."""
 
     id: str

@@ -168,9 +168,7 @@ def oauth2_login(merged: Mapping[str, RawValue], family: str | None, client: Cli
         elif endpoint is None:
             add(Severity.ERROR, "config.oauth2_no_token_url", variable=oauth2.variable("TOKEN_URL"))
         if endpoint is not None:
-            from dataclasses import replace
-
-            oauth2 = replace(oauth2, token_url=oauth2.token_url or endpoint.url(oauth2.tenant),
+            oauth2 = oauth2._replace(token_url=oauth2.token_url or endpoint.url(oauth2.tenant),
                              scope=endpoint.scope)
     elif oauth2.access_token is not None:
         # A JWT says when it ends and what it may do; decoded here, sent nowhere else.

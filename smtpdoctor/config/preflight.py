@@ -1,11 +1,11 @@
 """Everything that happens before the network: read, resolve and lint settings."""
-
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 from smtpdoctor.config.dotenv_file import DotenvError, DotenvFile, read_dotenv
 from smtpdoctor.config.lint import lint_settings
@@ -15,23 +15,22 @@ from smtpdoctor.model import Finding, Severity, frozen_params
 from smtpdoctor.providers import Provider, ProviderTable, load_providers
 
 
-@dataclass(frozen=True)
-class Preflight:
+class Preflight(NamedTuple):
     settings: Settings
     provider: Provider | None
     findings: tuple[Finding, ...]
     table: ProviderTable
     # What the settings were read from, so a trial change can be read the same way.
     dotenv: DotenvFile | None = None
-    environ: Mapping[str, str] = field(default_factory=dict)
-    options: Options = field(default_factory=Options)
-    app: AppProfile = field(default_factory=AppProfile)
+    environ: Mapping[str, str] = MappingProxyType({})
+    options: Options = Options()
+    app: AppProfile = AppProfile()
 
     def with_changes(self, changes: Mapping[str, str]) -> Settings:
         """The settings the app would use with ``changes`` made to its variables. A change to
         an option (``--port``: the value came from the command line) is tried as that option."""
         given = {OPTION_FIELDS[k]: v for k, v in changes.items() if k in OPTION_FIELDS}
-        options = replace(self.options, **given) if given else self.options
+        options = self.options._replace(**given) if given else self.options
         overlay = {k: v for k, v in changes.items() if k not in OPTION_FIELDS}
         return load_settings(self.dotenv, self.environ, options, self.table, self.app,
                              overlay=overlay).settings
@@ -96,14 +95,14 @@ def resolve(
             alone = resolve(env_file, environ, options, cwd, client, search_up=False)
             unread = Finding(Severity.INFO, "config.dotenv_above_not_read",
                              frozen_params({"file": shown, "client": chosen.param}))
-            return replace(alone, findings=(*alone.findings, unread))
+            return alone._replace(findings=(*alone.findings, unread))
         findings += (Finding(Severity.INFO, "config.dotenv_found_above", frozen_params({"file": shown})),)
     if dotenv is None and nothing:
         elsewhere = dotenv_files_below(folder)
         if elsewhere:
             findings += (Finding(Severity.INFO, "config.dotenv_elsewhere", frozen_params(
                 {"files": ", ".join(elsewhere), "file": elsewhere[0]})),)
-    settings = loaded.settings if dotenv or env_file else replace(loaded.settings, looked_in=str(folder))
+    settings = loaded.settings if dotenv or env_file else loaded.settings._replace(looked_in=str(folder))
     return Preflight(settings, loaded.provider, findings, table, dotenv, environ, options, app)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
 from smtpdoctor.config.clients import (
@@ -55,8 +56,7 @@ from smtpdoctor.providers import Provider, ProviderTable
 from smtpdoctor.secret import Secret
 
 
-@dataclass(frozen=True)
-class LoadResult:
+class LoadResult(NamedTuple):
     settings: Settings
     provider: Provider | None
     findings: tuple[Finding, ...]

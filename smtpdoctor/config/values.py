@@ -5,7 +5,6 @@ reading and resolving them is ``config.settings``."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple
@@ -13,6 +12,9 @@ from typing import NamedTuple
 from smtpdoctor.config.families import FAMILY_BY_ID, URL_KEYS
 from smtpdoctor.secret import Secret
 
+# The values are NamedTuples, not frozen dataclasses: as immutable, read by attribute alike, and
+# without the generated-code cost (about 1.5 ms a class on Python 3.11, paid by every command
+# that reads settings, before it reads any).
 CLIENT_NAMES = {
     "smtplib": "Python smtplib.SMTP()",
     "smtplib-ssl": "Python smtplib.SMTP_SSL()",
@@ -25,8 +27,7 @@ CLIENT_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class ClientChoice:
+class ClientChoice(NamedTuple):
     """Which client was chosen, from where (``--client``, ``pyproject.toml``,
     ``requirements.txt``, ``family``…), and why: a "why.*" phrase and what fills it."""
 
@@ -46,8 +47,7 @@ class ClientChoice:
 
 
 
-@dataclass(frozen=True)
-class TlsWords:
+class TlsWords(NamedTuple):
     """What the user's variables say about TLS, before any client reads them.
     ``None``: not said. ``scheme``: ``smtps``, ``smtp+tls``, ``smtp`` (URL or
     Laravel's MAIL_SCHEME)."""
@@ -61,8 +61,7 @@ class TlsWords:
         return self.ssl is not None or self.starttls is not None or self.scheme is not None
 
 
-@dataclass(frozen=True)
-class Connection:
+class Connection(NamedTuple):
     """What the client will do: ``security`` is ssl, starttls or plain;
     ``starttls_optional`` means STARTTLS only when the server offers it."""
 
@@ -70,8 +69,7 @@ class Connection:
     starttls_optional: bool = False
 
 
-@dataclass(frozen=True)
-class OAuth2:
+class OAuth2(NamedTuple):
     """An OAuth2 login as the app configures it. ``variables`` maps each role
     (``REFRESH_TOKEN``…) to the variable it was read from."""
 
@@ -82,7 +80,7 @@ class OAuth2:
     tenant: str | None = None
     token_url: str | None = None
     scope: str | None = None
-    variables: Mapping[str, str] = field(default_factory=dict)
+    variables: Mapping[str, str] = MappingProxyType({})
 
     @property
     def refresh_flow(self) -> bool:
@@ -112,8 +110,7 @@ class Source(StrEnum):
     ROW = "row"  # an --accounts row or the Python API's mapping: no .env, no environment
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     """Where a value came from: ``MAIL_SERVER (.env)``, ``--port (option)``…"""
 
     source: Source
@@ -123,15 +120,13 @@ class Origin:
     word: str | None = None
 
 
-@dataclass(frozen=True)
-class RawValue:
+class RawValue(NamedTuple):
     name: str
     value: str
     origin: Origin
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     """Command-line overrides; ``port`` stays text so a bad value is a finding."""
 
     host: str | None = None
@@ -147,8 +142,6 @@ class CodeRaises(Exception):
     with K unset): the app fails before it sends."""
 
 
-# The app-code values are NamedTuples: immutable like the dataclasses here, without the
-# generated-code cost at start-up (every command imports this module).
 class CodeReading(NamedTuple):
     """How the app's own code turns its environment into one setting its client reads.
 
@@ -195,21 +188,19 @@ class AppCode(NamedTuple):
     skipped: tuple[str, ...] = ()  # languages present but not read ("javascript": no parser)
 
 
-@dataclass(frozen=True)
-class AppProfile:
+class AppProfile(NamedTuple):
     """What the app folder says about the code: its client, the defaults the
     code applies itself, and its own names for the known variables
     (known name → the app's name)."""
 
     client: ClientChoice | None = None
-    defaults: Mapping[str, str] = field(default_factory=dict)
-    names: Mapping[str, str] = field(default_factory=dict)
+    defaults: Mapping[str, str] = MappingProxyType({})
+    names: Mapping[str, str] = MappingProxyType({})
     file: str | None = None
     code: AppCode | None = None
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     host: str | None = None
     port: int | None = None
     security: str | None = None
@@ -218,16 +209,16 @@ class Settings:
     sender: str | None = None
     family: str | None = None
     provider_id: str | None = None
-    origins: Mapping[str, Origin] = field(default_factory=dict)
+    origins: Mapping[str, Origin] = MappingProxyType({})
     # The TLS flag variables the user actually has, and whether any of them
     # (or a URL scheme) said the mode, rather than the port implying it.
     tls_variables: tuple[str, ...] = ()
     security_explicit: bool = False
-    tls_words: TlsWords = field(default_factory=TlsWords)
+    tls_words: TlsWords = TlsWords()
     starttls_optional: bool = False
     client: ClientChoice | None = None
     # The app's own names for known variables, from the project file.
-    app_variables: Mapping[str, str] = field(default_factory=dict)
+    app_variables: Mapping[str, str] = MappingProxyType({})
     # An OAuth2 login the app's client will use instead of the password.
     oauth2: OAuth2 | None = None
     # Read from a mapping (an --accounts row, the Python API), not a .env and the environment:
@@ -236,7 +227,7 @@ class Settings:
     # What the app's own code makes of its variables, and the current values of the variables
     # it reads (never a password's), so a fix can be written in values the code reads right.
     app_code: AppCode | None = None
-    code_env: Mapping[str, str] = field(default_factory=dict)
+    code_env: Mapping[str, str] = MappingProxyType({})
     # The dotenv file read, as the user named it (``.env``, ``../.env``), or None; and where
     # smtpdoctor looked for one when none was named.
     dotenv_file: str | None = None

@@ -6,7 +6,7 @@ import asyncio
 import socket
 import ssl
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from smtpdoctor.catalog import code_for
 from smtpdoctor.classify import classify_refusal, decode_reply, enhanced_code
@@ -165,8 +165,7 @@ class Session:
             self.sock = None
 
 
-@dataclass(frozen=True)
-class Said:
+class Said(NamedTuple):
     """A probe's one-line summary: a "said.*" phrase and what fills it."""
 
     key: str

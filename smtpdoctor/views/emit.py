@@ -6,8 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from smtpdoctor.views.console import (
     echo_error,
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
 # `--help` and `providers` start without them.
 
 
-@dataclass(frozen=True)
-class Outputs:
+class Outputs(NamedTuple):
     """How a command's result is shown: the options the command line gives for it."""
 
     lang: str = "en"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from smtpdoctor.catalog import code_for, phrase
@@ -87,6 +86,6 @@ def explain_document(query: str, matches: Sequence[Match], lang: str, settings: 
     return {"schema": 1, "query": query, "replies": replies(query) if is_bounce(query) else [], "matches": [
         {"reason": m.reason, "code": code_for(m.reason).value,
          "provider": m.provider.id if m.provider else None,
-         **asdict(explain_text(m, lang, settings, provider))}
+         **explain_text(m, lang, settings, provider)._asdict()}
         for m in matches
     ]}

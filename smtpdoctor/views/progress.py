@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from smtpdoctor.catalog import phrase
 from smtpdoctor.views.console import make_console
@@ -16,8 +15,7 @@ if TYPE_CHECKING:
     from smtpdoctor.outcomes import Retry
 
 
-@dataclass(frozen=True)
-class Hooks:
+class Hooks(NamedTuple):
     """What a run calls as it goes: the step it starts, a retry it will make, the number of
     accounts, an account done. Each takes plain values; the words are made here."""
 

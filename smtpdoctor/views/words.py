@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from smtpdoctor.basics import printable
 from smtpdoctor.catalog import PHRASE_MARK, Blank, catalog, join_text, phrase, phrases, placeholders, tidy
@@ -24,8 +23,7 @@ MODE_NAMES = {
 MODE_PARAMS = ("configured", "expected", "actual", "security", "alt_mode")
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):
     message: str
     remedy: str
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from smtpdoctor.config.values import CodeNote, CodeRaises, CodeReading
 
@@ -38,8 +38,7 @@ class ReadOutcome:
     mailer: CodeReading | None = None  # Laravel's default mailer
 
 
-@dataclass(frozen=True)
-class Reader:
+class Reader(NamedTuple):
     """A language: the file endings it reads, the bytes a file must contain to be parsed at
     all (cheap to test on a big tree), and the parse."""
 
