@@ -228,7 +228,6 @@ async def arun(command: str, preflight: Preflight, recipients: tuple[str, ...], 
                                 context=context)
     if not write_fix:
         return report
-    from dataclasses import replace
 
     from smtpdoctor.config.dotenv_edit import write_fixes
 
@@ -236,7 +235,7 @@ async def arun(command: str, preflight: Preflight, recipients: tuple[str, ...], 
     if written is None or reread is None:
         return report
     again = await arun_command(command, reread(), recipients, options, on_step=on_step, on_retry=on_retry)
-    return replace(again, written=written)
+    return again._replace(written=written)
 
 
 async def arun_accounts(command: str, where: AccountsSource, options: RunOptions, *,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from smtpdoctor.basics import EMPTY, MAX_OUTSIDE_TEXT, ErrorCode, printable
 from smtpdoctor.codes import PROBE_ORDER, SEND_PROBE_ORDER, ExitCode
@@ -80,8 +79,7 @@ def frozen_params(params: Mapping[str, object] | None) -> Mapping[str, str]:
     return MappingProxyType({k: printable(str(v)) for k, v in params.items() if v is not None})
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """Something the settings say before any network is touched.
 
     ``params`` fill the message and remedy templates of ``reason``
@@ -91,24 +89,22 @@ class Finding:
 
     severity: Severity
     reason: str
-    params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    params: Mapping[str, str] = _EMPTY
 
 
-@dataclass(frozen=True)
-class ProbeError:
+class ProbeError(NamedTuple):
     code: ErrorCode
     reason: str
     reply_code: int | None = None
     enhanced_code: str | None = None
     reply: str | None = None
-    params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    params: Mapping[str, str] = _EMPTY
     # The provider whose reply text this is, when the settings did not name it:
     # its remedy applies (an Exmail account on its own domain, say).
     provider: str | None = None
 
 
-@dataclass(frozen=True)
-class ProbeResult:
+class ProbeResult(NamedTuple):
     name: str
     status: Status
     duration_ms: float = 0.0
@@ -116,17 +112,16 @@ class ProbeResult:
     # A pass can still carry a warning reason (a certificate about to expire,
     # no TLS at all) whose remedy is shown.
     warning: str | None = None
-    params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
-    details: Mapping[str, Detail] = field(default_factory=lambda: _EMPTY)  # typed: see frozen_details
+    params: Mapping[str, str] = _EMPTY
+    details: Mapping[str, Detail] = _EMPTY  # typed: see frozen_details
     # The one-line summary: a "said.*" phrase (phrases.toml) and what fills it.
     summary_key: str = ""
-    summary_params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    summary_params: Mapping[str, str] = _EMPTY
     # The fix engine's search for this failure (or for a pass that sent the password in clear).
     fix: FixSearch | None = None
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(NamedTuple):
     """A change verified on the wire in this run, and the pipeline re-run
     with it and every earlier fix applied."""
 
@@ -136,8 +131,7 @@ class Fix:
     alternatives: tuple[Mapping[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     command: str
     settings: Settings | None
     provider: Provider | None
@@ -149,7 +143,7 @@ class Report:
     # settings' own.
     fixes: tuple[Fix, ...] = ()
     # What `check --fix` wrote: file, backup, changes, diff.
-    written: Mapping[str, object] = field(default_factory=lambda: _EMPTY)
+    written: Mapping[str, object] = _EMPTY
     # The sending domain the mx/spf/dkim/dmarc probes looked at (`domain`, `check --domain`).
     domain: str | None = None
     # The language the run was asked in: to_dict() speaks it unless told otherwise.
@@ -193,8 +187,7 @@ class Report:
         return document(self, lang or self.lang)
 
 
-@dataclass(frozen=True)
-class Checked:
+class Checked(NamedTuple):
     """One account of an ``--accounts`` run: its label, its row as the JSON shows it (never a
     secret), and its report."""
 

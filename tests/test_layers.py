@@ -205,7 +205,7 @@ def test_a_passing_check_imports_only_what_it_uses(tmp_path: Path, starttls_serv
 
 
 @pytest.mark.parametrize(("argv", "forbidden"), [
-    # The result classes (model: ten dataclasses), the settings values and the reading of them
+    # The result classes (model), the settings values and the reading of them
     # are a report's: a command that prints none defines none of them.
     (["--help"], ("smtpdoctor.model", "smtpdoctor.providers", "smtpdoctor.catalog", "smtpdoctor.config")),
     (["providers"], ("smtpdoctor.model", "smtpdoctor.config", "smtpdoctor.classify")),

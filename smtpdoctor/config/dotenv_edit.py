@@ -10,7 +10,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -159,7 +159,7 @@ def write_fixes(report: Report, preflight: Preflight) -> tuple[Report, dict[str,
         if not report.ok:
             # Said, so a gate's log never leaves "was it written?" open.
             unwritten = Finding(Severity.INFO, "config.fix_nothing_verified", frozen_params({}))
-            return replace(report, findings=(*report.findings, unwritten)), None
+            return report._replace(findings=(*report.findings, unwritten)), None
         return report, None
     dotenv = preflight.dotenv
     s = preflight.settings
@@ -174,6 +174,6 @@ def write_fixes(report: Report, preflight: Preflight) -> tuple[Report, dict[str,
     except FixRefused as exc:
         refusal = Finding(Severity.ERROR, "config.fix_refused",
                           frozen_params({**exc.params, "detail": f"§fix_refused.{exc.key}"}))
-        return replace(report, findings=(*report.findings, refusal)), None
+        return report._replace(findings=(*report.findings, refusal)), None
     return report, {"file": applied.file, "backup": applied.backup, "changes": dict(applied.changes),
                     "diff": applied.diff}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import date
 
 from smtpdoctor.config.clients import PORT_MODES
@@ -53,7 +52,7 @@ def offline_gate(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
     """``config``'s findings: what the provider's own table says cannot work is an error there,
     and its remedy says what the table documents (in ``check`` the wire decides, and the fix
     search names a verified change instead)."""
-    return tuple(replace(f, severity=Severity.ERROR,
+    return tuple(f._replace(severity=Severity.ERROR,
                          params=frozen_params({**f.params, "documented": f.params["offline"]}))
                  if f.reason in PROVIDER_CONTRADICTIONS and "offline" in f.params else f for f in findings)
 

@@ -40,7 +40,7 @@ class Add(Protocol):  # the `add` callback that collects findings
 
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Partial:
     """What one family's variables say, before options and defaults."""
 

@@ -244,7 +244,7 @@ def _with_options(values: dict[str, RawValue], options: Options, add: Add) -> di
     return values
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _Place:
     """Where the client connects, who logs in, and the provider that says so."""
 

@@ -93,7 +93,7 @@ def _arrived(found: Found, session: Session) -> ProbeResult:
         advice = _junk_advice(session, verdicts, failing)
         junk = failed("delivery", "delivery.junk", say("delivery.junk", **facts), code=ErrorCode.EDELIVERY,
                       params={**facts, **advice})
-        return replace(junk, details=frozen_details(details))
+        return junk._replace(details=frozen_details(details))
     if failing:
         # In INBOX today, but the receiver saw an authentication failure: junk is a policy away.
         advice = _junk_advice(session, verdicts, failing, junk=False)

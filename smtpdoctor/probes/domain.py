@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable
-from dataclasses import replace
 from typing import TypeVar
 
 from smtpdoctor.model import ProbeResult
@@ -60,7 +59,7 @@ async def run_domain_probes(session: Session, domain: str,
         results = [_unanswered(name, domain, NoAnswer("timeout")) for name in DOMAIN_PROBES]
     # The lookups ran side by side: each probe took the time of the whole.
     elapsed = (time.perf_counter() - started) * 1000
-    return [replace(r, duration_ms=elapsed) for r in results]
+    return [r._replace(duration_ms=elapsed) for r in results]
 
 
 def query_name(name: str) -> str:

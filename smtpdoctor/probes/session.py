@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 MAX_TRANSCRIPT_LINES = 200
 
 
-@dataclass
+# State, not a value: never compared, and its own __init__ only (each generated method is
+# compiled at import, ~0.4 ms on Python 3.11, and a check imports this module).
+@dataclass(eq=False, repr=False)
 class Session:
     settings: Settings
     provider: Provider | None

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from dataclasses import replace
 
 from smtpdoctor.classify import connect_reason
 from smtpdoctor.model import ProbeResult, Status, frozen_params, seconds_text
@@ -60,7 +59,7 @@ async def probe_tcp(session: Session) -> list[ProbeResult]:
         answered = await _gather_answers(alternatives)
         failure = _failure(session, port, exc, answered)
         if isinstance(exc, TimeoutError):
-            failure = replace(failure, params=frozen_params(
+            failure = failure._replace(params=frozen_params(
                 {**failure.params, **_dropped_or_down(port, answered, await _answer_of(reach),
                                          _public(session.addresses[0]))}))
         host = session.settings.host or ""
@@ -70,7 +69,7 @@ async def probe_tcp(session: Session) -> list[ProbeResult]:
 
             extra = await mail_domain_params(session, host)
             if extra:
-                failure = replace(failure, params=frozen_params({**failure.params, **extra}))
+                failure = failure._replace(params=frozen_params({**failure.params, **extra}))
         return [failure]
     finally:
         for task in (*alternatives.values(), *((reach,) if reach else ())):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from smtpdoctor.config.preflight import Preflight
@@ -76,7 +76,7 @@ async def arun_command(
         out_of_time = left is not None and left <= options.retry_delay + 0.5
         if (failure is None or attempts > options.retries or not _retriable(failure.error)
                 or out_of_time):
-            return replace(report, attempts=attempts)
+            return report._replace(attempts=attempts)
         if on_retry is not None:
             from smtpdoctor.outcomes import Retry
 
@@ -187,7 +187,7 @@ def probe_names(command: str, settings: Settings | None, options: RunOptions) ->
     return names
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Shared:
     """What concurrent runs share: DNS answers (a lookup in flight is awaited, not repeated)."""
 
@@ -205,8 +205,8 @@ def _in_this_run(finding: Finding, until: str | None) -> Finding:
     not an error; "`smtpdoctor check` tries the ports" is, inside check, the checks below."""
     needed_at = NEEDED_FROM.get(finding.reason)
     if until and needed_at and PROBE_ORDER.index(until) < PROBE_ORDER.index(needed_at):
-        finding = replace(finding, severity=Severity.INFO)
-    return replace(finding, params=frozen_params({**finding.params, "check_tries": "§check_tries.check"}))
+        finding = finding._replace(severity=Severity.INFO)
+    return finding._replace(params=frozen_params({**finding.params, "check_tries": "§check_tries.check"}))
 
 
 def _retriable(error: object) -> bool:

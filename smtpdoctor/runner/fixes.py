@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from smtpdoctor.config.clients import changes as client_changes
 from smtpdoctor.config.preflight import Preflight
@@ -85,7 +85,7 @@ async def follow_fixes(preflight: Preflight, probes: list[ProbeResult], session:
         if first is None:
             first = current
         else:
-            fixes[-1] = replace(fixes[-1], probes=tuple(current))
+            fixes[-1] = fixes[-1]._replace(probes=tuple(current))
         if not search.verified:
             break
         best = search.verified[0]
@@ -250,4 +250,4 @@ def _annotated(probe: ProbeResult, search: Search) -> ProbeResult:
     if search.verified:
         params["fix_verified"] = "yes"
     verified = tuple(FixTrial(t.changes, t.port, t.mode, t.host, t.login) for t in search.verified)
-    return replace(probe, params=params, fix=FixSearch(verified, tuple(search.tried)))
+    return probe._replace(params=params, fix=FixSearch(verified, tuple(search.tried)))

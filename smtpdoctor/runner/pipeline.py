@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 
 from smtpdoctor.classify import TIMEOUT_REASONS
 from smtpdoctor.model import CRASH_REASON, ProbeResult, Status, seconds_text
@@ -120,7 +119,7 @@ async def _run_one(session: Session, name: str) -> list[ProbeResult]:
     # Where one step reports two probes (tls skipped, smtp's greeting timed out), the step's
     # time is the one that ran's.
     ran = next((i for i, r in enumerate(produced) if r.status is not Status.SKIP), 0)
-    return [replace(r, duration_ms=r.duration_ms or (elapsed if i == ran else 0.0))
+    return [r._replace(duration_ms=r.duration_ms or (elapsed if i == ran else 0.0))
             for i, r in enumerate(produced)]
 
 
@@ -131,8 +130,8 @@ def _smtp_owns_the_greeting(session: Session, name: str, result: ProbeResult) ->
         return [result]
     if result.error is not None and result.error.reason == "tls.timeout":
         reason = "smtp.greeting_timeout" if session.current == "greeting" else "smtp.timeout"
-        result = replace(result, error=replace(result.error, reason=reason))
-    return [skipped("tls", say("skip.greeting_failed")), replace(result, name="smtp")]
+        result = result._replace(error=result.error._replace(reason=reason))
+    return [skipped("tls", say("skip.greeting_failed")), result._replace(name="smtp")]
 
 
 def _crash_or_disconnect(session: Session, name: str, exc: Exception) -> ProbeResult:
