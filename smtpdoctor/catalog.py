@@ -34,7 +34,8 @@ def phrase(key: str, lang: str, /, **params: object) -> str:
     NAME_en or NAME_zh fills NAME in that language."""
     values = Blank({k: str(v) for k, v in params.items()})
     suffix = f"_{lang}"
-    values.update({k[: -len(suffix)]: v for k, v in values.items() if k.endswith(suffix)})
+    for name in [k for k in values if k.endswith(suffix)]:
+        values[name[: -len(suffix)]] = values[name]
     return tidy(phrases()[key][lang].format_map(values), lang)
 
 

@@ -64,6 +64,8 @@ class Session:
     subject: str | None = None
     body: str | None = None
     transcript: list[str] = field(default_factory=list)
+    # Only -v shows the transcript: without it, the lines are not made (a fleet's thousand rows).
+    keeps_transcript: bool = True
     addresses: list[str] = field(default_factory=list)
     # The EHLO name sent, and whether it is the one the app's client sends (wire/ehlo.py).
     ehlo_name: str = ""
@@ -126,6 +128,8 @@ class Session:
         return self.run_deadline - asyncio.get_running_loop().time()
 
     def record(self, direction: str, text: str) -> None:
+        if not self.keeps_transcript:
+            return
         for line in text.splitlines() or [""]:
             self.transcript.append(f"{direction}: {printable(self.redactor.clean(line))}")
 
@@ -134,12 +138,13 @@ class Session:
         text = self.redactor.clean(decode_reply(message))
         lines = text.splitlines() or [""]
         shown = lines[:MAX_TRANSCRIPT_LINES]
-        for i, line in enumerate(shown):
-            sep = "-" if i < len(shown) - 1 else " "
-            self.transcript.append(f"S: {code}{sep}{printable(line)}")
-        if len(lines) > len(shown):
-            self.transcript.append(f"S: … {len(lines) - len(shown)} more lines")
-        return printable(f"{code} {' '.join(lines[:MAX_TRANSCRIPT_LINES])}".strip())
+        if self.keeps_transcript:
+            for i, line in enumerate(shown):
+                sep = "-" if i < len(shown) - 1 else " "
+                self.transcript.append(f"S: {code}{sep}{printable(line)}")
+            if len(lines) > len(shown):
+                self.transcript.append(f"S: … {len(lines) - len(shown)} more lines")
+        return printable(f"{code} {' '.join(shown)}".strip())
 
     def classify(self, code: int, text: str, prefixes: tuple[str, ...],
                  fallback: str) -> tuple[str, str | None]:

@@ -136,6 +136,8 @@ async def _connect_any(addresses: list[str], port: int, limit: float, in_order: 
     the client would try first (``in_order``: those before it; else all of them) are given
     until ``limit`` to say what they do, since that decides the app's connect too. If none
     connects, the first address's error stands."""
+    if len(addresses) == 1:  # nothing to race: its connect, or its error
+        return await open_socket(addresses[0], port, limit), addresses[0], []
     tasks = [asyncio.create_task(open_socket(a, port, limit)) for a in addresses]
     winner: asyncio.Task[socket.socket] | None = None
     try:

@@ -332,7 +332,8 @@ def _tls_passed(session: Session, via: str = "§via.ssl") -> ProbeResult:
     if sslobj is None:
         return passed("tls", say("tls.via_handshake_completed", via=via))
     cipher = (sslobj.cipher() or ("?",))[0]
-    cert = sslobj.getpeercert() or {}
+    # The transport read the certificate when the handshake completed: asked once, not twice.
+    cert = session.client.get_transport_info("peercert") or sslobj.getpeercert() or {}
     subject = name_of(cert.get("subject", ()))
     issuer = name_of(cert.get("issuer", ()))
     facts = {"via": via, "protocol": sslobj.version(), "cipher": cipher, "subject": subject, "issuer": issuer}

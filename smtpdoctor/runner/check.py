@@ -252,6 +252,7 @@ async def _check(command: str, preflight: Preflight, findings: list[Finding],
             subject=options.subject,
             body=options.body,
             run_deadline=deadline,
+            keeps_transcript=options.verbose,
         )
 
     # A trial never sends mail: it stops after the envelope.

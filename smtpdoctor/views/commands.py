@@ -4,6 +4,7 @@ result handed to the view that shows it, and the exit code to end with."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -100,6 +101,11 @@ def accounts(command: str, params: Mapping[str, Any], recipients: tuple[str, ...
     from smtpdoctor.views.progress import NO_HOOKS, fleet_bar
 
     context = api.tls_context_ahead(options)  # its trust store read while the rows are
+    # A fleet keeps a thousand connections' coroutines, futures and reports alive: at the
+    # default threshold (700 allocations) the youngest generation is collected ~200 times, a
+    # millisecond each, for cycles it rarely finds (3-4% of a 1,000-row run's time, measured).
+    # The process is ours; the Python API leaves the caller's collector alone.
+    gc.set_threshold(20_000, *gc.get_threshold()[1:])
     where = api.accounts_source(params["accounts"], params.get("query"),
                                 params.get("decrypt_columns") or (), params.get("fernet_key_env"))
     with fleet_bar() if showing_progress(params) else contextlib.nullcontext(NO_HOOKS) as hooks:
