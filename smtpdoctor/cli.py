@@ -18,7 +18,7 @@ from smtpdoctor import api
 from smtpdoctor.codes import CLIENT_IDS, PROBE_ORDER, ExitCode, __version__
 from smtpdoctor.views import commands
 from smtpdoctor.views import help as HELP
-from smtpdoctor.views.console import echo_error, silence_stdout
+from smtpdoctor.views.console import echo_error, help_width, silence_stdout
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULTS = api.RunOptions()
@@ -120,7 +120,7 @@ dkim_option = opt("--dkim-selector", "dkim_selectors", multiple=True, metavar="S
 
 
 @click.group(help=HELP.COMMANDS[""], context_settings={"help_option_names": ["-h", "--help"],
-                                                       "max_content_width": 100})
+                                                       "max_content_width": HELP.WIDTH})
 @click.version_option(__version__, prog_name="smtpdoctor")
 def cli() -> None:
     pass
@@ -156,8 +156,7 @@ def domain(**params: Any) -> None:
 @opt("--subject", default=None)
 @opt("--body", default=None)
 @opt("--confirm", is_flag=True)
-@opt("--confirm-timeout", default=DEFAULTS.confirm_timeout,
-     show_default=True)
+@opt("--confirm-timeout", default=DEFAULTS.confirm_timeout, show_default=True)
 @opt("--keep", is_flag=True)
 @probing_options
 def send_test(recipients: tuple[str, ...], **params: Any) -> None:
@@ -211,7 +210,8 @@ def main() -> None:
     signal.signal(signal.SIGINT, _stop)
     code: int
     try:
-        result = cli.main(prog_name="smtpdoctor", standalone_mode=False)
+        width = help_width(HELP.WIDTH)  # the width click picks, without its shutil import
+        result = cli.main(prog_name="smtpdoctor", standalone_mode=False, terminal_width=width)
         code = result if isinstance(result, int) else 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

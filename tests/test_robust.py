@@ -86,6 +86,24 @@ def test_columns_is_honoured_and_nothing_is_cropped(passing):
     assert "✓ All checks passed" in result.stdout
 
 
+@pytest.mark.parametrize("columns", ["60", "200", "", "junk"])
+def test_the_help_is_as_wide_as_click_makes_it(columns: str) -> None:
+    """smtpdoctor hands click the width click's formatter would pick itself (COLUMNS, at most
+    100, less two; 80 off a terminal), so that --help never imports shutil: the same text."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | {"LANG": "C.UTF-8", "COLUMNS": columns}
+    clicks_own = subprocess.run(
+        [sys.executable, "-c", "from smtpdoctor.cli import cli\n"
+         "cli.main(['check', '--help'], prog_name='smtpdoctor')"],
+        capture_output=True, text=True, env=env, timeout=60, check=False)
+    result = run("check", "--help", env={"COLUMNS": columns})
+    assert result.code == 0
+    assert clicks_own.stdout.startswith("Usage: smtpdoctor check")
+    assert result.stdout == clicks_own.stdout
+
+
 def test_providers_stay_readable_at_80_columns():
     result = run("providers", env={"COLUMNS": "80"})
     assert result.code == 0

@@ -3,6 +3,9 @@ text beside the other words a user reads (cli.py only wires them to click)."""
 
 from __future__ import annotations
 
+# The help's widest line, as click's max_content_width.
+WIDTH = 100
+
 COMMANDS = {
     "": """\
 Find out why your app's SMTP mail fails, and how to fix it.
