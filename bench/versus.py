@@ -1,8 +1,9 @@
 """A passing `smtpdoctor check` beside what a user would otherwise run, as whole processes,
-paired in one go: a bare smtplib script (STARTTLS, login, MAIL, RCPT, RSET, QUIT; the ratios'
-base trusts only the test CA, a second row also reads the system store as an app's
-create_default_context() does) and swaks when it is installed, against one loopback STARTTLS +
-AUTH server.
+paired in one go, against one loopback STARTTLS + AUTH server: a bare smtplib script
+(STARTTLS, login, MAIL, RCPT, RSET, QUIT), the ratios' base, trusting only the test CA; the
+same reading the system store too, as an app's create_default_context() does; the same after
+importing smtpdoctor's dependencies (the floor of any check made of them); and swaks when it
+is installed.
 
     python bench/versus.py [N] [--against DIR]
 
@@ -32,8 +33,10 @@ SCRIPT = Path(sys.executable).parent / "smtpdoctor"
 BARE = """
 import smtplib, ssl, sys
 port, ca, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+if sys.argv[5:] == ["floor"]:  # and first what a check cannot do without (its dependencies' imports)
+    import asyncio, click, dotenv, aiosmtplib  # noqa: F401
 context = ssl.create_default_context(cafile=ca)
-if sys.argv[5:] == ["system"]:  # as an app verifies: the system's store, and the test CA beside it
+if sys.argv[5:] in (["system"], ["floor"]):  # as an app verifies: the system's store and the test CA
     context = ssl.create_default_context()
     context.load_verify_locations(cafile=ca)
 with smtplib.SMTP("localhost", port, timeout=10) as client:
@@ -68,6 +71,10 @@ def main() -> None:
             # store, ~50 ms) and as smtpdoctor does: the store plus --ca-file. Not the ratio's base.
             "bare smtplib, system store + CA": ([sys.executable, bare_file, str(server.port), ca_file, USER,
                                                  PASSWORD, "system"], ENVIRONMENT),
+            # ... after importing click, asyncio, aiosmtplib and python-dotenv: the floor of a
+            # check made of these libraries, however little it did itself.
+            "the same, after the dependencies' imports": (
+                [sys.executable, bare_file, str(server.port), ca_file, USER, PASSWORD, "floor"], ENVIRONMENT),
             "smtpdoctor check --alt-ports none": (ours, OURS),
         }
         if against:
