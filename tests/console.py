@@ -53,23 +53,32 @@ def run(*args: str, env: dict[str, str] | None = None, stdout: int | None = subp
                (proc.stderr or b"").decode("utf-8", "replace"), took, peak)
 
 
-# A wrapper waits for the command and reports its peak RSS (children included).
+# A wrapper waits for the command and reports its peak RSS and its CPU seconds (user and
+# system), children included.
 MEASURE = ("import resource, subprocess, sys\n"
            "code = subprocess.call(sys.argv[2:])\n"
-           "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+           "used = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+           "open(sys.argv[1], 'w').write(f'{used.ru_maxrss} {used.ru_utime + used.ru_stime}')\n"
            "sys.exit(code)\n")
 
 
 def measured(argv: list[str], *, stdout: int | None = subprocess.PIPE, env: dict[str, str] | None = None,
              timeout: float = 600) -> tuple[subprocess.CompletedProcess[bytes], float, float]:
     """Run ``argv``: the finished process, its wall time in seconds, its peak RSS in MiB."""
+    proc, took, peak, _ = measured_cpu(argv, stdout=stdout, env=env, timeout=timeout)
+    return proc, took, peak
+
+
+def measured_cpu(argv: list[str], *, stdout: int | None = subprocess.PIPE, env: dict[str, str] | None = None,
+                 timeout: float = 600) -> tuple[subprocess.CompletedProcess[bytes], float, float, float]:
+    """:func:`measured`, and the CPU seconds the process used."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         started = time.monotonic()
         proc = subprocess.run([sys.executable, "-c", MEASURE, rss.name, *argv], stdout=stdout,
                               stderr=subprocess.PIPE, env=env, timeout=timeout, check=False)
         took = time.monotonic() - started
-        peak = int(rss.read() or 0) / 1024
-    return proc, took, peak
+        peak_kb, cpu = (rss.read() or "0 0").split()
+    return proc, took, int(peak_kb) / 1024, float(cpu)
 
 
 def no_traceback(result: Run) -> None:
