@@ -314,3 +314,26 @@ def test_a_big_tree_is_read_within_the_bound(tmp_path):
     assert code.readings["MAIL_PORT"].file == "config.py" and code.notes == ()
     assert code.scanned == MAX_OPENED
     print(f"read {code.scanned} files, {code.bytes_read} bytes in {elapsed * 1000:.0f} ms")
+
+
+def test_source_segments_are_the_ones_ast_gives() -> None:
+    """The code shown for a reading is sliced from lines split once per file; it is what
+    ``ast.get_source_segment`` gives for every statement and expression, whatever ends the
+    lines (LF, CR LF, a lone CR; a form feed ends none) and wherever a non-ASCII character sits."""
+    import ast
+
+    from smtpdoctor.config.appcode.python import segment, source_lines
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(APPS.rglob("*.py"))]
+    texts += ['MAIL_SERVER = os.environ.get(\r\n    "MAIL_SERVER", "smtp.qq.com")\r\nX = 1\r\n',
+              'A = "é"; MAIL_PORT = int(os.getenv("MAIL_PORT", "465"))  # 端口\rB = (\r2)\r',
+              'C = 1\f\nMAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "true") == "true"',
+              "D = '''多行\n文本'''; E = {\n  'k': 'v',\n}"]
+    compared = 0
+    for text in texts:
+        lines = source_lines(text)
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.stmt | ast.expr):
+                assert segment(lines, node) == ast.get_source_segment(text, node), ast.dump(node)
+                compared += 1
+    assert compared > 500

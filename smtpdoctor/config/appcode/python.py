@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +67,7 @@ def read_python(text: str, shown: str) -> ReadOutcome:
     except (SyntaxError, ValueError):
         return out
     scope = _Scope()
+    lines = source_lines(text)
     out.bulk = any(word in text for word in BULK_PYTHON)
     for node in ast.walk(tree):
         _note_imports(node, scope)
@@ -74,7 +76,7 @@ def read_python(text: str, shown: str) -> ReadOutcome:
     for body in _bodies(tree):
         for statement in body:
             for key, value in _assignments(statement, scope):
-                _read(key, value, statement, scope, shown, out, text)
+                _read(key, value, statement, scope, shown, out, lines)
     return out
 
 
@@ -163,9 +165,31 @@ def _env_scheme(call: ast.expr) -> dict[str, tuple[Any, Any]]:
     return scheme
 
 
+def source_lines(text: str) -> list[str]:
+    """``text``'s lines as the compiler counts them (ended by CR LF, CR or LF, never by a form
+    feed), each with its end: ``ast.get_source_segment`` splits the file again on every call,
+    which made reading a long settings module quadratic."""
+    return _LINE.findall(text)
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def segment(lines: list[str], node: ast.stmt | ast.expr) -> str | None:
+    """``ast.get_source_segment(text, node)`` from the file's ``source_lines``. The columns
+    are UTF-8 byte offsets, as the parser gives them."""
+    if node.end_lineno is None or node.end_col_offset is None:
+        return None
+    first, last, col, end_col = node.lineno - 1, node.end_lineno - 1, node.col_offset, node.end_col_offset
+    if first == last:
+        return lines[first].encode()[col:end_col].decode()
+    return "".join([lines[first].encode()[col:].decode(), *lines[first + 1:last],
+                    lines[last].encode()[:end_col].decode()])
+
+
 def _read(key: str, value: ast.expr, statement: ast.stmt, scope: _Scope, shown: str,
-          out: ReadOutcome, text: str) -> None:
-    source = ast.get_source_segment(text, statement) or key
+          out: ReadOutcome, lines: list[str]) -> None:
+    source = segment(lines, statement) or key
     source = " ".join(source.split())
     variables: list[str] = []
     try:
