@@ -45,7 +45,7 @@ class NotUnderstood(Exception):
     pass
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # state: only its __init__ is generated
 class _Scope:
     """What the module's imports and earlier assignments make of a name."""
 

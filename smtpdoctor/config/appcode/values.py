@@ -29,7 +29,7 @@ BULK_PYTHON = ("from_prefixed_env", "from_envvar", "from_pyfile", "from_file", "
                "os.environ.copy", "dict(os.environ", "from_mapping(os.environ")
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # state: only its __init__ is generated
 class ReadOutcome:
     readings: list[CodeReading] = field(default_factory=list)
     notes: list[CodeNote] = field(default_factory=list)
