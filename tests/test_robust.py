@@ -86,7 +86,7 @@ def test_columns_is_honoured_and_nothing_is_cropped(passing):
     assert "✓ All checks passed" in result.stdout
 
 
-@pytest.mark.parametrize("columns", ["60", "200", "", "junk"])
+@pytest.mark.parametrize("columns", ["60", "200", "", "junk", "²", "+90", "0"])
 def test_the_help_is_as_wide_as_click_makes_it(columns: str) -> None:
     """smtpdoctor hands click the width click's formatter would pick itself (COLUMNS, at most
     100, less two; 80 off a terminal), so that --help never imports shutil: the same text."""

@@ -104,15 +104,19 @@ def accounts(command: str, params: Mapping[str, Any], recipients: tuple[str, ...
     # A fleet keeps a thousand connections' coroutines, futures and reports alive: at the
     # default threshold (700 allocations) the youngest generation is collected ~200 times, a
     # millisecond each, for cycles it rarely finds (3-4% of a 1,000-row run's time, measured).
-    # The process is ours; the Python API leaves the caller's collector alone.
-    gc.set_threshold(20_000, *gc.get_threshold()[1:])
+    # The Python API leaves the caller's collector alone; so does the command, once done.
+    threshold = gc.get_threshold()
+    gc.set_threshold(20_000, *threshold[1:])
     where = api.accounts_source(params["accounts"], params.get("query"),
                                 params.get("decrypt_columns") or (), params.get("fernet_key_env"))
-    with fleet_bar() if showing_progress(params) else contextlib.nullcontext(NO_HOOKS) as hooks:
-        result = api.run_sync(api.arun_accounts(
-            command, where, options, client=params.get("client"), recipients=recipients,
-            on_total=hooks.on_total, on_done=hooks.on_done, junit_xml=params.get("junit_xml"),
-            metrics_file=params.get("metrics_file"), context=context))
+    try:
+        with fleet_bar() if showing_progress(params) else contextlib.nullcontext(NO_HOOKS) as hooks:
+            result = api.run_sync(api.arun_accounts(
+                command, where, options, client=params.get("client"), recipients=recipients,
+                on_total=hooks.on_total, on_done=hooks.on_done, junit_xml=params.get("junit_xml"),
+                metrics_file=params.get("metrics_file"), context=context))
+    finally:
+        gc.set_threshold(*threshold)
     how = outputs(params, lang)
     return emit.fleet(command, result, how) if isinstance(result, list) else emit.report(result, how)
 

@@ -175,16 +175,23 @@ def width_for(stream: IO[str] | None) -> int:
     """The width to wrap at: the terminal's, else COLUMNS, else a sane default."""
     if is_terminal(stream):
         return terminal_columns(DEFAULT_WIDTH)
-    columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) >= 40 else DEFAULT_WIDTH
+    columns = _columns_variable()
+    return columns if columns >= 40 else DEFAULT_WIDTH
+
+
+def _columns_variable() -> int:
+    """COLUMNS as shutil reads it (``int()``: " 90", "+90"), 0 when unset or not a number ("²")."""
+    try:
+        return int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        return 0
 
 
 def terminal_columns(fallback: int) -> int:
     """The columns ``shutil.get_terminal_size()`` gives (COLUMNS, else the terminal's, else
     ``fallback``), without importing shutil: bz2 and lzma come with it, ~8 ms of ``--help``."""
-    columns = os.environ.get("COLUMNS", "").strip()
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
+    if (columns := _columns_variable()) > 0:
+        return columns
     try:
         return os.get_terminal_size(sys.__stdout__.fileno()).columns or fallback  # type: ignore[union-attr]
     except (AttributeError, ValueError, OSError):  # no stdout (pythonw), a closed one, a pipe
