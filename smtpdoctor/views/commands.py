@@ -115,10 +115,10 @@ def accounts(command: str, params: Mapping[str, Any], recipients: tuple[str, ...
                 command, where, options, client=params.get("client"), recipients=recipients,
                 on_total=hooks.on_total, on_done=hooks.on_done, junit_xml=params.get("junit_xml"),
                 metrics_file=params.get("metrics_file"), context=context))
+        how = outputs(params, lang)  # a document per row, made as it is written: under the same threshold
+        return emit.fleet(command, result, how) if isinstance(result, list) else emit.report(result, how)
     finally:
         gc.set_threshold(*threshold)
-    how = outputs(params, lang)
-    return emit.fleet(command, result, how) if isinstance(result, list) else emit.report(result, how)
 
 
 def domain(params: Mapping[str, Any], lang: str) -> int:
