@@ -189,7 +189,8 @@ def _columns_variable() -> int:
 
 def terminal_columns(fallback: int) -> int:
     """The columns ``shutil.get_terminal_size()`` gives (COLUMNS, else the terminal's, else
-    ``fallback``), without importing shutil: bz2 and lzma come with it, ~8 ms of ``--help``."""
+    ``fallback``), without importing shutil: bz2 and lzma come with it, ~8 ms of ``--help``
+    (click 8.2 and later import it only when given no width)."""
     if (columns := _columns_variable()) > 0:
         return columns
     try:
