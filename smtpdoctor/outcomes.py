@@ -5,13 +5,12 @@ gives them under their old names."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from smtpdoctor.basics import EMPTY as _EMPTY
 
 
-@dataclass(frozen=True)
-class FixTrial:
+class FixTrial(NamedTuple):
     """A change that worked on the wire in this run: through ``port`` in ``mode``, or with
     ``host``, or a sender change; ``login`` is what AUTH did there (``passed``, ``refused``,
     or ``""`` without credentials)."""
@@ -23,18 +22,16 @@ class FixTrial:
     login: str = ""
 
 
-@dataclass(frozen=True)
-class Tried:
+class Tried(NamedTuple):
     """A trial that did not work: where (a port, a host, or ``""``), and a "fix.*" phrase key
     with what fills it (``§`` values name phrases)."""
 
     where: str
     what: str
-    params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    params: Mapping[str, str] = _EMPTY
 
 
-@dataclass(frozen=True)
-class FixSearch:
+class FixSearch(NamedTuple):
     """What the fix engine did for one failure: the verified changes, best first, and what
     it tried that failed."""
 
@@ -42,8 +39,7 @@ class FixSearch:
     tried: tuple[Tried, ...] = ()
 
 
-@dataclass(frozen=True)
-class Retry:
+class Retry(NamedTuple):
     """A failed attempt that will be tried again after ``delay`` seconds (--retries)."""
 
     probe: str

@@ -154,6 +154,9 @@ def test_a_receivers_rule_in_force_is_named_with_the_refusal_it_brings(monkeypat
     assert "applied for 1,035 days" in " ".join(" ".join(explain_lines(api.explain(GMAIL_5_7_26)[0], "en", 100)).split())
     on(monkeypatch, date(2024, 2, 2))
     assert "applied since yesterday" in " ".join(" ".join(explain_lines(api.explain(GMAIL_5_7_26)[0], "en", 100)).split())
+    on(monkeypatch, date(2024, 2, 1))
+    assert "The rule applies from today" in " ".join(
+        " ".join(explain_lines(api.explain(GMAIL_5_7_26)[0], "en", 100)).split())
     # Before its date the rule was not yet the cause: nothing is said of it.
     on(monkeypatch, date(2024, 1, 31))
     assert "sender rule" not in " ".join(explain_lines(api.explain(GMAIL_5_7_26)[0], "en", 100))

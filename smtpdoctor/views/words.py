@@ -147,8 +147,9 @@ def rule_in_force(reason: str, provider: Provider | None, lang: str) -> str:
         if reason in change.brings and change.days_left(now) <= 0:
             said = phrase(change.what, lang, date=change.date.isoformat())
             days = -change.days_left(now)
-            return phrase("change.in_force" if days != 1 else "change.in_force_one", lang, change=said,
-                          days=f"{days:,}", url=change.source, read=change.read.isoformat())
+            key = {0: "change.in_force_today", 1: "change.in_force_one"}.get(days, "change.in_force")
+            return phrase(key, lang, change=said, days=f"{days:,}", url=change.source,
+                          read=change.read.isoformat())
     return ""
 
 
